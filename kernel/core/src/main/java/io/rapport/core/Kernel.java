@@ -1,0 +1,172 @@
+package io.rapport.core;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import io.rapport.api.event.EventPublisher;
+import io.rapport.api.event.NewEvent;
+import io.rapport.core.customer.CustomerStore;
+import io.rapport.core.customer.StageRules;
+import io.rapport.core.db.Db;
+import io.rapport.core.db.Migrations;
+import io.rapport.core.event.EventBus;
+import io.rapport.core.event.EventParser;
+import io.rapport.core.event.EventStore;
+import io.rapport.core.event.OutboxRelay;
+import io.rapport.core.event.Relays;
+import io.rapport.core.security.AccessStore;
+import io.rapport.core.security.Passwords;
+import io.rapport.core.security.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel without its container: schema, stores, bus and relay, wired and started in order and stopped in
+ * reverse. The server creates one at start; tests create one on a plain data source.
+ */
+public final class Kernel implements AutoCloseable {
+
+    /** The user created on first start. */
+    public static final String FIRST_ADMIN = "admin";
+    /** The file, under the data folder, that holds the first admin's generated password. */
+    public static final String INITIAL_PASSWORD_FILE = "initial-admin-password";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
+
+    /**
+     * How the kernel runs.
+     *
+     * @param busPartitions        SEDA partitions of the bus (parallel listener threads)
+     * @param relayBatch           events the relay projects per transaction
+     * @param maxIngestBatch       events one ingest request may carry
+     * @param stages               journey stages in order
+     * @param stageRules           see {@link StageRules}
+     * @param dataDir              where the kernel writes files of its own (the first admin's password)
+     * @param initialAdminPassword the first admin's password, or null to generate one
+     */
+    public record Settings(int busPartitions, int relayBatch, int maxIngestBatch, List<String> stages, String stageRules, Path dataDir,
+                           String initialAdminPassword) {
+
+        public static Settings defaults(Path dataDir) {
+            return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 500, 1000, StageRules.DEFAULT_STAGES,
+                    StageRules.DEFAULT_RULES, dataDir, null);
+        }
+    }
+
+    private final Db db;
+    private final AccessStore access;
+    private final EventStore events;
+    private final CustomerStore customers;
+    private final EventBus bus;
+    private final OutboxRelay relay;
+    private final EventParser parser;
+    private final AccessStore.Tenant defaultTenant;
+
+    private Kernel(DataSource dataSource, Settings settings, Clock clock) {
+        long t0 = System.nanoTime();
+        Migrations.migrate(dataSource);
+        this.db = new Db(dataSource);
+        StageRules stages = new StageRules(settings.stages(), settings.stageRules());
+        this.access = new AccessStore(db, clock);
+        this.defaultTenant = access.ensureDefaultTenant();
+        firstStart(settings);
+        this.bus = new EventBus(settings.busPartitions());
+        OutboxRelay[] holder = new OutboxRelay[1];
+        this.events = new EventStore(db, clock, () -> holder[0].wakeup());
+        this.customers = new CustomerStore(db, clock, events, stages);
+        this.relay = Relays.create(db, clock, stages, customers, bus, settings.relayBatch());
+        holder[0] = relay;
+        this.parser = new EventParser(settings.maxIngestBatch(), clock);
+        bus.start();
+        relay.start();
+        LOG.info("Kernel started on {} in {} ms", db.dialect(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    public static Kernel start(DataSource dataSource, Settings settings, Clock clock) {
+        return new Kernel(dataSource, settings, clock);
+    }
+
+    private void firstStart(Settings settings) {
+        if (access.hasUsers()) {
+            return;
+        }
+        boolean generated = settings.initialAdminPassword() == null || settings.initialAdminPassword().isBlank();
+        String password = generated ? Passwords.randomToken(24) : settings.initialAdminPassword();
+        access.createUser(defaultTenant.id(), FIRST_ADMIN, password.toCharArray(), Role.ADMIN, true);
+        access.audit(defaultTenant.id(), "kernel", "user.created", FIRST_ADMIN, "first start");
+        if (!generated) {
+            LOG.warn("First start: created user '{}' with the password given in RAPPORT_ADMIN_PASSWORD", FIRST_ADMIN);
+            return;
+        }
+        Path file = settings.dataDir().resolve(INITIAL_PASSWORD_FILE);
+        try {
+            Files.createDirectories(settings.dataDir());
+            Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                LOG.debug("No POSIX permissions on this file system for {}", file);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the first admin's password to " + file, e);
+        }
+        LOG.warn("First start: created user '{}'. Its password is in {} - sign in, change it "
+                + "(PUT /api/v1/me/password), and delete that file.", FIRST_ADMIN, file.toAbsolutePath());
+    }
+
+    public Db db() {
+        return db;
+    }
+
+    public AccessStore access() {
+        return access;
+    }
+
+    public EventStore events() {
+        return events;
+    }
+
+    public CustomerStore customers() {
+        return customers;
+    }
+
+    public EventBus bus() {
+        return bus;
+    }
+
+    public OutboxRelay relay() {
+        return relay;
+    }
+
+    public EventParser parser() {
+        return parser;
+    }
+
+    public AccessStore.Tenant defaultTenant() {
+        return defaultTenant;
+    }
+
+    /** The {@link EventPublisher} the kernel offers plugins. */
+    public EventPublisher publisher() {
+        return (UUID tenantId, String source, NewEvent event) -> {
+            EventStore.Appended a = events.append(tenantId, source, List.of(event)).get(0);
+            return new EventPublisher.PublishOutcome(a.duplicate() ? EventPublisher.PublishOutcome.Status.DUPLICATE
+                    : EventPublisher.PublishOutcome.Status.STORED, a.eventId());
+        };
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+        bus.close();
+        LOG.info("Kernel stopped");
+    }
+}

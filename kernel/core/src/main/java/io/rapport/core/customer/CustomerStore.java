@@ -1,0 +1,627 @@
+package io.rapport.core.customer;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import io.rapport.api.customer.AttributeValue;
+import io.rapport.api.customer.Consent;
+import io.rapport.api.customer.ConsentStatus;
+import io.rapport.api.customer.Customer;
+import io.rapport.api.customer.CustomerService;
+import io.rapport.api.customer.Identifier;
+import io.rapport.api.customer.IdentifierType;
+import io.rapport.api.event.EventTypes;
+import io.rapport.core.db.Db;
+import io.rapport.core.event.EventStore;
+import io.rapport.core.validation.ConflictException;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.core.validation.NotFoundException;
+
+/**
+ * Profiles in the database: create, read, change, search, merge, erase, consent. Every method takes the tenant
+ * and every statement filters on it. Writes are one transaction each.
+ */
+public final class CustomerStore implements CustomerService {
+
+    /** The source recorded for changes made through the REST API. */
+    public static final String SOURCE_API = "api";
+    private static final int IN_CHUNK = 500;
+    private static final int MAX_MERGE_CHAIN = 16;
+
+    /** Search criteria; null fields do not filter. */
+    public record Query(Identifier identifier, String attributeName, String attributeValue, String tag, String cursor, int limit) {
+    }
+
+    /** One page of search results in creation order; {@code next} is the cursor of the following page, or null. */
+    public record Page(List<Customer> customers, String next) {
+    }
+
+    private final Db db;
+    private final Clock clock;
+    private final EventStore events;
+    private final StageRules stages;
+
+    public CustomerStore(Db db, Clock clock, EventStore events, StageRules stages) {
+        this.db = db;
+        this.clock = clock;
+        this.events = events;
+        this.stages = stages;
+    }
+
+    public StageRules stages() {
+        return stages;
+    }
+
+    // --- CustomerService ---------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Customer> find(UUID tenantId, UUID customerId) {
+        return db.read(c -> {
+            UUID live = resolveMerged(c, tenantId, customerId);
+            return live == null ? Optional.<Customer>empty() : Optional.of(loadAll(c, tenantId, List.of(live)).get(0));
+        });
+    }
+
+    @Override
+    public Optional<Customer> findByIdentifier(UUID tenantId, Identifier identifier) {
+        return db.read(c -> {
+            UUID owner = ownerOf(c, tenantId, identifier);
+            return owner == null ? Optional.<Customer>empty() : Optional.of(loadAll(c, tenantId, List.of(owner)).get(0));
+        });
+    }
+
+    @Override
+    public Optional<Consent> consent(UUID tenantId, UUID customerId, String purpose, String channel) {
+        return db.read(c -> {
+            UUID live = resolveMerged(c, tenantId, customerId);
+            if (live == null) {
+                return Optional.<Consent>empty();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT purpose, channel, status, source, changed_at FROM consent "
+                    + "WHERE tenant_id = ? AND customer_id = ? AND purpose = ? AND channel = ?")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, live);
+                ps.setString(3, purpose);
+                ps.setString(4, channel);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(consentOf(rs)) : Optional.<Consent>empty();
+                }
+            }
+        });
+    }
+
+    // --- writes ------------------------------------------------------------------------------------------
+
+    /** Creates a profile; an identifier that another profile holds is a conflict. */
+    public Customer create(UUID tenantId, CustomerChanges changes, String actor) {
+        Customer created = db.tx(c -> {
+            UUID id = UUID.randomUUID();
+            OffsetDateTime now = OffsetDateTime.now(clock);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer (id, tenant_id, created_at, updated_at) VALUES (?,?,?,?)")) {
+                ps.setObject(1, id);
+                ps.setObject(2, tenantId);
+                ps.setObject(3, now);
+                ps.setObject(4, now);
+                ps.executeUpdate();
+            }
+            apply(c, tenantId, id, changes, now);
+            events.appendKernelEvent(c, tenantId, id, EventTypes.CUSTOMER_CREATED, actor, Map.of("by", actor));
+            recordConsentEvents(c, tenantId, id, changes.consents(), actor);
+            return loadAll(c, tenantId, List.of(id)).get(0);
+        });
+        events.committed();
+        return created;
+    }
+
+    /** Applies a merge patch to a profile. */
+    public Customer update(UUID tenantId, UUID customerId, CustomerChanges changes, String actor) {
+        Customer updated = db.tx(c -> {
+            UUID live = requireLive(c, tenantId, customerId);
+            lockRow(c, tenantId, live);
+            apply(c, tenantId, live, changes, OffsetDateTime.now(clock));
+            recordConsentEvents(c, tenantId, live, changes.consents(), actor);
+            return loadAll(c, tenantId, List.of(live)).get(0);
+        });
+        if (!changes.consents().isEmpty()) {
+            events.committed();
+        }
+        return updated;
+    }
+
+    /** Records one consent decision and puts a {@code consent.changed} event on the timeline. */
+    public Consent setConsent(UUID tenantId, UUID customerId, Consent consent, String actor) {
+        Consent stored = db.tx(c -> {
+            UUID live = requireLive(c, tenantId, customerId);
+            upsertConsent(c, tenantId, live, consent);
+            recordConsentEvents(c, tenantId, live, List.of(consent), actor);
+            return consent;
+        });
+        events.committed();
+        return stored;
+    }
+
+    /**
+     * Erases a profile and everything about it (GDPR art. 17): its events, identifiers, attributes, tags, consents
+     * and the profiles merged into it. What is kept is a merge record's ids and the audit entry, neither of which
+     * holds personal data.
+     */
+    public void erase(UUID tenantId, UUID customerId) {
+        db.tx(c -> {
+            UUID live = requireLive(c, tenantId, customerId);
+            List<UUID> ids = new ArrayList<>();
+            ids.add(live);
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM customer WHERE tenant_id = ? AND merged_into = ?")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, live);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+            for (UUID id : ids) {
+                update(c, "DELETE FROM outbox WHERE event_id IN (SELECT id FROM event WHERE tenant_id = ? AND customer_id = ?)", tenantId, id);
+                update(c, "DELETE FROM event WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM customer_identifier WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM customer_attribute WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+            }
+            for (UUID id : ids.subList(1, ids.size())) {
+                update(c, "DELETE FROM customer WHERE tenant_id = ? AND id = ?", tenantId, id);
+            }
+            update(c, "DELETE FROM customer WHERE tenant_id = ? AND id = ?", tenantId, live);
+            return null;
+        });
+    }
+
+    /** Merges {@code mergedId} into {@code survivorId}; both timelines stay, on the survivor. */
+    public Customer merge(UUID tenantId, UUID survivorId, UUID mergedId, String reason, String actor) {
+        Customer survivor = db.tx(c -> {
+            UUID s = requireLive(c, tenantId, survivorId);
+            UUID m = resolveMerged(c, tenantId, mergedId);
+            if (m == null) {
+                throw new NotFoundException("no customer " + mergedId);
+            }
+            if (s.equals(m)) {
+                throw new InvalidInputException("/customerId", "names the same customer; there is nothing to merge");
+            }
+            mergeIn(c, tenantId, s, m, reason, actor);
+            return loadAll(c, tenantId, List.of(s)).get(0);
+        });
+        events.committed();
+        return survivor;
+    }
+
+    /**
+     * Merges inside the caller's transaction: identifiers, attributes the survivor lacks, tags, newer consents,
+     * counters and events move to the survivor; the merged row stays as a pointer ({@code merged_into}).
+     */
+    public void mergeIn(Connection c, UUID tenantId, UUID survivor, UUID merged, String reason, String actor) throws SQLException {
+        lockRow(c, tenantId, survivor);
+        lockRow(c, tenantId, merged);
+        update(c, "UPDATE customer_identifier SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        update(c, "DELETE FROM customer_attribute WHERE tenant_id = ? AND customer_id = ? AND name IN "
+                + "(SELECT name FROM customer_attribute WHERE tenant_id = ? AND customer_id = ?)", tenantId, merged, tenantId, survivor);
+        update(c, "UPDATE customer_attribute SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        update(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ? AND tag IN "
+                + "(SELECT tag FROM customer_tag WHERE tenant_id = ? AND customer_id = ?)", tenantId, merged, tenantId, survivor);
+        update(c, "UPDATE customer_tag SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        // the newer decision wins per purpose and channel
+        update(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ? AND EXISTS (SELECT 1 FROM consent s WHERE s.tenant_id = ? "
+                + "AND s.customer_id = ? AND s.purpose = consent.purpose AND s.channel = consent.channel AND s.changed_at >= consent.changed_at)",
+                tenantId, merged, tenantId, survivor);
+        update(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ? AND EXISTS (SELECT 1 FROM consent m WHERE m.tenant_id = ? "
+                + "AND m.customer_id = ? AND m.purpose = consent.purpose AND m.channel = consent.channel)",
+                tenantId, survivor, tenantId, merged);
+        update(c, "UPDATE consent SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        update(c, "UPDATE event SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE customer SET "
+                + "order_count = order_count + (SELECT order_count FROM customer WHERE id = ?), "
+                + "revenue = revenue + (SELECT revenue FROM customer WHERE id = ?), "
+                + "email = COALESCE(email, (SELECT email FROM customer WHERE id = ?)), "
+                + "phone = COALESCE(phone, (SELECT phone FROM customer WHERE id = ?)), "
+                + "first_name = COALESCE(first_name, (SELECT first_name FROM customer WHERE id = ?)), "
+                + "last_name = COALESCE(last_name, (SELECT last_name FROM customer WHERE id = ?)), "
+                + "locale = COALESCE(locale, (SELECT locale FROM customer WHERE id = ?)), "
+                + "time_zone = COALESCE(time_zone, (SELECT time_zone FROM customer WHERE id = ?)), "
+                + "created_at = LEAST(created_at, (SELECT created_at FROM customer WHERE id = ?)), "
+                + "updated_at = ? WHERE tenant_id = ? AND id = ?")) {
+            for (int i = 1; i <= 9; i++) {
+                ps.setObject(i, merged);
+            }
+            ps.setObject(10, OffsetDateTime.now(clock));
+            ps.setObject(11, tenantId);
+            ps.setObject(12, survivor);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE customer SET last_seen_at = (SELECT last_seen_at FROM customer WHERE id = ?) "
+                + "WHERE tenant_id = ? AND id = ? AND (SELECT last_seen_at FROM customer WHERE id = ?) IS NOT NULL "
+                + "AND (last_seen_at IS NULL OR last_seen_at < (SELECT last_seen_at FROM customer WHERE id = ?))")) {
+            ps.setObject(1, merged);
+            ps.setObject(2, tenantId);
+            ps.setObject(3, survivor);
+            ps.setObject(4, merged);
+            ps.setObject(5, merged);
+            ps.executeUpdate();
+        }
+        String mergedStage = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT stage FROM customer WHERE id = ?")) {
+            ps.setObject(1, merged);
+            try (ResultSet rs = ps.executeQuery()) {
+                mergedStage = rs.next() ? rs.getString(1) : null;
+            }
+        }
+        String survivorStage = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT stage FROM customer WHERE id = ?")) {
+            ps.setObject(1, survivor);
+            try (ResultSet rs = ps.executeQuery()) {
+                survivorStage = rs.next() ? rs.getString(1) : null;
+            }
+        }
+        if (mergedStage != null && (survivorStage == null || stages.stages().indexOf(mergedStage) > stages.stages().indexOf(survivorStage))) {
+            update(c, "UPDATE customer SET stage = ? WHERE tenant_id = ? AND id = ?", mergedStage, tenantId, survivor);
+        }
+        update(c, "UPDATE customer SET merged_into = ?, email = NULL, phone = NULL, order_count = 0, revenue = 0 WHERE tenant_id = ? AND (id = ? OR merged_into = ?)",
+                survivor, tenantId, merged, merged);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer_merge (id, tenant_id, survivor_id, merged_id, reason, actor, merged_at) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setObject(1, UUID.randomUUID());
+            ps.setObject(2, tenantId);
+            ps.setObject(3, survivor);
+            ps.setObject(4, merged);
+            ps.setString(5, reason);
+            ps.setString(6, actor);
+            ps.setObject(7, OffsetDateTime.now(clock));
+            ps.executeUpdate();
+        }
+        events.appendKernelEvent(c, tenantId, survivor, EventTypes.CUSTOMER_MERGED, actor,
+                Map.of("mergedCustomerId", merged.toString(), "reason", reason));
+    }
+
+    // --- reads -------------------------------------------------------------------------------------------
+
+    public Page search(UUID tenantId, Query q) {
+        OffsetDateTime afterTime = null;
+        UUID afterId = null;
+        if (q.cursor() != null) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(q.cursor()), StandardCharsets.UTF_8).split("\\|", 2);
+                afterTime = OffsetDateTime.parse(parts[0]);
+                afterId = UUID.fromString(parts[1]);
+            } catch (RuntimeException e) {
+                throw new InvalidInputException("cursor", "is not a cursor this server gave out");
+            }
+        }
+        StringBuilder sql = new StringBuilder("SELECT c.id, c.created_at FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL");
+        List<Object> args = new ArrayList<>();
+        args.add(tenantId);
+        if (q.identifier() != null) {
+            sql.append(" AND c.id IN (SELECT i.customer_id FROM customer_identifier i WHERE i.tenant_id = ? AND i.id_value = ? AND i.type = ? AND i.namespace = ?)");
+            args.add(tenantId);
+            args.add(q.identifier().value());
+            args.add(q.identifier().type().key());
+            args.add(q.identifier().namespace());
+        }
+        if (q.attributeName() != null) {
+            sql.append(" AND EXISTS (SELECT 1 FROM customer_attribute a WHERE a.tenant_id = ? AND a.customer_id = c.id AND a.name = ? AND a.attr_value = ?)");
+            args.add(tenantId);
+            args.add(q.attributeName());
+            args.add(q.attributeValue());
+        }
+        if (q.tag() != null) {
+            sql.append(" AND EXISTS (SELECT 1 FROM customer_tag t WHERE t.tenant_id = ? AND t.customer_id = c.id AND t.tag = ?)");
+            args.add(tenantId);
+            args.add(q.tag());
+        }
+        if (afterTime != null) {
+            sql.append(" AND (c.created_at > ? OR (c.created_at = ? AND c.id > ?))");
+            args.add(afterTime);
+            args.add(afterTime);
+            args.add(afterId);
+        }
+        sql.append(" ORDER BY c.created_at, c.id LIMIT ?");
+        args.add(q.limit() + 1);
+        return db.read(c -> {
+            List<UUID> ids = new ArrayList<>();
+            List<OffsetDateTime> created = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setObject(i + 1, args.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getObject(1, UUID.class));
+                        created.add(rs.getObject(2, OffsetDateTime.class));
+                    }
+                }
+            }
+            String next = null;
+            if (ids.size() > q.limit()) {
+                ids = ids.subList(0, q.limit());
+                next = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        (created.get(q.limit() - 1) + "|" + ids.get(q.limit() - 1)).getBytes(StandardCharsets.UTF_8));
+            }
+            return new Page(loadAll(c, tenantId, ids), next);
+        });
+    }
+
+    /** @return the customer holding {@code id}, or null */
+    public static UUID ownerOf(Connection c, UUID tenantId, Identifier id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id FROM customer_identifier WHERE tenant_id = ? AND id_value = ? AND type = ? AND namespace = ?")) {
+            ps.setObject(1, tenantId);
+            ps.setString(2, id.value());
+            ps.setString(3, id.type().key());
+            ps.setString(4, id.namespace());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getObject(1, UUID.class) : null;
+            }
+        }
+    }
+
+    /** @return the live profile id for {@code id} (following merges), or null if the tenant has none */
+    public static UUID resolveMerged(Connection c, UUID tenantId, UUID id) throws SQLException {
+        UUID current = id;
+        for (int i = 0; i < MAX_MERGE_CHAIN; i++) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT merged_into FROM customer WHERE tenant_id = ? AND id = ?")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, current);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    UUID next = rs.getObject(1, UUID.class);
+                    if (next == null) {
+                        return current;
+                    }
+                    current = next;
+                }
+            }
+        }
+        throw new IllegalStateException("merge chain longer than " + MAX_MERGE_CHAIN + " from customer " + id);
+    }
+
+    private static UUID requireLive(Connection c, UUID tenantId, UUID id) throws SQLException {
+        UUID live = resolveMerged(c, tenantId, id);
+        if (live == null) {
+            throw new NotFoundException("no customer " + id);
+        }
+        return live;
+    }
+
+    /** Serialises writers of one profile (the relay and the REST API). */
+    private void lockRow(Connection c, UUID tenantId, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM customer WHERE tenant_id = ? AND id = ? FOR UPDATE")) {
+            ps.setObject(1, tenantId);
+            ps.setObject(2, id);
+            ps.executeQuery().close();
+        }
+    }
+
+    /** Loads full profiles in five queries, in the order of {@code ids}. */
+    public static List<Customer> loadAll(Connection c, UUID tenantId, List<UUID> ids) throws SQLException {
+        Map<UUID, Object[]> rows = new HashMap<>();
+        Map<UUID, List<Identifier>> identifiers = new HashMap<>();
+        Map<UUID, Map<String, AttributeValue>> attributes = new HashMap<>();
+        Map<UUID, Set<String>> tags = new HashMap<>();
+        Map<UUID, List<Consent>> consents = new HashMap<>();
+        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+            String in = "?,".repeat(chunk.size() - 1) + "?";
+            query(c, "SELECT id, email, phone, first_name, last_name, locale, time_zone, stage, order_count, revenue, created_at, updated_at, last_seen_at "
+                    + "FROM customer WHERE tenant_id = ? AND id IN (" + in + ")", tenantId, chunk, rs -> rows.put(rs.getObject(1, UUID.class), new Object[] {
+                            rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                            rs.getLong(9), rs.getBigDecimal(10), rs.getObject(11, OffsetDateTime.class), rs.getObject(12, OffsetDateTime.class),
+                            rs.getObject(13, OffsetDateTime.class)}));
+            query(c, "SELECT customer_id, type, namespace, id_value FROM customer_identifier WHERE tenant_id = ? AND customer_id IN (" + in + ") ORDER BY created_at, type, namespace, id_value",
+                    tenantId, chunk, rs -> identifiers.computeIfAbsent(rs.getObject(1, UUID.class), k -> new ArrayList<>())
+                            .add(new Identifier(IdentifierType.ofKey(rs.getString(2)), rs.getString(3), rs.getString(4))));
+            query(c, "SELECT customer_id, name, type, attr_value FROM customer_attribute WHERE tenant_id = ? AND customer_id IN (" + in + ") ORDER BY name",
+                    tenantId, chunk, rs -> attributes.computeIfAbsent(rs.getObject(1, UUID.class), k -> new LinkedHashMap<>())
+                            .put(rs.getString(2), Attributes.decode(rs.getString(3), rs.getString(4))));
+            query(c, "SELECT customer_id, tag FROM customer_tag WHERE tenant_id = ? AND customer_id IN (" + in + ") ORDER BY tag",
+                    tenantId, chunk, rs -> tags.computeIfAbsent(rs.getObject(1, UUID.class), k -> new LinkedHashSet<>()).add(rs.getString(2)));
+            query(c, "SELECT customer_id, purpose, channel, status, source, changed_at FROM consent WHERE tenant_id = ? AND customer_id IN (" + in + ") ORDER BY purpose, channel",
+                    tenantId, chunk, rs -> consents.computeIfAbsent(rs.getObject(1, UUID.class), k -> new ArrayList<>()).add(new Consent(rs.getString(2),
+                            rs.getString(3), ConsentStatus.valueOf(rs.getString(4)), rs.getString(5), rs.getObject(6, OffsetDateTime.class))));
+        }
+        List<Customer> out = new ArrayList<>(ids.size());
+        for (UUID id : ids) {
+            Object[] r = rows.get(id);
+            if (r == null) {
+                continue;
+            }
+            out.add(new Customer(id, tenantId, (String) r[0], (String) r[1], (String) r[2], (String) r[3], (String) r[4], (String) r[5], (String) r[6],
+                    identifiers.getOrDefault(id, List.of()), attributes.getOrDefault(id, Map.of()), tags.getOrDefault(id, Set.of()),
+                    consents.getOrDefault(id, List.of()), (Long) r[7], ((BigDecimal) r[8]).stripTrailingZeros(),
+                    (OffsetDateTime) r[9], (OffsetDateTime) r[10], (OffsetDateTime) r[11]));
+        }
+        return out;
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------------
+
+    private interface RowHandler {
+        void row(ResultSet rs) throws SQLException;
+    }
+
+    private static void query(Connection c, String sql, UUID tenantId, List<UUID> ids, RowHandler h) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, tenantId);
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setObject(i + 2, ids.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    h.row(rs);
+                }
+            }
+        }
+    }
+
+    private static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private static Consent consentOf(ResultSet rs) throws SQLException {
+        return new Consent(rs.getString(1), rs.getString(2), ConsentStatus.valueOf(rs.getString(3)), rs.getString(4), rs.getObject(5, OffsetDateTime.class));
+    }
+
+    private void apply(Connection c, UUID tenantId, UUID id, CustomerChanges ch, OffsetDateTime now) throws SQLException {
+        // identifiers first: a conflict must abort before anything else is written
+        if (ch.has(CustomerJson.EMAIL)) {
+            replacePrimary(c, tenantId, id, IdentifierType.EMAIL, "email", ch.value(CustomerJson.EMAIL), "/" + CustomerJson.EMAIL, now);
+        }
+        if (ch.has(CustomerJson.PHONE)) {
+            replacePrimary(c, tenantId, id, IdentifierType.PHONE, "phone", ch.value(CustomerJson.PHONE), "/" + CustomerJson.PHONE, now);
+        }
+        if (ch.has(CustomerJson.ANONYMOUS_ID) && ch.value(CustomerJson.ANONYMOUS_ID) != null) {
+            attach(c, tenantId, id, Identifier.anonymous(ch.value(CustomerJson.ANONYMOUS_ID)), "/" + CustomerJson.ANONYMOUS_ID, now);
+        }
+        for (Map.Entry<String, Optional<String>> e : ch.externalIds().entrySet()) {
+            update(c, "DELETE FROM customer_identifier WHERE tenant_id = ? AND customer_id = ? AND type = ? AND namespace = ?",
+                    tenantId, id, IdentifierType.EXTERNAL.key(), e.getKey());
+            if (e.getValue().isPresent()) {
+                attach(c, tenantId, id, Identifier.external(e.getKey(), e.getValue().get()), "/" + CustomerJson.EXTERNAL_IDS + "/" + e.getKey(), now);
+            }
+        }
+        StringBuilder set = new StringBuilder("updated_at = ?");
+        List<Object> args = new ArrayList<>();
+        args.add(now);
+        for (String[] f : new String[][] {{CustomerJson.FIRST_NAME, "first_name"}, {CustomerJson.LAST_NAME, "last_name"},
+                {CustomerJson.LOCALE, "locale"}, {CustomerJson.TIME_ZONE, "time_zone"}, {CustomerJson.STAGE, "stage"}}) {
+            if (ch.has(f[0])) {
+                set.append(", ").append(f[1]).append(" = ?");
+                args.add(ch.value(f[0]));
+            }
+        }
+        args.add(tenantId);
+        args.add(id);
+        update(c, "UPDATE customer SET " + set + " WHERE tenant_id = ? AND id = ?", args.toArray());
+        writeAttributes(c, tenantId, id, ch.attributes());
+        if (ch.tags() != null) {
+            update(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer_tag (tenant_id, customer_id, tag) VALUES (?,?,?)")) {
+                for (String tag : ch.tags()) {
+                    ps.setObject(1, tenantId);
+                    ps.setObject(2, id);
+                    ps.setString(3, tag);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+        for (Consent consent : ch.consents()) {
+            upsertConsent(c, tenantId, id, consent);
+        }
+    }
+
+    /** Sets or removes attributes of one profile (batch statements). */
+    public static void writeAttributes(Connection c, UUID tenantId, UUID id, Map<String, Optional<AttributeValue>> attributes) throws SQLException {
+        if (attributes.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM customer_attribute WHERE tenant_id = ? AND customer_id = ? AND name = ?");
+             PreparedStatement ins = c.prepareStatement("INSERT INTO customer_attribute (tenant_id, customer_id, name, type, attr_value) VALUES (?,?,?,?,?)")) {
+            boolean inserts = false;
+            for (Map.Entry<String, Optional<AttributeValue>> e : attributes.entrySet()) {
+                del.setObject(1, tenantId);
+                del.setObject(2, id);
+                del.setString(3, e.getKey());
+                del.addBatch();
+                if (e.getValue().isPresent()) {
+                    ins.setObject(1, tenantId);
+                    ins.setObject(2, id);
+                    ins.setString(3, e.getKey());
+                    ins.setString(4, e.getValue().get().type().name());
+                    ins.setString(5, Attributes.encode(e.getValue().get()));
+                    ins.addBatch();
+                    inserts = true;
+                }
+            }
+            del.executeBatch();
+            if (inserts) {
+                ins.executeBatch();
+            }
+        }
+    }
+
+    private void replacePrimary(Connection c, UUID tenantId, UUID id, IdentifierType type, String column, String value, String field,
+                                OffsetDateTime now) throws SQLException {
+        String old = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + column + " FROM customer WHERE tenant_id = ? AND id = ?")) {
+            ps.setObject(1, tenantId);
+            ps.setObject(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    old = rs.getString(1);
+                }
+            }
+        }
+        if (old != null && !old.equals(value)) {
+            update(c, "DELETE FROM customer_identifier WHERE tenant_id = ? AND customer_id = ? AND type = ? AND namespace = '' AND id_value = ?",
+                    tenantId, id, type.key(), old);
+        }
+        if (value != null) {
+            attach(c, tenantId, id, new Identifier(type, "", value), field, now);
+        }
+        update(c, "UPDATE customer SET " + column + " = ? WHERE tenant_id = ? AND id = ?", value, tenantId, id);
+    }
+
+    private void attach(Connection c, UUID tenantId, UUID id, Identifier identifier, String field, OffsetDateTime now) throws SQLException {
+        UUID owner = ownerOf(c, tenantId, identifier);
+        if (owner != null && !owner.equals(id)) {
+            throw new ConflictException(field, "another customer (" + owner + ") already has this " + identifier.type().key()
+                    + "; merge the two profiles instead");
+        }
+        if (owner == null) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer_identifier (tenant_id, type, namespace, id_value, customer_id, created_at) VALUES (?,?,?,?,?,?)")) {
+                ps.setObject(1, tenantId);
+                ps.setString(2, identifier.type().key());
+                ps.setString(3, identifier.namespace());
+                ps.setString(4, identifier.value());
+                ps.setObject(5, id);
+                ps.setObject(6, now);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private static void upsertConsent(Connection c, UUID tenantId, UUID id, Consent consent) throws SQLException {
+        update(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ? AND purpose = ? AND channel = ?",
+                tenantId, id, consent.purpose(), consent.channel());
+        update(c, "INSERT INTO consent (tenant_id, customer_id, purpose, channel, status, source, changed_at) VALUES (?,?,?,?,?,?,?)",
+                tenantId, id, consent.purpose(), consent.channel(), consent.status().name(), consent.source(), consent.changedAt());
+    }
+
+    private void recordConsentEvents(Connection c, UUID tenantId, UUID id, List<Consent> consents, String actor) throws SQLException {
+        for (Consent consent : consents) {
+            Map<String, Object> props = new LinkedHashMap<>();
+            props.put("purpose", consent.purpose());
+            props.put("channel", consent.channel());
+            props.put("status", consent.status().name());
+            props.put("source", consent.source());
+            events.appendKernelEvent(c, tenantId, id, EventTypes.CONSENT_CHANGED, actor, props);
+        }
+    }
+}

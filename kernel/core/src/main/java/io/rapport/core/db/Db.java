@@ -1,0 +1,115 @@
+package io.rapport.core.db;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
+
+import javax.sql.DataSource;
+
+/** The kernel's database: a data source, the dialect it speaks, and explicit JDBC transactions. */
+public final class Db {
+
+    /** The databases the kernel supports. */
+    public enum Dialect {
+        /** The embedded default. */
+        H2,
+        /** Production. */
+        POSTGRESQL
+    }
+
+    /** Work inside one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private static final int ATTEMPTS = 3;
+
+    private final DataSource dataSource;
+    private final Dialect dialect;
+
+    public Db(DataSource dataSource) {
+        this.dataSource = dataSource;
+        try (Connection c = dataSource.getConnection()) {
+            DatabaseMetaData md = c.getMetaData();
+            String product = md.getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+            if (product.contains("postgres")) {
+                dialect = Dialect.POSTGRESQL;
+            } else if (product.contains("h2")) {
+                dialect = Dialect.H2;
+            } else {
+                throw new IllegalStateException("Rapport runs on H2 or PostgreSQL, not on " + md.getDatabaseProductName());
+            }
+        } catch (SQLException e) {
+            throw new DataAccessException("cannot reach the database", e);
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: commits if it returns, rolls back if it throws. A serialization
+     * failure or deadlock is retried a few times; every other failure is rethrown as {@link DataAccessException}
+     * unless {@code work} threw an unchecked exception of its own, which passes through unchanged.
+     */
+    public <T> T tx(Work<T> work) {
+        SQLException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                }
+            } catch (SQLException e) {
+                last = e;
+                if (!isTransient(e)) {
+                    break;
+                }
+            }
+        }
+        throw new DataAccessException(last.getMessage(), last);
+    }
+
+    /** Runs {@code work} on an auto-commit connection, for reads. */
+    public <T> T read(Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new DataAccessException(e.getMessage(), e);
+        }
+    }
+
+    static boolean isTransient(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                // 40001 serialization failure, 40P01 deadlock (PostgreSQL), HYT00 lock timeout (H2)
+                if (state.equals("40001") || state.equals("40P01") || state.equals("HYT00")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** @return whether {@code e} reports a violated unique or primary key constraint (SQLState 23505). */
+    public static boolean isUniqueViolation(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && "23505".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,33 @@
+package io.rapport.core.db;
+
+import javax.sql.DataSource;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Brings the kernel's schema up to date with Flyway; the kernel keeps its own history table. */
+public final class Migrations {
+
+    /** Where the kernel's migrations live on the class path. */
+    public static final String LOCATION = "classpath:db/kernel";
+    /** The kernel's Flyway history table; plugins that own tables keep their own. */
+    public static final String HISTORY_TABLE = "flyway_kernel_history";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+
+    private Migrations() {
+    }
+
+    public static void migrate(DataSource dataSource) {
+        MigrateResult result = Flyway.configure(Migrations.class.getClassLoader())
+                .dataSource(dataSource)
+                .locations(LOCATION)
+                .table(HISTORY_TABLE)
+                .baselineOnMigrate(false)
+                .load()
+                .migrate();
+        LOG.info("Kernel schema at version {} ({} migrations applied now)", result.targetSchemaVersion, result.migrationsExecuted);
+    }
+}

@@ -1,0 +1,282 @@
+package io.rapport.core.event;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.nio.charset.StandardCharsets;
+
+import io.rapport.api.customer.AttributeValue;
+import io.rapport.api.customer.Identifier;
+import io.rapport.api.customer.IdentifierType;
+import io.rapport.api.event.Event;
+import io.rapport.api.event.NewEvent;
+import io.rapport.core.customer.Attributes;
+import io.rapport.core.db.DataAccessException;
+import io.rapport.core.db.Db;
+import io.rapport.core.json.Json;
+import io.rapport.core.validation.InvalidInputException;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+
+/**
+ * Writes events with their outbox rows in one transaction, and reads timelines. Idempotency keys are unique per
+ * tenant: a repeated key answers with the id of the event stored first and stores nothing.
+ */
+public final class EventStore {
+
+    /** What happened to one event of an append. */
+    public record Appended(UUID eventId, boolean duplicate) {
+    }
+
+    /** One page of a timeline, newest first; {@code next} is the cursor of the following page, or null. */
+    public record Page(List<Event> events, String next) {
+    }
+
+    static final String INSERT_EVENT = "INSERT INTO event (id, tenant_id, customer_id, type, occurred_at, received_at, source, idempotency_key, identity, properties) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    static final String INSERT_OUTBOX = "INSERT INTO outbox (tenant_id, event_id, state, created_at) VALUES (?,?,0,?)";
+    private static final int IN_CHUNK = 500;
+
+    private final Db db;
+    private final Clock clock;
+    private final Runnable afterCommit;
+
+    /** @param afterCommit called after each commit that added outbox rows (wakes the relay) */
+    public EventStore(Db db, Clock clock, Runnable afterCommit) {
+        this.db = db;
+        this.clock = clock;
+        this.afterCommit = afterCommit;
+    }
+
+    /** Stores {@code events} of one tenant in one transaction; returns one result per event, in order. */
+    public List<Appended> append(UUID tenantId, String source, List<NewEvent> events) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<Appended> result = db.tx(c -> appendIn(c, tenantId, source, events));
+                if (result.stream().anyMatch(a -> !a.duplicate())) {
+                    afterCommit.run();
+                }
+                return result;
+            } catch (DataAccessException e) {
+                // Two requests raced with the same idempotency key: the loser reads the winner's row on retry.
+                if (attempt >= 3 || !(e.getCause() instanceof SQLException s) || !Db.isUniqueViolation(s)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private List<Appended> appendIn(Connection c, UUID tenantId, String source, List<NewEvent> events) throws SQLException {
+        Map<String, UUID> known = existingKeys(c, tenantId, events);
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        List<Appended> result = new ArrayList<>(events.size());
+        try (PreparedStatement ev = c.prepareStatement(INSERT_EVENT);
+             PreparedStatement ob = c.prepareStatement(INSERT_OUTBOX)) {
+            for (NewEvent e : events) {
+                String key = e.idempotencyKey();
+                if (key != null && known.containsKey(key)) {
+                    result.add(new Appended(known.get(key), true));
+                    continue;
+                }
+                UUID id = UUID.randomUUID();
+                if (key != null) {
+                    known.put(key, id);
+                }
+                bindEvent(ev, id, tenantId, null, e.type(), e.occurredAt(), now, source, key,
+                        encodeIdentity(e.identifiers(), e.verified(), e.traits()), Json.writeMap(e.properties()));
+                ev.addBatch();
+                ob.setObject(1, tenantId);
+                ob.setObject(2, id);
+                ob.setObject(3, now);
+                ob.addBatch();
+                result.add(new Appended(id, false));
+            }
+            ev.executeBatch();
+            ob.executeBatch();
+        }
+        return result;
+    }
+
+    /**
+     * Stores an event the kernel emits about a known customer (consent changes, merges) inside the caller's
+     * transaction. The caller must run the {@code afterCommit} hook given to this store once it commits.
+     */
+    public UUID appendKernelEvent(Connection c, UUID tenantId, UUID customerId, String type, String source,
+                                  Map<String, ?> properties) throws SQLException {
+        UUID id = UUID.randomUUID();
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        try (PreparedStatement ev = c.prepareStatement(INSERT_EVENT);
+             PreparedStatement ob = c.prepareStatement(INSERT_OUTBOX)) {
+            bindEvent(ev, id, tenantId, customerId, type, now, now, source, null, null, Json.writeMap(properties));
+            ev.executeUpdate();
+            ob.setObject(1, tenantId);
+            ob.setObject(2, id);
+            ob.setObject(3, now);
+            ob.executeUpdate();
+        }
+        return id;
+    }
+
+    public void committed() {
+        afterCommit.run();
+    }
+
+    private static void bindEvent(PreparedStatement ps, UUID id, UUID tenantId, UUID customerId, String type,
+                                  OffsetDateTime occurredAt, OffsetDateTime receivedAt, String source, String key,
+                                  String identity, String properties) throws SQLException {
+        ps.setObject(1, id);
+        ps.setObject(2, tenantId);
+        ps.setObject(3, customerId);
+        ps.setString(4, type);
+        ps.setObject(5, occurredAt);
+        ps.setObject(6, receivedAt);
+        ps.setString(7, source);
+        ps.setString(8, key);
+        ps.setString(9, identity);
+        ps.setString(10, properties);
+    }
+
+    private static Map<String, UUID> existingKeys(Connection c, UUID tenantId, List<NewEvent> events) throws SQLException {
+        List<String> keys = events.stream().map(NewEvent::idempotencyKey).filter(java.util.Objects::nonNull).distinct().toList();
+        Map<String, UUID> known = new HashMap<>();
+        for (int from = 0; from < keys.size(); from += IN_CHUNK) {
+            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_CHUNK));
+            String sql = "SELECT idempotency_key, id FROM event WHERE tenant_id = ? AND idempotency_key IN ("
+                    + "?,".repeat(chunk.size() - 1) + "?)";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setObject(1, tenantId);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        known.put(rs.getString(1), rs.getObject(2, UUID.class));
+                    }
+                }
+            }
+        }
+        return known;
+    }
+
+    /**
+     * A customer's timeline, newest first.
+     *
+     * @param types  event types to keep, or empty for all
+     * @param cursor from a previous page's {@link Page#next()}, or null for the newest
+     */
+    public Page timeline(UUID tenantId, UUID customerId, List<String> types, String cursor, int limit) {
+        OffsetDateTime beforeTime = null;
+        UUID beforeId = null;
+        if (cursor != null) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+                beforeTime = OffsetDateTime.parse(parts[0]);
+                beforeId = UUID.fromString(parts[1]);
+            } catch (RuntimeException e) {
+                throw new InvalidInputException("cursor", "is not a cursor this server gave out");
+            }
+        }
+        StringBuilder sql = new StringBuilder("SELECT id, customer_id, type, occurred_at, received_at, source, properties, idempotency_key "
+                + "FROM event WHERE tenant_id = ? AND customer_id = ?");
+        if (!types.isEmpty()) {
+            sql.append(" AND type IN (").append("?,".repeat(types.size() - 1)).append("?)");
+        }
+        if (beforeTime != null) {
+            sql.append(" AND (occurred_at < ? OR (occurred_at = ? AND id < ?))");
+        }
+        sql.append(" ORDER BY occurred_at DESC, id DESC LIMIT ?");
+        OffsetDateTime bt = beforeTime;
+        UUID bi = beforeId;
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                ps.setObject(i++, tenantId);
+                ps.setObject(i++, customerId);
+                for (String t : types) {
+                    ps.setString(i++, t);
+                }
+                if (bt != null) {
+                    ps.setObject(i++, bt);
+                    ps.setObject(i++, bt);
+                    ps.setObject(i++, bi);
+                }
+                ps.setInt(i, limit + 1);
+                List<Event> events = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        events.add(new Event(rs.getObject(1, UUID.class), tenantId, rs.getObject(2, UUID.class), rs.getString(3),
+                                rs.getObject(4, OffsetDateTime.class), rs.getObject(5, OffsetDateTime.class), rs.getString(6),
+                                Json.readMap(rs.getString(7)), rs.getString(8)));
+                    }
+                }
+                String next = null;
+                if (events.size() > limit) {
+                    events = events.subList(0, limit);
+                    Event last = events.get(limit - 1);
+                    next = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                            (last.occurredAt().toString() + "|" + last.id()).getBytes(StandardCharsets.UTF_8));
+                }
+                return new Page(List.copyOf(events), next);
+            }
+        });
+    }
+
+    /** How many events wait in the outbox (for health and metrics). */
+    public long outboxDepth() {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM outbox");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    // --- identity column: who the sender said the event is about -------------------------------------------
+
+    /** The identity part of a stored event: identifiers, whether they were verified, and traits. */
+    record Identity(List<Identifier> identifiers, boolean verified, Map<String, AttributeValue> traits) {
+    }
+
+    static String encodeIdentity(List<Identifier> ids, boolean verified, Map<String, AttributeValue> traits) {
+        JsonArrayBuilder a = Json.array();
+        for (Identifier id : ids) {
+            a.add(Json.object().add("t", id.type().key()).add("n", id.namespace()).add("v", id.value()));
+        }
+        JsonObjectBuilder o = Json.object().add("ids", a).add("verified", verified);
+        if (!traits.isEmpty()) {
+            JsonObjectBuilder t = Json.object();
+            traits.forEach((k, v) -> t.add(k, Json.object().add("type", v.type().name()).add("value", Attributes.encode(v))));
+            o.add("traits", t);
+        }
+        return Json.write(o.build());
+    }
+
+    static Identity decodeIdentity(String text) {
+        if (text == null) {
+            return new Identity(List.of(), false, Map.of());
+        }
+        JsonObject o = Json.readObject(text);
+        List<Identifier> ids = new ArrayList<>();
+        for (JsonValue v : o.getJsonArray("ids")) {
+            JsonObject i = v.asJsonObject();
+            ids.add(new Identifier(IdentifierType.ofKey(i.getString("t")), i.getString("n"), i.getString("v")));
+        }
+        Map<String, AttributeValue> traits = new java.util.LinkedHashMap<>();
+        if (o.containsKey("traits")) {
+            o.getJsonObject("traits").forEach((k, v) -> traits.put(k,
+                    Attributes.decode(v.asJsonObject().getString("type"), v.asJsonObject().getString("value"))));
+        }
+        return new Identity(ids, o.getBoolean("verified", false), traits);
+    }
+}

@@ -1,0 +1,272 @@
+package io.rapport.core.event;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.rapport.api.event.Event;
+import io.rapport.core.db.DataAccessException;
+import io.rapport.core.db.Db;
+import io.rapport.core.json.Json;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves events from the outbox to profiles and to the bus, in the order they were stored. Each batch is projected
+ * in one transaction that also marks its outbox rows as projected; the rows are deleted once the bus has delivered
+ * the batch. After a crash, rows still waiting are projected on start and rows projected but not delivered are
+ * delivered again, so nothing acknowledged is lost (listeners may see an event twice).
+ */
+public final class OutboxRelay implements AutoCloseable {
+
+    static final int STATE_PENDING = 0;
+    static final int STATE_PROJECTED = 1;
+    static final int STATE_FAILED = 9;
+    static final long IDLE_POLL_MS = 1_000;
+    static final long DISPATCH_TIMEOUT_S = 60;
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final String SELECT = "SELECT o.id, e.id, e.tenant_id, e.customer_id, e.type, e.occurred_at, e.received_at, e.source, "
+            + "e.idempotency_key, e.identity, e.properties FROM outbox o JOIN event e ON e.id = o.event_id WHERE o.state = ? ORDER BY o.id";
+
+    private final Db db;
+    private final Projector projector;
+    private final EventBus bus;
+    private final int batchSize;
+    private final Semaphore wake = new Semaphore(0);
+    private final AtomicLong projected = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile boolean running;
+    private volatile Thread thread;
+    private volatile OffsetDateTime lastRun;
+
+    OutboxRelay(Db db, Projector projector, EventBus bus, int batchSize) {
+        this.db = db;
+        this.projector = projector;
+        this.bus = bus;
+        this.batchSize = batchSize;
+    }
+
+    public void start() {
+        running = true;
+        thread = new Thread(this::loop, "rapport-outbox-relay");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Tells the relay that new rows are waiting; cheap, and safe from any thread. */
+    public void wakeup() {
+        if (wake.availablePermits() == 0) {
+            wake.release();
+        }
+    }
+
+    public boolean isRunning() {
+        Thread t = thread;
+        return running && t != null && t.isAlive();
+    }
+
+    public long projectedCount() {
+        return projected.get();
+    }
+
+    public long failedCount() {
+        return failed.get();
+    }
+
+    public OffsetDateTime lastRun() {
+        return lastRun;
+    }
+
+    private void loop() {
+        try {
+            redeliverProjected();
+        } catch (RuntimeException e) {
+            LOG.error("Redelivering projected events failed; they stay in the outbox", e);
+        }
+        while (running) {
+            try {
+                int n = runOnce();
+                lastRun = OffsetDateTime.now();
+                if (n == 0) {
+                    wake.tryAcquire(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.error("Outbox relay batch failed; retrying", e);
+                try {
+                    wake.tryAcquire(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Projects and delivers one batch; returns how many events it took. Visible for tests. */
+    int runOnce() throws InterruptedException {
+        List<Long> ids = new ArrayList<>();
+        List<Event> events;
+        try {
+            events = db.tx(c -> {
+                ids.clear();
+                List<Projector.Pending> pending = select(c, STATE_PENDING, batchSize);
+                pending.forEach(p -> ids.add(p.outboxId()));
+                if (pending.isEmpty()) {
+                    return List.<Event>of();
+                }
+                List<Event> out = projector.project(c, pending);
+                setState(c, ids, STATE_PROJECTED);
+                return out;
+            });
+        } catch (DataAccessException | IllegalStateException e) {
+            if (ids.size() <= 1) {
+                if (ids.size() == 1) {
+                    markFailed(ids.get(0), e);
+                }
+                return ids.size();
+            }
+            LOG.warn("Projecting a batch of {} events failed ({}); projecting them one by one", ids.size(), e.toString());
+            return runOneByOne(ids.size());
+        }
+        deliverAndDelete(ids, events);
+        projected.addAndGet(events.size());
+        return ids.size();
+    }
+
+    private int runOneByOne(int count) throws InterruptedException {
+        int done = 0;
+        for (int i = 0; i < count; i++) {
+            List<Long> ids = new ArrayList<>();
+            try {
+                List<Event> events = db.tx(c -> {
+                    ids.clear();
+                    List<Projector.Pending> pending = select(c, STATE_PENDING, 1);
+                    pending.forEach(p -> ids.add(p.outboxId()));
+                    List<Event> out = pending.isEmpty() ? List.<Event>of() : projector.project(c, pending);
+                    setState(c, ids, STATE_PROJECTED);
+                    return out;
+                });
+                deliverAndDelete(ids, events);
+                projected.addAndGet(events.size());
+            } catch (DataAccessException | IllegalStateException e) {
+                if (!ids.isEmpty()) {
+                    markFailed(ids.get(0), e);
+                }
+            }
+            done += ids.size();
+        }
+        return done;
+    }
+
+    private void markFailed(long outboxId, RuntimeException cause) {
+        failed.incrementAndGet();
+        LOG.error("Event of outbox row {} cannot be projected; it is left in the outbox with state {} for an operator", outboxId, STATE_FAILED, cause);
+        db.tx(c -> {
+            setState(c, List.of(outboxId), STATE_FAILED);
+            return null;
+        });
+    }
+
+    private void redeliverProjected() {
+        while (running) {
+            List<Long> ids = new ArrayList<>();
+            List<Event> events = db.read(c -> {
+                List<Event> out = new ArrayList<>();
+                for (Projector.Pending p : select(c, STATE_PROJECTED, batchSize)) {
+                    ids.add(p.outboxId());
+                    if (p.customerId() != null) {
+                        out.add(new Event(p.eventId(), p.tenantId(), p.customerId(), p.type(), p.occurredAt(), p.receivedAt(), p.source(),
+                                Json.readMap(p.properties()), p.idempotencyKey()));
+                    }
+                }
+                return out;
+            });
+            if (ids.isEmpty()) {
+                return;
+            }
+            LOG.info("Delivering {} events that were projected before the last stop", ids.size());
+            try {
+                deliverAndDelete(ids, events);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void deliverAndDelete(List<Long> ids, List<Event> events) throws InterruptedException {
+        if (!bus.dispatch(events, DISPATCH_TIMEOUT_S, TimeUnit.SECONDS)) {
+            LOG.warn("Listeners took more than {} s over a batch of {} events; moving on", DISPATCH_TIMEOUT_S, events.size());
+        }
+        if (!ids.isEmpty()) {
+            db.tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+                    for (Long id : ids) {
+                        ps.setLong(1, id);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                return null;
+            });
+        }
+    }
+
+    private List<Projector.Pending> select(Connection c, int state, int limit) throws SQLException {
+        String sql = SELECT + " LIMIT ?" + (db.dialect() == Db.Dialect.POSTGRESQL ? " FOR UPDATE OF o SKIP LOCKED" : "");
+        List<Projector.Pending> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setInt(1, state);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Projector.Pending(rs.getLong(1), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
+                            rs.getString(5), rs.getObject(6, OffsetDateTime.class), rs.getObject(7, OffsetDateTime.class), rs.getString(8),
+                            rs.getString(9), rs.getString(10), rs.getString(11)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void setState(Connection c, List<Long> ids, int state) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE outbox SET state = ? WHERE id = ?")) {
+            for (Long id : ids) {
+                ps.setInt(1, state);
+                ps.setLong(2, id);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            // no interrupt: H2 closes its file channel when a thread is interrupted inside I/O
+            wake.release();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
