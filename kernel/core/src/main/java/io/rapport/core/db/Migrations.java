@@ -10,7 +10,10 @@ import org.slf4j.LoggerFactory;
 /** Brings the kernel's schema up to date with Flyway; the kernel keeps its own history table. */
 public final class Migrations {
 
-    /** Where the kernel's migrations live on the class path. */
+    /**
+     * Where the kernel's migrations live on the class path. The folder holds an empty {@code flyway.location} file,
+     * without which Flyway cannot list a folder inside a WAR on Liberty.
+     */
     public static final String LOCATION = "classpath:db/kernel";
     /** The kernel's Flyway history table; plugins that own tables keep their own. */
     public static final String HISTORY_TABLE = "flyway_kernel_history";
@@ -24,6 +27,7 @@ public final class Migrations {
         MigrateResult result = Flyway.configure(Migrations.class.getClassLoader())
                 .dataSource(dataSource)
                 .locations(LOCATION)
+                .callbackLocations(LOCATION)
                 .table(HISTORY_TABLE)
                 .baselineOnMigrate(false)
                 .load()

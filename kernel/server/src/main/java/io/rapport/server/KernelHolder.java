@@ -1,0 +1,92 @@
+package io.rapport.server;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import io.rapport.core.Kernel;
+import io.rapport.core.customer.StageRules;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Starts the kernel when the application starts and stops it when the application stops. Settings come from
+ * MicroProfile Config: environment variables ({@code RAPPORT_BUS_PARTITIONS}), server.xml variables or system
+ * properties; see docs/ops/configuration.md.
+ */
+@ApplicationScoped
+public class KernelHolder {
+
+    /** JNDI name of the kernel's data source in server.xml. */
+    public static final String DATA_SOURCE = "jdbc/rapport";
+
+    @Resource(lookup = DATA_SOURCE)
+    DataSource dataSource;
+
+    @Inject
+    @ConfigProperty(name = "rapport.data.dir", defaultValue = "data")
+    String dataDir;
+
+    @Inject
+    @ConfigProperty(name = "rapport.admin.password", defaultValue = " ")
+    String adminPassword;
+
+    @Inject
+    @ConfigProperty(name = "rapport.bus.partitions", defaultValue = "0")
+    int busPartitions;
+
+    @Inject
+    @ConfigProperty(name = "rapport.relay.batch", defaultValue = "500")
+    int relayBatch;
+
+    @Inject
+    @ConfigProperty(name = "rapport.ingest.max-batch", defaultValue = "1000")
+    int maxBatch;
+
+    @Inject
+    @ConfigProperty(name = "rapport.stages", defaultValue = "awareness,consideration,purchase,retention,loyalty")
+    String stages;
+
+    @Inject
+    @ConfigProperty(name = "rapport.stage-rules", defaultValue = StageRules.DEFAULT_RULES)
+    String stageRules;
+
+    private volatile Kernel kernel;
+
+    void start(@Observes Startup startup) {
+        List<String> stageList = Arrays.stream(stages.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        int partitions = busPartitions > 0 ? busPartitions : Math.max(2, Runtime.getRuntime().availableProcessors());
+        Kernel.Settings settings = new Kernel.Settings(partitions, relayBatch, maxBatch, stageList, stageRules, Path.of(dataDir),
+                adminPassword.isBlank() ? null : adminPassword);
+        kernel = Kernel.start(dataSource, settings, Clock.systemUTC());
+    }
+
+    public Kernel kernel() {
+        Kernel k = kernel;
+        if (k == null) {
+            throw new IllegalStateException("the kernel is not started");
+        }
+        return k;
+    }
+
+    public boolean started() {
+        return kernel != null;
+    }
+
+    @PreDestroy
+    void stop() {
+        Kernel k = kernel;
+        kernel = null;
+        if (k != null) {
+            k.close();
+        }
+    }
+}

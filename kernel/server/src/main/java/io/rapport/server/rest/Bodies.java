@@ -1,0 +1,110 @@
+package io.rapport.server.rest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+import io.rapport.core.json.Json;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.core.validation.NotFoundException;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParsingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+/** Reading request bodies and path values with errors that say exactly what is wrong. */
+public final class Bodies {
+
+    private Bodies() {
+    }
+
+    /**
+     * Parses a JSON body of at most {@code maxBytes}.
+     *
+     * @throws WebApplicationException 413 when larger; {@link InvalidInputException} when not JSON
+     */
+    public static JsonValue json(InputStream in, long maxBytes) {
+        if (in == null) {
+            throw new InvalidInputException("/", "the request has no body; send JSON");
+        }
+        LimitedInputStream limited = new LimitedInputStream(in, maxBytes);
+        try (JsonReader r = Json.provider().createReader(new InputStreamReader(limited, StandardCharsets.UTF_8))) {
+            return r.readValue();
+        } catch (JsonParsingException e) {
+            if (limited.exceeded) {
+                throw tooLarge(maxBytes);
+            }
+            var loc = e.getLocation();
+            throw new InvalidInputException("/", "is not valid JSON" + (loc == null ? "" : " (line " + loc.getLineNumber() + ", column "
+                    + loc.getColumnNumber() + ")") + ": " + e.getMessage());
+        } catch (jakarta.json.JsonException e) {
+            if (limited.exceeded) {
+                throw tooLarge(maxBytes);
+            }
+            throw new InvalidInputException("/", "is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static WebApplicationException tooLarge(long maxBytes) {
+        return new WebApplicationException(Problems.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "body-too-large",
+                "The body is larger than " + maxBytes + " bytes; send fewer events per request.", null));
+    }
+
+    public static UUID id(String raw, String what) {
+        try {
+            return UUID.fromString(raw);
+        } catch (IllegalArgumentException e) {
+            throw new NotFoundException("no " + what + " " + raw);
+        }
+    }
+
+    public static int limit(Integer raw, int dflt, int max) {
+        if (raw == null) {
+            return dflt;
+        }
+        if (raw < 1 || raw > max) {
+            throw new InvalidInputException("limit", "must be between 1 and " + max);
+        }
+        return raw;
+    }
+
+    private static final class LimitedInputStream extends java.io.FilterInputStream {
+        private final long max;
+        private long count;
+        boolean exceeded;
+
+        LimitedInputStream(InputStream in, long max) {
+            super(in);
+            this.max = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                check(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                check(n);
+            }
+            return n;
+        }
+
+        private void check(int n) throws IOException {
+            count += n;
+            if (count > max) {
+                exceeded = true;
+                throw new IOException("body larger than " + max + " bytes");
+            }
+        }
+    }
+}
