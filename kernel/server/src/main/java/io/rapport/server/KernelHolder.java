@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 import javax.sql.DataSource;
 
@@ -36,8 +37,8 @@ public class KernelHolder {
     String dataDir;
 
     @Inject
-    @ConfigProperty(name = "rapport.admin.password", defaultValue = " ")
-    String adminPassword;
+    @ConfigProperty(name = "rapport.admin.password")
+    Optional<String> adminPassword;
 
     @Inject
     @ConfigProperty(name = "rapport.bus.partitions", defaultValue = "0")
@@ -65,7 +66,7 @@ public class KernelHolder {
         List<String> stageList = Arrays.stream(stages.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         int partitions = busPartitions > 0 ? busPartitions : Math.max(2, Runtime.getRuntime().availableProcessors());
         Kernel.Settings settings = new Kernel.Settings(partitions, relayBatch, maxBatch, stageList, stageRules, Path.of(dataDir),
-                adminPassword.isBlank() ? null : adminPassword);
+                adminPassword.filter(p -> !p.isBlank()).orElse(null));
         kernel = Kernel.start(dataSource, settings, Clock.systemUTC());
     }
 

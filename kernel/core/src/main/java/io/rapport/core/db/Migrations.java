@@ -12,7 +12,7 @@ public final class Migrations {
 
     /**
      * Where the kernel's migrations live on the class path. The folder holds an empty {@code flyway.location} file,
-     * without which Flyway cannot list a folder inside a WAR on Liberty.
+     * without which Flyway cannot list a folder inside a WAR on Liberty (db/callback, which Flyway always scans, has one too).
      */
     public static final String LOCATION = "classpath:db/kernel";
     /** The kernel's Flyway history table; plugins that own tables keep their own. */
@@ -27,7 +27,6 @@ public final class Migrations {
         MigrateResult result = Flyway.configure(Migrations.class.getClassLoader())
                 .dataSource(dataSource)
                 .locations(LOCATION)
-                .callbackLocations(LOCATION)
                 .table(HISTORY_TABLE)
                 .baselineOnMigrate(false)
                 .load()

@@ -1,0 +1,75 @@
+package io.rapport.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/** Restarting the server keeps customers, timelines, keys and users. Runs last: it stops and starts the server. */
+@Order(Integer.MAX_VALUE)
+class RestartIT {
+
+    @Test
+    void aRestartKeepsEverything() throws Exception {
+        Api.awaitReady();
+        Api.Shop shop = Api.newShop(null);
+        String email = "restart-" + UUID.randomUUID() + "@example.com";
+        shop.key().post("/api/v1/events", "{\"type\": \"order.completed\", \"customer\": {\"email\": \"" + email + "\"}, \"properties\": {\"total\": 12}}")
+                .expect(202);
+        String id = Api.awaitCustomer(shop.viewer(), email, c -> c.getInt("orderCount") == 1).getString("id");
+
+        server("stop");
+        server("start");
+        Api.awaitReady();
+
+        var c = shop.viewer().get("/api/v1/customers/" + id).expect(200).json();
+        assertThat(c.getInt("orderCount")).isEqualTo(1);
+        assertThat(shop.viewer().get("/api/v1/customers/" + id + "/timeline").json().getJsonArray("items")).hasSize(1);
+        shop.key().post("/api/v1/events", "{\"type\": \"order.completed\", \"customer\": {\"email\": \"" + email + "\"}, \"properties\": {\"total\": 3}}")
+                .expect(202);
+        Api.awaitCustomer(shop.viewer(), email, x -> x.getInt("orderCount") == 2);
+    }
+
+    @Test
+    void eventsAcknowledgedBeforeAKillAreOnProfilesAfterTheRestart() throws Exception {
+        Api.awaitReady();
+        Api.Shop shop = Api.newShop(null);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        int batches = 10;
+        int perBatch = 200;
+        for (int b = 0; b < batches; b++) {
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < perBatch; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"type\": \"order.completed\", \"customer\": {\"externalIds\": {\"crash\": \"")
+                        .append(run).append('-').append(b * perBatch + i).append("\"}}, \"properties\": {\"total\": 1}}");
+            }
+            assertThat(shop.key().post("/api/v1/events", batch.append(']').toString()).expect(202).json().getInt("stored")).isEqualTo(perBatch);
+        }
+        long pid = Long.parseLong(java.nio.file.Files.readString(Api.WLP.resolve("usr/servers/.pid/" + Api.SERVER + ".pid")).trim());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+
+        server("start");
+        Api.awaitReady();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+            int found = 0;
+            String cursor = null;
+            do {
+                var page = shop.viewer().get("/api/v1/customers?limit=500" + (cursor == null ? "" : "&cursor=" + cursor)).expect(200).json();
+                found += page.getJsonArray("items").stream().filter(c -> c.asJsonObject().getInt("orderCount") == 1).count();
+                cursor = page.isNull("next") ? null : page.getString("next");
+            } while (cursor != null);
+            return found == batches * perBatch;
+        });
+    }
+
+    private static void server(String action) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Api.WLP.resolve("bin/server").toString(), action, Api.SERVER).inheritIO().start();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("server %s finished", action).isTrue();
+        assertThat(p.exitValue()).as("server %s exit code", action).isZero();
+    }
+}
