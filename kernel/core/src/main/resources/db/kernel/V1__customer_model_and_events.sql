@@ -55,7 +55,8 @@ CREATE TABLE customer_identifier (
     id_value        VARCHAR(320) NOT NULL,
     customer_id     UUID         NOT NULL REFERENCES customer (id),
     created_at      TIMESTAMP WITH TIME ZONE NOT NULL,
-    PRIMARY KEY (tenant_id, id_value, type, namespace)
+    -- the value leads: lookups are 'id_value IN (...)' for a batch, and H2 uses only an index's first column for IN lists
+    PRIMARY KEY (id_value, tenant_id, type, namespace)
 );
 CREATE INDEX customer_identifier_by_customer ON customer_identifier (customer_id);
 
@@ -100,7 +101,7 @@ CREATE TABLE event (
     idempotency_key VARCHAR(200),
     identity        VARCHAR(4000),
     properties      TEXT,
-    CONSTRAINT event_idempotency UNIQUE (tenant_id, idempotency_key)
+    CONSTRAINT event_idempotency UNIQUE (idempotency_key, tenant_id)
 );
 CREATE INDEX event_timeline ON event (customer_id, occurred_at, id);
 

@@ -86,6 +86,7 @@ public final class Kernel implements AutoCloseable {
         holder[0] = relay;
         this.parser = new EventParser(settings.maxIngestBatch(), clock);
         bus.start();
+        events.start();
         relay.start();
         LOG.info("Kernel started on {} in {} ms", db.dialect(), (System.nanoTime() - t0) / 1_000_000);
     }
@@ -165,6 +166,7 @@ public final class Kernel implements AutoCloseable {
 
     @Override
     public void close() {
+        events.close();
         relay.close();
         bus.close();
         LOG.info("Kernel stopped");

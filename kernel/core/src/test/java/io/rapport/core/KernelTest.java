@@ -133,6 +133,41 @@ class KernelTest {
     }
 
     @Test
+    void concurrentAppendsShareCommitsButFailAlone() throws Exception {
+        int threads = 8;
+        int perThread = 40;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<Integer>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            futures.add(pool.submit(() -> {
+                int failures = 0;
+                for (int i = 0; i < perThread; i++) {
+                    NewEvent e = new NewEvent("page.viewed", List.of(Identifier.email("g" + thread + "-" + i + "@example.com")), false,
+                            java.time.OffsetDateTime.now(clock), java.util.Map.of(), java.util.Map.of(), thread == 0 ? null : "key-" + (i % 20));
+                    // thread 0 names a source longer than the column: its requests fail, and only its own
+                    String source = thread == 0 ? "x".repeat(300) : "test";
+                    try {
+                        kernel.events().append(tenant, source, List.of(e));
+                    } catch (RuntimeException ex) {
+                        failures++;
+                    }
+                }
+                return failures;
+            }));
+        }
+        List<Integer> failures = new ArrayList<>();
+        for (var f : futures) {
+            failures.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        assertThat(failures.get(0)).isEqualTo(perThread);
+        assertThat(failures.subList(1, threads)).containsOnly(0);
+        // 20 distinct keys shared by all threads: each stored once, the rest answered as duplicates
+        assertThat(count("SELECT COUNT(*) FROM event WHERE idempotency_key IS NOT NULL", null)).isEqualTo(20);
+    }
+
+    @Test
     void anAnonymousVisitorIsLinkedWhenTheyIdentify() {
         ingest(tenant, "{\"type\": \"page.viewed\", \"customer\": {\"anonymousId\": \"anon-1\"}}");
         Customer visitor = awaitCustomer(tenant, Identifier.anonymous("anon-1"));

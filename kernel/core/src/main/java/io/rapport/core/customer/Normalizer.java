@@ -9,6 +9,7 @@ import java.util.Optional;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import com.sanctionco.jmail.EmailValidator;
 import com.sanctionco.jmail.JMail;
 
 /**
@@ -18,6 +19,7 @@ import com.sanctionco.jmail.JMail;
 public final class Normalizer {
 
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+    private static final EmailValidator EMAILS = JMail.strictValidator().requireTopLevelDomain();
 
     private Normalizer() {
     }
@@ -28,7 +30,7 @@ public final class Normalizer {
             return Optional.empty();
         }
         String trimmed = raw.trim();
-        if (trimmed.length() > 320 || !JMail.strictValidator().requireTopLevelDomain().isValid(trimmed)) {
+        if (trimmed.length() > 320 || !EMAILS.isValid(trimmed)) {
             return Optional.empty();
         }
         return Optional.of(trimmed.toLowerCase(Locale.ROOT));

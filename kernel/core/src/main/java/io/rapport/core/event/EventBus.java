@@ -94,6 +94,11 @@ public final class EventBus implements AutoCloseable {
         return () -> listeners.remove(r);
     }
 
+    /** @return whether any listener is subscribed */
+    public boolean hasListeners() {
+        return !listeners.isEmpty();
+    }
+
     /**
      * Hands {@code events} to the listeners and returns once each listener has seen each event, or after
      * {@code timeout}.
@@ -101,10 +106,7 @@ public final class EventBus implements AutoCloseable {
      * @return whether every event was delivered in time
      */
     public boolean dispatch(List<Event> events, long timeout, TimeUnit unit) throws InterruptedException {
-        if (events.isEmpty()) {
-            return true;
-        }
-        if (listeners.isEmpty()) {
+        if (events.isEmpty() || listeners.isEmpty()) {
             return true;
         }
         CountDownLatch latch = new CountDownLatch(events.size());

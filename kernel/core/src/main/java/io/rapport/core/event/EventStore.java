@@ -13,6 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.rapport.api.customer.AttributeValue;
 import io.rapport.api.customer.Identifier;
@@ -46,10 +52,18 @@ public final class EventStore {
     static final String INSERT_EVENT = "INSERT INTO event (id, tenant_id, customer_id, type, occurred_at, received_at, source, idempotency_key, identity, properties) VALUES (?,?,?,?,?,?,?,?,?,?)";
     static final String INSERT_OUTBOX = "INSERT INTO outbox (tenant_id, event_id, state, created_at) VALUES (?,?,0,?)";
     private static final int IN_CHUNK = 500;
+    /** Most events one group commit writes; a single request is never split. */
+    static final int MAX_GROUP_EVENTS = 2_000;
+    static final int QUEUE_CAPACITY = 10_000;
+    static final long WRITER_TIMEOUT_S = 60;
+    static final long WRITER_POLL_MS = 200;
 
     private final Db db;
     private final Clock clock;
     private final Runnable afterCommit;
+    private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private volatile boolean running;
+    private volatile Thread writer;
 
     /** @param afterCommit called after each commit that added outbox rows (wakes the relay) */
     public EventStore(Db db, Clock clock, Runnable afterCommit) {
@@ -58,8 +72,116 @@ public final class EventStore {
         this.afterCommit = afterCommit;
     }
 
-    /** Stores {@code events} of one tenant in one transaction; returns one result per event, in order. */
+    /**
+     * Stores {@code events} of one tenant atomically; returns one result per event, in order. Once {@link #start()}ed,
+     * requests from concurrent callers are grouped into one transaction by a writer thread (group commit): each
+     * caller still gets its answer only after the commit, and a request that fails on its own is retried alone so
+     * that it cannot fail the others.
+     */
     public List<Appended> append(UUID tenantId, String source, List<NewEvent> events) {
+        Thread w = writer;
+        if (w == null || !w.isAlive()) {
+            return appendAlone(tenantId, source, events);
+        }
+        Request r = new Request(tenantId, source, events, new CompletableFuture<>());
+        try {
+            queue.put(r);
+            return r.done().get(WRITER_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DataAccessException("interrupted while storing events", e);
+        } catch (TimeoutException e) {
+            throw new DataAccessException("the database did not store the events within " + WRITER_TIMEOUT_S + " s", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new DataAccessException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Starts the group-commit writer. */
+    public void start() {
+        running = true;
+        Thread t = new Thread(this::writeLoop, "rapport-ingest-writer");
+        t.setDaemon(true);
+        writer = t;
+        t.start();
+    }
+
+    /** Stops the writer after the requests already queued; later appends run in their own transactions. */
+    public void close() {
+        running = false;
+        Thread t = writer;
+        if (t != null) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(WRITER_TIMEOUT_S));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        writer = null;
+        for (Request r; (r = queue.poll()) != null; ) {
+            complete(r);
+        }
+    }
+
+    private record Request(UUID tenantId, String source, List<NewEvent> events, CompletableFuture<List<Appended>> done) {
+    }
+
+    private void writeLoop() {
+        List<Request> group = new ArrayList<>();
+        while (running || !queue.isEmpty()) {
+            Request first;
+            try {
+                first = queue.poll(WRITER_POLL_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (first == null) {
+                continue;
+            }
+            group.clear();
+            group.add(first);
+            int size = first.events().size();
+            for (Request next; (next = queue.peek()) != null && size + next.events().size() <= MAX_GROUP_EVENTS; ) {
+                group.add(queue.poll());
+                size += next.events().size();
+            }
+            if (group.size() == 1) {
+                complete(first);
+                continue;
+            }
+            List<List<Appended>> results;
+            try {
+                results = db.tx(c -> {
+                    List<List<Appended>> out = new ArrayList<>(group.size());
+                    for (Request r : group) {
+                        out.add(appendIn(c, r.tenantId(), r.source(), r.events()));
+                    }
+                    return out;
+                });
+            } catch (RuntimeException e) {
+                group.forEach(this::complete); // one of them failed the group: each alone, so only that one fails
+                continue;
+            }
+            afterCommit.run();
+            for (int i = 0; i < group.size(); i++) {
+                group.get(i).done().complete(results.get(i));
+            }
+        }
+    }
+
+    private void complete(Request r) {
+        try {
+            r.done().complete(appendAlone(r.tenantId(), r.source(), r.events()));
+        } catch (RuntimeException e) {
+            r.done().completeExceptionally(e);
+        }
+    }
+
+    private List<Appended> appendAlone(UUID tenantId, String source, List<NewEvent> events) {
         for (int attempt = 1; ; attempt++) {
             try {
                 List<Appended> result = db.tx(c -> appendIn(c, tenantId, source, events));
@@ -194,7 +316,8 @@ public final class EventStore {
         if (beforeTime != null) {
             sql.append(" AND (occurred_at < ? OR (occurred_at = ? AND id < ?))");
         }
-        sql.append(" ORDER BY occurred_at DESC, id DESC LIMIT ?");
+        // the whole index (customer_id, occurred_at, id) in the ORDER BY lets H2 read it backwards instead of sorting
+        sql.append(" ORDER BY customer_id DESC, occurred_at DESC, id DESC LIMIT ?");
         OffsetDateTime bt = beforeTime;
         UUID bi = beforeId;
         return db.read(c -> {

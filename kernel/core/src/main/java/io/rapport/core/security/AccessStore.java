@@ -59,6 +59,7 @@ public final class AccessStore {
     private final Clock clock;
     private final ConcurrentHashMap<String, Cached> userCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Cached> keyCache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<UUID, Tenant> tenantCache = new ConcurrentHashMap<>();
 
     public AccessStore(Db db, Clock clock) {
         this.db = db;
@@ -75,8 +76,15 @@ public final class AccessStore {
         return db.read(c -> one(c, "SELECT id, slug, name, default_region, created_at FROM tenant WHERE slug = ?", slug));
     }
 
+    /** @return the tenant; cached, since every API call asks and tenants do not change once created */
     public Optional<Tenant> tenant(UUID id) {
-        return db.read(c -> one(c, "SELECT id, slug, name, default_region, created_at FROM tenant WHERE id = ?", id));
+        Tenant hit = tenantCache.get(id);
+        if (hit != null) {
+            return Optional.of(hit);
+        }
+        Optional<Tenant> t = db.read(c -> one(c, "SELECT id, slug, name, default_region, created_at FROM tenant WHERE id = ?", id));
+        t.ifPresent(x -> tenantCache.put(id, x));
+        return t;
     }
 
     public List<Tenant> tenants() {

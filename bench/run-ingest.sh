@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Ingest benchmark of the distribution's server: start -> ready, idle RSS, then (a) single events, (b) batches and
+# (c) ack -> visible on the profile, each beside a plain-JDBC baseline measured in the same run. See bench/README.md.
+# Needs a built distribution (mvn -B -ntp install -DskipTests); builds the bench module itself when it is missing or stale.
+# The server runs from a copy of the distribution's 'rapport' server (server.xml, jvm.options, apps, jdbc) in a Liberty
+# user dir of its own under bench/target/ingest-run, with a server.env written here: a server.env that a build left in
+# distribution/target (the postgres profile writes DB_URL there, and server.env beats the environment) cannot redirect it,
+# and a rebuild during the run cannot redeploy under it. Leaves nothing running: the server is stopped on exit.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+WLP="$ROOT/distribution/target/liberty/wlp"
+SERVER=rapport
+RUN="$BENCH/target/ingest-run"
+OUT="$BENCH/target/ingest-results.md"
+SCHEMA_DIR="$ROOT/kernel/core/src/main/resources/db/kernel"
+
+DB=h2
+DURATION=20
+WARMUP=5
+THREADS=8
+BATCH=500
+BATCH_THREADS=2
+VISIBLE_RATE=500
+SETTLE=5
+PORT=""
+PHASES=abc
+BUILD=auto
+RESTART=1
+KEEP_DB=0
+READY_TIMEOUT=180
+PG_URL="jdbc:postgresql://127.0.0.1:5432/test"
+PG_USER=postgres
+DRIVER_ARGS=()
+
+usage() {
+    cat <<'EOF'
+usage: bench/run-ingest.sh [options]
+
+  --db h2|postgresql     database of the server and of the baseline (default h2)
+  --duration S           measured seconds per phase (default 20)
+  --warmup S             warm-up seconds before each phase (default 5)
+  --threads N            client threads of (a), single events (default 8)
+  --batch-size N         events per request in (b), 1..1000 (default 500)
+  --batch-threads N      client threads of (b) (default 2)
+  --visible-rate N       background events/s during (c) (default 500)
+  --settle S             seconds between ready and the idle RSS reading (default 5)
+  --phases abc           which of (a), (b), (c) to run (default abc)
+  --port N               server HTTP port (default: the first free one from 9181)
+  --no-restart           measure the first start only (default: first start, stop, then a restart that is measured too)
+  --build | --no-build   always / never build the bench module (default: when missing or older than its sources)
+  --pg-url URL           PostgreSQL without schema (default jdbc:postgresql://127.0.0.1:5432/test); password from PGPASSWORD
+  --pg-user NAME         PostgreSQL user (default postgres)
+  --keep-db              keep the PostgreSQL schemas rapport_bench and rapport_bench_baseline after the run
+  --prewarm S            unmeasured load before (a), so the JIT has settled (default 20; the smoke run can use 0)
+  --customers N, --poll-ms MS, --probe-gap-ms MS, --probe-timeout-ms MS, --visible-max-inflight N, --drain-timeout S
+                         passed to the driver (see bench/README.md)
+
+Writes bench/target/ingest-results.md; the server (a copy of distribution/target/liberty/wlp/usr/servers/rapport in
+the Liberty user dir bench/target/ingest-run/usr), its logs and its data are under bench/target/ingest-run/.
+EOF
+}
+
+COMMAND="bench/run-ingest.sh"
+for a in "$@"; do COMMAND+=" $(printf '%q' "$a")"; done
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --db) DB="$2"; shift 2 ;;
+        --duration) DURATION="$2"; shift 2 ;;
+        --warmup) WARMUP="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        --batch-size) BATCH="$2"; shift 2 ;;
+        --batch-threads) BATCH_THREADS="$2"; shift 2 ;;
+        --visible-rate) VISIBLE_RATE="$2"; shift 2 ;;
+        --settle) SETTLE="$2"; shift 2 ;;
+        --phases) PHASES="$2"; shift 2 ;;
+        --port) PORT="$2"; shift 2 ;;
+        --no-restart) RESTART=0; shift ;;
+        --build) BUILD=always; shift ;;
+        --no-build) BUILD=never; shift ;;
+        --pg-url) PG_URL="$2"; shift 2 ;;
+        --pg-user) PG_USER="$2"; shift 2 ;;
+        --keep-db) KEEP_DB=1; shift ;;
+        --prewarm|--customers|--poll-ms|--probe-gap-ms|--probe-timeout-ms|--visible-max-inflight|--drain-timeout)
+            DRIVER_ARGS+=("$1" "$2"); shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+case "$DB" in h2|postgresql) ;; *) echo "--db is h2 or postgresql" >&2; exit 2 ;; esac
+
+log() { printf '[run-ingest] %s\n' "$*"; }
+die() { printf '[run-ingest] ERROR: %s\n' "$*" >&2; exit 1; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+command -v java >/dev/null || die "java is not on the PATH"
+command -v curl >/dev/null || die "curl is not on the PATH"
+[ -x "$WLP/bin/server" ] && [ -f "$WLP/usr/servers/$SERVER/server.xml" ] \
+    || die "no Liberty server '$SERVER' under $WLP: run 'mvn -B -ntp install -DskipTests' first"
+
+# --- the driver -----------------------------------------------------------------------------------------------
+JAR="$BENCH/target/rapport-bench.jar"
+need_build=0
+case "$BUILD" in
+    always) need_build=1 ;;
+    never) [ -f "$JAR" ] || die "$JAR is missing (drop --no-build)" ;;
+    auto) if [ ! -f "$JAR" ] || [ ! -d "$BENCH/target/lib" ] || [ -n "$(find "$BENCH/src" "$BENCH/pom.xml" -newer "$JAR" -print -quit)" ]; then need_build=1; fi ;;
+esac
+if [ "$need_build" = 1 ]; then
+    log "building the bench module"
+    (cd "$ROOT" && mvn -B -ntp -q -pl bench -am package -DskipTests)
+fi
+CP="$JAR:$BENCH/target/lib/*"
+
+# --- the server: a copy of the distribution's, in a Liberty user dir of its own --------------------------------------
+DIST_SERVER="$WLP/usr/servers/$SERVER"
+USR="$RUN/usr"
+SRV="$USR/servers/$SERVER"
+PIDFILE="$USR/servers/.pid/$SERVER.pid"
+export WLP_USER_DIR="$USR"
+unset WLP_OUTPUT_DIR DB_URL DB_USER DB_PASSWORD HTTP_PORT HTTP_HOST RAPPORT_DATA_DIR RAPPORT_ADMIN_PASSWORD LOG_DIR
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    log "a server of an earlier bench run still runs (pid $(cat "$PIDFILE")): stopping it"
+    "$WLP/bin/server" stop "$SERVER" >/dev/null 2>&1 || die "could not stop the earlier bench server"
+fi
+port_in_use() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ -z "$PORT" ]; then
+    PORT=9181
+    while port_in_use "$PORT"; do PORT=$((PORT + 1)); [ "$PORT" -lt 9300 ] || die "no free port in 9181..9299"; done
+elif port_in_use "$PORT"; then
+    die "port $PORT is in use"
+fi
+
+rm -rf "$RUN"
+mkdir -p "$RUN/data" "$RUN/baseline" "$SRV"
+rm -f "$OUT"
+for f in server.xml jvm.options bootstrap.properties apps jdbc configDropins dropins; do
+    if [ -e "$DIST_SERVER/$f" ]; then cp -r "$DIST_SERVER/$f" "$SRV/"; fi
+done
+
+ADMIN_PASSWORD="bench-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+STARTED=0
+PID=""
+SERVER_SCHEMA_URL=""
+
+schema() { # reset|drop URL: PostgreSQL schemas, through the driver's class path
+    java -cp "$CP" io.rapport.bench.Schema "$1" "$2" "$PG_USER"
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ "$STARTED" = 1 ]; then
+        [ -n "$PID" ] || PID="$(cat "$PIDFILE" 2>/dev/null || true)"
+        local t0; t0=$(now_ms)
+        "$WLP/bin/server" stop "$SERVER" >"$RUN/server-stop.out" 2>&1 || log "server stop failed; see $RUN/server-stop.out"
+        local t1; t1=$(now_ms)
+        if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+            log "the server JVM $PID is still alive after 'server stop': ending it"
+            kill "$PID" 2>/dev/null || true
+            sleep 3
+            kill -0 "$PID" 2>/dev/null && kill -9 "$PID" 2>/dev/null || true
+        fi
+        log "server stopped ($(( t1 - t0 )) ms)"
+        [ -f "$OUT" ] && printf -- '- `server stop` at the end took %.1f s.\n' "$(echo "$(( t1 - t0 ))" | awk '{print $1/1000}')" >>"$OUT"
+    fi
+    if [ "$DB" = postgresql ] && [ "$KEEP_DB" = 0 ] && [ -n "$SERVER_SCHEMA_URL" ]; then
+        schema drop "$SERVER_SCHEMA_URL" >/dev/null 2>&1 || log "could not drop schema rapport_bench"
+        schema drop "$BASELINE_URL" >/dev/null 2>&1 || true
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- database ---------------------------------------------------------------------------------------------------
+if [ "$DB" = postgresql ]; then
+    SERVER_SCHEMA_URL="$PG_URL?currentSchema=rapport_bench&reWriteBatchedInserts=true"
+    BASELINE_URL="$PG_URL?currentSchema=rapport_bench_baseline&reWriteBatchedInserts=true"
+    BASELINE_USER="$PG_USER"
+    log "PostgreSQL: (re)creating schema rapport_bench"
+    schema reset "$SERVER_SCHEMA_URL"
+    DB_ENV="DB_URL=$SERVER_SCHEMA_URL
+DB_USER=$PG_USER"
+    if [ -n "${PGPASSWORD:-}" ]; then DB_ENV+="
+DB_PASSWORD=$PGPASSWORD"; export BASELINE_PASSWORD="$PGPASSWORD"; fi
+    DB_LABEL="PostgreSQL, schema rapport_bench at ${PG_URL#jdbc:} (reWriteBatchedInserts=true)"
+else
+    DB_ENV=""
+    # the same H2 settings as the server's default URL (server.xml), so both commit the same way
+    H2_SETTINGS=$(sed -n 's/.*name="db.url" defaultValue="jdbc:h2:file:[^;]*\(;[^"]*\)".*/\1/p' "$ROOT/distribution/src/main/liberty/config/server.xml")
+    BASELINE_URL="jdbc:h2:file:$RUN/baseline/baseline$H2_SETTINGS"
+    BASELINE_USER=rapport
+    DB_LABEL="H2 $(ls "$BENCH/target/lib" | sed -n 's/^h2-\(.*\)\.jar$/\1/p'), embedded file database of the server (default URL, data dir bench/target/ingest-run/data)"
+fi
+
+# --- start -> ready ---------------------------------------------------------------------------------------------------
+{
+    echo "# written by bench/run-ingest.sh"
+    echo "keystore_password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+    echo "HTTP_PORT=$PORT"
+    echo "HTTP_HOST=127.0.0.1"
+    echo "RAPPORT_DATA_DIR=$RUN/data"
+    echo "RAPPORT_ADMIN_PASSWORD=$ADMIN_PASSWORD"
+    [ -z "$DB_ENV" ] || echo "$DB_ENV"
+} >"$SRV/server.env"
+chmod 600 "$SRV/server.env"
+
+# start_ready NAME: starts the server, waits for /health/ready 200; sets READY_MS and START_MS
+start_ready() {
+    local t0 t1 t2 code deadline ready=0
+    STARTED=1
+    t0=$(now_ms)
+    if ! "$WLP/bin/server" start "$SERVER" >"$RUN/server-$1.out" 2>&1; then
+        cat "$RUN/server-$1.out" >&2
+        tail -n 40 "$SRV/logs/messages.log" >&2 2>/dev/null || true
+        die "server start failed"
+    fi
+    t1=$(now_ms)
+    PID="$(cat "$PIDFILE")"
+    deadline=$(( t0 + READY_TIMEOUT * 1000 ))
+    while [ "$(now_ms)" -lt "$deadline" ]; do
+        code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT/health/ready" || true)"
+        if [ "$code" = 200 ]; then ready=1; break; fi
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    t2=$(now_ms)
+    if [ "$ready" != 1 ]; then
+        tail -n 40 "$SRV/logs/messages.log" >&2 2>/dev/null || true
+        die "server not ready after ${READY_TIMEOUT} s"
+    fi
+    READY_MS=$(( t2 - t0 ))
+    START_MS=$(( t1 - t0 ))
+    log "$1: ready in ${READY_MS} ms ('server start' returned after ${START_MS} ms); pid $PID"
+}
+
+log "server '$SERVER' (copy in $SRV) on 127.0.0.1:$PORT, $DB, data in $RUN/data"
+start_ready first-start
+FIRST_READY_MS=$READY_MS
+FIRST_START_MS=$START_MS
+if [ "$DB" = h2 ] && [ ! -f "$RUN/data/rapport.mv.db" ]; then die "the server's H2 file is not in $RUN/data: its server.env was not applied"; fi
+if grep -q "Kernel started on" "$SRV/logs/messages.log" && ! grep -qi "Kernel started on $DB" "$SRV/logs/messages.log"; then
+    die "the server did not start on $DB: $(grep -o 'Kernel started on [A-Z0-9]*' "$SRV/logs/messages.log" | head -n 1)"
+fi
+RESTART_READY_MS=-1
+RESTART_START_MS=-1
+STOP_MS=-1
+if [ "$RESTART" = 1 ]; then
+    t_stop=$(now_ms)
+    "$WLP/bin/server" stop "$SERVER" >"$RUN/server-first-stop.out" 2>&1 || die "server stop failed; see $RUN/server-first-stop.out"
+    STOP_MS=$(( $(now_ms) - t_stop ))
+    STARTED=0
+    log "stopped in ${STOP_MS} ms; restarting"
+    start_ready restart
+    RESTART_READY_MS=$READY_MS
+    RESTART_START_MS=$START_MS
+fi
+
+sleep "$SETTLE"
+IDLE_RSS_KB="$(ps -o rss= -p "$PID" | tr -d ' ')"
+log "idle RSS after ${SETTLE} s: $(( IDLE_RSS_KB / 1024 )) MB"
+
+SERVER_JAVA="$(readlink -f "/proc/$PID/exe" 2>/dev/null || echo java)"
+SERVER_JVM="$("$SERVER_JAVA" -version 2>&1 | head -n 2 | tail -n 1) ($SERVER_JAVA)"
+SERVER_JVM_OPTIONS="$(grep -v '^[[:space:]]*#' "$SRV/jvm.options" 2>/dev/null | tr '\n' ' ' | sed 's/ *$//')"
+MACHINE="nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo), load average before the run $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr)"
+
+# --- the driver -----------------------------------------------------------------------------------------------------
+set +e
+BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.IngestBench \
+    --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" \
+    --threads "$THREADS" --warmup "$WARMUP" --duration "$DURATION" \
+    --batch-size "$BATCH" --batch-threads "$BATCH_THREADS" --visible-rate "$VISIBLE_RATE" --phases "$PHASES" \
+    --server-pid "$PID" --clk-tck "$(getconf CLK_TCK)" \
+    --first-ready-ms "$FIRST_READY_MS" --first-start-ms "$FIRST_START_MS" --stop-ms "$STOP_MS" \
+    --restart-ready-ms "$RESTART_READY_MS" --restart-start-ms "$RESTART_START_MS" --idle-rss-kb "$IDLE_RSS_KB" --settle "$SETTLE" \
+    --baseline-url "$BASELINE_URL" --baseline-user "$BASELINE_USER" --schema-dir "$SCHEMA_DIR" \
+    --server-jvm "$SERVER_JVM" --server-jvm-options "$SERVER_JVM_OPTIONS" --machine "$MACHINE" \
+    --command "$COMMAND" --out "$OUT" "${DRIVER_ARGS[@]}"
+rc=$?
+set -e
+[ "$rc" = 0 ] || log "the driver exited with $rc (failed requests are listed under the table)"
+exit "$rc"

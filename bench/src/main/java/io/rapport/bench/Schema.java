@@ -1,0 +1,147 @@
+package io.rapport.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The kernel's schema for the baseline database (the migration files of kernel/core, run in version order), and
+ * the PostgreSQL schemas of a run: {@code reset URL USER} drops and recreates the schema named by {@code currentSchema},
+ * {@code drop URL USER} drops it. The password comes from PGPASSWORD.
+ */
+public final class Schema {
+
+    private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__.*\\.sql");
+    private static final Pattern CURRENT_SCHEMA = Pattern.compile("currentSchema=([a-z_][a-z0-9_]*)");
+
+    private Schema() {
+    }
+
+    public static void main(String[] args) throws SQLException {
+        if (args.length != 3 || !(args[0].equals("reset") || args[0].equals("drop"))) {
+            System.err.println("usage: Schema reset|drop JDBC_URL_WITH_currentSchema USER   (password from PGPASSWORD)");
+            System.exit(2);
+        }
+        String password = System.getenv().getOrDefault("PGPASSWORD", "");
+        if (args[0].equals("reset")) {
+            resetPostgres(args[1], args[2], password);
+        } else {
+            dropPostgres(args[1], args[2], password);
+        }
+    }
+
+    static String schemaOf(String url) {
+        Matcher m = CURRENT_SCHEMA.matcher(url);
+        if (!m.find()) {
+            throw new IllegalArgumentException("no currentSchema=name (lower case) in " + url);
+        }
+        return m.group(1);
+    }
+
+    static void resetPostgres(String url, String user, String password) throws SQLException {
+        String schema = schemaOf(url);
+        try (Connection c = DriverManager.getConnection(withoutSchema(url), user, password); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("CREATE SCHEMA " + schema);
+        }
+    }
+
+    static void dropPostgres(String url, String user, String password) throws SQLException {
+        String schema = schemaOf(url);
+        try (Connection c = DriverManager.getConnection(withoutSchema(url), user, password); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+
+    private static String withoutSchema(String url) {
+        return url.replaceAll("currentSchema=[^&]*&?", "").replaceAll("[?&]$", "");
+    }
+
+    /** Runs every {@code V<version>__*.sql} of {@code dir} in version order on {@code c}. */
+    static List<String> migrate(Connection c, Path dir) throws IOException, SQLException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> VERSIONED.matcher(p.getFileName().toString()).matches())
+                    .sorted(Comparator.comparing(Schema::version, Schema::compareVersions)).toList();
+        }
+        if (files.isEmpty()) {
+            throw new IOException("no V<version>__*.sql migration in " + dir);
+        }
+        List<String> applied = new ArrayList<>();
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+            for (Path f : files) {
+                for (String sql : statements(Files.readString(f, StandardCharsets.UTF_8))) {
+                    st.execute(sql);
+                }
+                applied.add(f.getFileName().toString());
+            }
+        } finally {
+            c.setAutoCommit(auto);
+        }
+        return applied;
+    }
+
+    private static String version(Path p) {
+        Matcher m = VERSIONED.matcher(p.getFileName().toString());
+        m.matches();
+        return m.group(1);
+    }
+
+    private static int compareVersions(String a, String b) {
+        String[] x = a.split("[._]");
+        String[] y = b.split("[._]");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            long u = i < x.length ? Long.parseLong(x[i]) : 0;
+            long v = i < y.length ? Long.parseLong(y[i]) : 0;
+            if (u != v) {
+                return Long.compare(u, v);
+            }
+        }
+        return 0;
+    }
+
+    /** Splits a plain SQL script on semicolons, dropping {@code --} comments; quotes are respected. */
+    static List<String> statements(String script) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < script.length(); i++) {
+            char ch = script.charAt(i);
+            if (!quoted && ch == '-' && i + 1 < script.length() && script.charAt(i + 1) == '-') {
+                while (i < script.length() && script.charAt(i) != '\n') {
+                    i++;
+                }
+                cur.append('\n');
+                continue;
+            }
+            if (ch == '\'') {
+                quoted = !quoted;
+            }
+            if (!quoted && ch == ';') {
+                if (!cur.toString().isBlank()) {
+                    out.add(cur.toString().trim());
+                }
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        if (!cur.toString().isBlank()) {
+            out.add(cur.toString().trim());
+        }
+        return out;
+    }
+}
