@@ -35,12 +35,18 @@ public final class OutboxRelay implements AutoCloseable {
     static final long DISPATCH_TIMEOUT_S = 60;
     /** Below this many events per run, the relay waits {@link #LINGER_NANOS} before the next run. */
     static final int LINGER_BELOW = 32;
-    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(3);
+    static final long RESCAN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long FULL_SCAN_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long RESCAN_WINDOW = 10_000;
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
-    /** Ordered by the whole index (state, id) so that H2 reads it in order instead of sorting every pending row. */
+    /**
+     * Ordered by the whole index (state, id) so that H2 reads it in order instead of sorting every pending row; starts
+     * after the last row taken so that PostgreSQL does not walk the dead index entries of rows already deleted.
+     */
     private static final String SELECT = "SELECT o.id, e.id, e.tenant_id, e.customer_id, e.type, e.occurred_at, e.received_at, e.source, "
-            + "e.idempotency_key, e.identity, e.properties FROM outbox o JOIN event e ON e.id = o.event_id WHERE o.state = ? ORDER BY o.state, o.id";
+            + "e.idempotency_key, e.identity, e.properties FROM outbox o JOIN event e ON e.id = o.event_id WHERE o.state = ? AND o.id > ? ORDER BY o.state, o.id";
 
     private final Db db;
     private final Projector projector;
@@ -52,6 +58,13 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile boolean running;
     private volatile Thread thread;
     private volatile OffsetDateTime lastRun;
+    /**
+     * The last outbox id taken. A row below it can still appear (its transaction took its id earlier and committed
+     * later): every second the relay looks {@link #RESCAN_WINDOW} ids back, and every minute from the start.
+     */
+    private long cursor;
+    private long lastRescan = System.nanoTime();
+    private long lastFullScan = System.nanoTime();
 
     OutboxRelay(Db db, Projector projector, EventBus bus, int batchSize) {
         this.db = db;
@@ -104,7 +117,7 @@ public final class OutboxRelay implements AutoCloseable {
                 if (n == 0) {
                     wake.tryAcquire(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
                 } else if (n < LINGER_BELOW) {
-                    // a trickle of single events: let a few more arrive so one transaction projects several
+                    // a trickle of single events: let more arrive so one transaction projects several (visibility +20 ms at most)
                     LockSupport.parkNanos(LINGER_NANOS);
                 }
             } catch (InterruptedException e) {
@@ -131,10 +144,20 @@ public final class OutboxRelay implements AutoCloseable {
         List<Event> events;
         // with nobody listening, the rows are done once projected: one transaction instead of two
         boolean deliver = bus.hasListeners();
+        long now = System.nanoTime();
+        if (now - lastFullScan > FULL_SCAN_NANOS) {
+            cursor = 0;
+            lastFullScan = now;
+            lastRescan = now;
+        } else if (now - lastRescan > RESCAN_NANOS) {
+            cursor = Math.max(0, cursor - RESCAN_WINDOW);
+            lastRescan = now;
+        }
+        long from = cursor;
         try {
             events = db.tx(c -> {
                 ids.clear();
-                List<Projector.Pending> pending = select(c, STATE_PENDING, batchSize);
+                List<Projector.Pending> pending = select(c, STATE_PENDING, from, batchSize);
                 pending.forEach(p -> ids.add(p.outboxId()));
                 if (pending.isEmpty()) {
                     return List.<Event>of();
@@ -157,6 +180,10 @@ public final class OutboxRelay implements AutoCloseable {
             LOG.warn("Projecting a batch of {} events failed ({}); projecting them one by one", ids.size(), e.toString());
             return runOneByOne(ids.size());
         }
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        cursor = ids.get(ids.size() - 1);
         if (deliver) {
             deliverAndDelete(ids, events);
         }
@@ -171,7 +198,7 @@ public final class OutboxRelay implements AutoCloseable {
             try {
                 List<Event> events = db.tx(c -> {
                     ids.clear();
-                    List<Projector.Pending> pending = select(c, STATE_PENDING, 1);
+                    List<Projector.Pending> pending = select(c, STATE_PENDING, 0, 1);
                     pending.forEach(p -> ids.add(p.outboxId()));
                     List<Event> out = pending.isEmpty() ? List.<Event>of() : projector.project(c, pending);
                     setState(c, ids, STATE_PROJECTED);
@@ -203,7 +230,7 @@ public final class OutboxRelay implements AutoCloseable {
             List<Long> ids = new ArrayList<>();
             List<Event> events = db.read(c -> {
                 List<Event> out = new ArrayList<>();
-                for (Projector.Pending p : select(c, STATE_PROJECTED, batchSize)) {
+                for (Projector.Pending p : select(c, STATE_PROJECTED, 0, batchSize)) {
                     ids.add(p.outboxId());
                     if (p.customerId() != null) {
                         out.add(new Event(p.eventId(), p.tenantId(), p.customerId(), p.type(), p.occurredAt(), p.receivedAt(), p.source(),
@@ -247,12 +274,13 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private List<Projector.Pending> select(Connection c, int state, int limit) throws SQLException {
+    private List<Projector.Pending> select(Connection c, int state, long after, int limit) throws SQLException {
         String sql = SELECT + " LIMIT ?" + (db.dialect() == Db.Dialect.POSTGRESQL ? " FOR UPDATE OF o SKIP LOCKED" : "");
         List<Projector.Pending> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setInt(1, state);
-            ps.setInt(2, limit);
+            ps.setLong(2, after);
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Projector.Pending(rs.getLong(1), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),

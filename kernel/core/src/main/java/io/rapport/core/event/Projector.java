@@ -132,8 +132,7 @@ final class Projector {
                 id.identifiers().forEach(i -> keys.add(Key.of(p.tenantId(), i)));
             }
         }
-        preloadOwners(b, keys);
-        preloadStates(b);
+        preload(b, keys);
 
         List<Event> out = new ArrayList<>(pending.size());
         for (Pending p : pending) {
@@ -152,15 +151,17 @@ final class Projector {
         return out;
     }
 
-    private void preloadOwners(Batch b, List<Key> keys) throws SQLException {
+    /** Loads, in one query per chunk, who owns the batch's identifiers and those owners' stage and order count. */
+    private void preload(Batch b, List<Key> keys) throws SQLException {
         Map<UUID, List<Key>> byTenant = new HashMap<>();
         keys.stream().distinct().forEach(k -> byTenant.computeIfAbsent(k.tenantId(), t -> new ArrayList<>()).add(k));
         for (Map.Entry<UUID, List<Key>> e : byTenant.entrySet()) {
             List<String> values = e.getValue().stream().map(Key::value).distinct().toList();
             for (int from = 0; from < values.size(); from += IN_CHUNK) {
                 List<String> chunk = values.subList(from, Math.min(values.size(), from + IN_CHUNK));
-                try (PreparedStatement ps = b.c.prepareStatement("SELECT type, namespace, id_value, customer_id FROM customer_identifier "
-                        + "WHERE tenant_id = ? AND id_value IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
+                try (PreparedStatement ps = b.c.prepareStatement("SELECT i.type, i.namespace, i.id_value, i.customer_id, c.stage, c.order_count "
+                        + "FROM customer_identifier i JOIN customer c ON c.id = i.customer_id "
+                        + "WHERE i.tenant_id = ? AND i.id_value IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
                     ps.setObject(1, e.getKey());
                     for (int i = 0; i < chunk.size(); i++) {
                         ps.setString(i + 2, chunk.get(i));
@@ -169,29 +170,14 @@ final class Projector {
                         while (rs.next()) {
                             UUID owner = rs.getObject(4, UUID.class);
                             b.owners.put(new Key(e.getKey(), IdentifierType.ofKey(rs.getString(1)), rs.getString(2), rs.getString(3)), owner);
+                            if (!b.deltas.containsKey(owner)) {
+                                Delta d = new Delta(e.getKey());
+                                d.stage = rs.getString(5);
+                                d.stageBefore = d.stage;
+                                d.orderCount = rs.getLong(6);
+                                b.deltas.put(owner, d);
+                            }
                         }
-                    }
-                }
-            }
-        }
-    }
-
-    private void preloadStates(Batch b) throws SQLException {
-        List<UUID> ids = b.owners.values().stream().distinct().toList();
-        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-            try (PreparedStatement ps = b.c.prepareStatement("SELECT id, tenant_id, stage, order_count FROM customer WHERE id IN ("
-                    + "?,".repeat(chunk.size() - 1) + "?)")) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setObject(i + 1, chunk.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Delta d = new Delta(rs.getObject(2, UUID.class));
-                        d.stage = rs.getString(3);
-                        d.stageBefore = d.stage;
-                        d.orderCount = rs.getLong(4);
-                        b.deltas.put(rs.getObject(1, UUID.class), d);
                     }
                 }
             }
