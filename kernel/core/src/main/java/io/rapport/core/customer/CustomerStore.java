@@ -1,7 +1,6 @@
 package io.rapport.core.customer;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -27,6 +25,7 @@ import io.rapport.api.customer.CustomerService;
 import io.rapport.api.customer.Identifier;
 import io.rapport.api.customer.IdentifierType;
 import io.rapport.api.event.EventTypes;
+import io.rapport.core.db.Cursor;
 import io.rapport.core.db.Db;
 import io.rapport.core.event.EventStore;
 import io.rapport.core.validation.ConflictException;
@@ -297,17 +296,7 @@ public final class CustomerStore implements CustomerService {
     // --- reads -------------------------------------------------------------------------------------------
 
     public Page search(UUID tenantId, Query q) {
-        OffsetDateTime afterTime = null;
-        UUID afterId = null;
-        if (q.cursor() != null) {
-            try {
-                String[] parts = new String(Base64.getUrlDecoder().decode(q.cursor()), StandardCharsets.UTF_8).split("\\|", 2);
-                afterTime = OffsetDateTime.parse(parts[0]);
-                afterId = UUID.fromString(parts[1]);
-            } catch (RuntimeException e) {
-                throw new InvalidInputException("cursor", "is not a cursor this server gave out");
-            }
-        }
+        Cursor after = Cursor.decode(q.cursor());
         StringBuilder sql = new StringBuilder("SELECT c.id, c.created_at FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL");
         List<Object> args = new ArrayList<>();
         args.add(tenantId);
@@ -329,11 +318,11 @@ public final class CustomerStore implements CustomerService {
             args.add(tenantId);
             args.add(q.tag());
         }
-        if (afterTime != null) {
+        if (after != null) {
             sql.append(" AND (c.created_at > ? OR (c.created_at = ? AND c.id > ?))");
-            args.add(afterTime);
-            args.add(afterTime);
-            args.add(afterId);
+            args.add(after.at());
+            args.add(after.at());
+            args.add(after.id());
         }
         sql.append(" ORDER BY c.tenant_id, c.created_at, c.id LIMIT ?"); // the index's columns: read in order, not sorted
         args.add(q.limit() + 1);
@@ -354,8 +343,7 @@ public final class CustomerStore implements CustomerService {
             String next = null;
             if (ids.size() > q.limit()) {
                 ids = ids.subList(0, q.limit());
-                next = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                        (created.get(q.limit() - 1) + "|" + ids.get(q.limit() - 1)).getBytes(StandardCharsets.UTF_8));
+                next = new Cursor(created.get(q.limit() - 1), ids.get(q.limit() - 1)).encode();
             }
             return new Page(loadAll(c, tenantId, ids), next);
         });

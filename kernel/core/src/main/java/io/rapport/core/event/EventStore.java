@@ -7,12 +7,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +25,7 @@ import io.rapport.api.event.Event;
 import io.rapport.api.event.NewEvent;
 import io.rapport.core.customer.Attributes;
 import io.rapport.core.db.DataAccessException;
+import io.rapport.core.db.Cursor;
 import io.rapport.core.db.Db;
 import io.rapport.core.json.Json;
 import io.rapport.core.validation.InvalidInputException;
@@ -297,29 +296,17 @@ public final class EventStore {
      * @param cursor from a previous page's {@link Page#next()}, or null for the newest
      */
     public Page timeline(UUID tenantId, UUID customerId, List<String> types, String cursor, int limit) {
-        OffsetDateTime beforeTime = null;
-        UUID beforeId = null;
-        if (cursor != null) {
-            try {
-                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
-                beforeTime = OffsetDateTime.parse(parts[0]);
-                beforeId = UUID.fromString(parts[1]);
-            } catch (RuntimeException e) {
-                throw new InvalidInputException("cursor", "is not a cursor this server gave out");
-            }
-        }
+        Cursor before = Cursor.decode(cursor);
         StringBuilder sql = new StringBuilder("SELECT id, customer_id, type, occurred_at, received_at, source, properties, idempotency_key "
                 + "FROM event WHERE tenant_id = ? AND customer_id = ?");
         if (!types.isEmpty()) {
             sql.append(" AND type IN (").append("?,".repeat(types.size() - 1)).append("?)");
         }
-        if (beforeTime != null) {
+        if (before != null) {
             sql.append(" AND (occurred_at < ? OR (occurred_at = ? AND id < ?))");
         }
         // the whole index (customer_id, occurred_at, id) in the ORDER BY lets H2 read it backwards instead of sorting
         sql.append(" ORDER BY customer_id DESC, occurred_at DESC, id DESC LIMIT ?");
-        OffsetDateTime bt = beforeTime;
-        UUID bi = beforeId;
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
                 int i = 1;
@@ -328,10 +315,10 @@ public final class EventStore {
                 for (String t : types) {
                     ps.setString(i++, t);
                 }
-                if (bt != null) {
-                    ps.setObject(i++, bt);
-                    ps.setObject(i++, bt);
-                    ps.setObject(i++, bi);
+                if (before != null) {
+                    ps.setObject(i++, before.at());
+                    ps.setObject(i++, before.at());
+                    ps.setObject(i++, before.id());
                 }
                 ps.setInt(i, limit + 1);
                 List<Event> events = new ArrayList<>();
@@ -346,8 +333,7 @@ public final class EventStore {
                 if (events.size() > limit) {
                     events = events.subList(0, limit);
                     Event last = events.get(limit - 1);
-                    next = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                            (last.occurredAt().toString() + "|" + last.id()).getBytes(StandardCharsets.UTF_8));
+                    next = new Cursor(last.occurredAt(), last.id()).encode();
                 }
                 return new Page(List.copyOf(events), next);
             }
