@@ -154,13 +154,7 @@ public final class EventStore {
             }
             List<List<Appended>> results;
             try {
-                results = db.tx(c -> {
-                    List<List<Appended>> out = new ArrayList<>(group.size());
-                    for (Request r : group) {
-                        out.add(appendIn(c, r.tenantId(), r.source(), r.events()));
-                    }
-                    return out;
-                });
+                results = db.tx(c -> appendIn(c, group));
             } catch (RuntimeException e) {
                 group.forEach(this::complete); // one of them failed the group: each alone, so only that one fails
                 continue;
@@ -183,7 +177,7 @@ public final class EventStore {
     private List<Appended> appendAlone(UUID tenantId, String source, List<NewEvent> events) {
         for (int attempt = 1; ; attempt++) {
             try {
-                List<Appended> result = db.tx(c -> appendIn(c, tenantId, source, events));
+                List<Appended> result = db.tx(c -> appendIn(c, List.of(new Request(tenantId, source, events, null)))).get(0);
                 if (result.stream().anyMatch(a -> !a.duplicate())) {
                     afterCommit.run();
                 }
@@ -197,35 +191,47 @@ public final class EventStore {
         }
     }
 
-    private List<Appended> appendIn(Connection c, UUID tenantId, String source, List<NewEvent> events) throws SQLException {
-        Map<String, UUID> known = existingKeys(c, tenantId, events);
+    /** Writes the requests' events with one JDBC batch per table, whatever the number of requests. */
+    private List<List<Appended>> appendIn(Connection c, List<Request> requests) throws SQLException {
+        Map<UUID, Map<String, UUID>> knownByTenant = new HashMap<>();
         OffsetDateTime now = OffsetDateTime.now(clock);
-        List<Appended> result = new ArrayList<>(events.size());
+        List<List<Appended>> out = new ArrayList<>(requests.size());
+        boolean any = false;
         try (PreparedStatement ev = c.prepareStatement(INSERT_EVENT);
              PreparedStatement ob = c.prepareStatement(INSERT_OUTBOX)) {
-            for (NewEvent e : events) {
-                String key = e.idempotencyKey();
-                if (key != null && known.containsKey(key)) {
-                    result.add(new Appended(known.get(key), true));
-                    continue;
+            for (Request r : requests) {
+                // keys stored before, and keys of earlier requests of this group (not in the database yet)
+                Map<String, UUID> known = knownByTenant.computeIfAbsent(r.tenantId(), t -> new HashMap<>());
+                existingKeys(c, r.tenantId(), r.events()).forEach(known::putIfAbsent);
+                List<Appended> result = new ArrayList<>(r.events().size());
+                for (NewEvent e : r.events()) {
+                    String key = e.idempotencyKey();
+                    if (key != null && known.containsKey(key)) {
+                        result.add(new Appended(known.get(key), true));
+                        continue;
+                    }
+                    UUID id = UUID.randomUUID();
+                    if (key != null) {
+                        known.put(key, id);
+                    }
+                    bindEvent(ev, id, r.tenantId(), null, e.type(), e.occurredAt(), now, r.source(), key,
+                            encodeIdentity(e.identifiers(), e.verified(), e.traits()), Json.writeMap(e.properties()));
+                    ev.addBatch();
+                    ob.setObject(1, r.tenantId());
+                    ob.setObject(2, id);
+                    ob.setObject(3, now);
+                    ob.addBatch();
+                    result.add(new Appended(id, false));
+                    any = true;
                 }
-                UUID id = UUID.randomUUID();
-                if (key != null) {
-                    known.put(key, id);
-                }
-                bindEvent(ev, id, tenantId, null, e.type(), e.occurredAt(), now, source, key,
-                        encodeIdentity(e.identifiers(), e.verified(), e.traits()), Json.writeMap(e.properties()));
-                ev.addBatch();
-                ob.setObject(1, tenantId);
-                ob.setObject(2, id);
-                ob.setObject(3, now);
-                ob.addBatch();
-                result.add(new Appended(id, false));
+                out.add(result);
             }
-            ev.executeBatch();
-            ob.executeBatch();
+            if (any) {
+                ev.executeBatch();
+                ob.executeBatch();
+            }
         }
-        return result;
+        return out;
     }
 
     /**
