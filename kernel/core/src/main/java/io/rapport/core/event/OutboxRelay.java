@@ -42,11 +42,13 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     /**
-     * Ordered by the whole index (state, id) so that H2 reads it in order instead of sorting every pending row; starts
-     * after the last row taken so that PostgreSQL does not walk the dead index entries of rows already deleted.
+     * Outbox rows first, on their own: ordered by the whole index (state, id) so that H2 reads it in order instead of
+     * sorting every pending row, and after the last row taken so that PostgreSQL does not walk the dead index entries
+     * of rows already deleted. The events are then read by id: a join let PostgreSQL's planner scan the event table.
      */
-    private static final String SELECT = "SELECT o.id, e.id, e.tenant_id, e.customer_id, e.type, e.occurred_at, e.received_at, e.source, "
-            + "e.idempotency_key, e.identity, e.properties FROM outbox o JOIN event e ON e.id = o.event_id WHERE o.state = ? AND o.id > ? ORDER BY o.state, o.id";
+    private static final String SELECT_OUTBOX = "SELECT id, event_id FROM outbox WHERE state = ? AND id > ? ORDER BY state, id LIMIT ?";
+    private static final String SELECT_EVENTS = "SELECT id, tenant_id, customer_id, type, occurred_at, received_at, source, idempotency_key, "
+            + "identity, properties FROM event WHERE id IN (";
 
     private final Db db;
     private final Projector projector;
@@ -275,18 +277,43 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private List<Projector.Pending> select(Connection c, int state, long after, int limit) throws SQLException {
-        String sql = SELECT + " LIMIT ?" + (db.dialect() == Db.Dialect.POSTGRESQL ? " FOR UPDATE OF o SKIP LOCKED" : "");
-        List<Projector.Pending> out = new ArrayList<>();
+        String sql = SELECT_OUTBOX + (db.dialect() == Db.Dialect.POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "");
+        List<long[]> order = new ArrayList<>();
+        List<UUID> eventIds = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setInt(1, state);
             ps.setLong(2, after);
             ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Projector.Pending(rs.getLong(1), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), rs.getObject(4, UUID.class),
-                            rs.getString(5), rs.getObject(6, OffsetDateTime.class), rs.getObject(7, OffsetDateTime.class), rs.getString(8),
-                            rs.getString(9), rs.getString(10), rs.getString(11)));
+                    order.add(new long[] {rs.getLong(1)});
+                    eventIds.add(rs.getObject(2, UUID.class));
                 }
+            }
+        }
+        if (eventIds.isEmpty()) {
+            return List.of();
+        }
+        java.util.Map<UUID, Projector.Pending> byId = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(SELECT_EVENTS + "?,".repeat(eventIds.size() - 1) + "?)")) {
+            for (int i = 0; i < eventIds.size(); i++) {
+                ps.setObject(i + 1, eventIds.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    byId.put(id, new Projector.Pending(0, id, rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), rs.getString(4),
+                            rs.getObject(5, OffsetDateTime.class), rs.getObject(6, OffsetDateTime.class), rs.getString(7), rs.getString(8),
+                            rs.getString(9), rs.getString(10)));
+                }
+            }
+        }
+        List<Projector.Pending> out = new ArrayList<>(eventIds.size());
+        for (int i = 0; i < eventIds.size(); i++) {
+            Projector.Pending p = byId.get(eventIds.get(i));
+            if (p != null) {
+                out.add(new Projector.Pending(order.get(i)[0], p.eventId(), p.tenantId(), p.customerId(), p.type(), p.occurredAt(), p.receivedAt(),
+                        p.source(), p.idempotencyKey(), p.identity(), p.properties()));
             }
         }
         return out;
