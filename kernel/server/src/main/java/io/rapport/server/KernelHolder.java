@@ -53,7 +53,7 @@ public class KernelHolder {
     int maxBatch;
 
     @Inject
-    @ConfigProperty(name = "rapport.stages", defaultValue = "awareness,consideration,purchase,retention,loyalty")
+    @ConfigProperty(name = "rapport.stages", defaultValue = StageRules.DEFAULT_STAGES_CSV)
     String stages;
 
     @Inject

@@ -16,7 +16,8 @@ import java.util.TreeMap;
 public final class StageRules {
 
     /** Awareness to loyalty: the funnel most SMB marketing talks in. */
-    public static final List<String> DEFAULT_STAGES = List.of("awareness", "consideration", "purchase", "retention", "loyalty");
+    public static final String DEFAULT_STAGES_CSV = "awareness,consideration,purchase,retention,loyalty";
+    public static final List<String> DEFAULT_STAGES = List.of(DEFAULT_STAGES_CSV.split(","));
     public static final String DEFAULT_RULES = "page.viewed=awareness,product.viewed=consideration,cart.updated=consideration,"
             + "order.completed=purchase,orders>=2=retention,orders>=5=loyalty";
     private static final String ORDERS = "orders>=";

@@ -87,6 +87,11 @@ public final class AccessStore {
         return t;
     }
 
+    /** @return the tenant's region for phone numbers written without a country code, or null */
+    public String region(UUID tenantId) {
+        return tenant(tenantId).map(Tenant::defaultRegion).orElse(null);
+    }
+
     public List<Tenant> tenants() {
         return db.read(c -> {
             List<Tenant> out = new ArrayList<>();

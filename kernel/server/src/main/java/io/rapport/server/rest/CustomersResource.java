@@ -247,7 +247,7 @@ public class CustomersResource {
     }
 
     private String region(UUID tenantId) {
-        return holder.kernel().access().tenant(tenantId).map(t -> t.defaultRegion()).orElse(null);
+        return holder.kernel().access().region(tenantId);
     }
 
     static Response ok(JsonObject body) {

@@ -64,7 +64,7 @@ public class EventsResource {
         Kernel kernel = holder.kernel();
         Principal caller = principal.get();
         UUID tenantId = caller.tenantId();
-        String region = kernel.access().tenant(tenantId).map(t -> t.defaultRegion()).orElse(null);
+        String region = kernel.access().region(tenantId);
         JsonValue json = Bodies.json(body, MAX_BODY);
         List<EventParser.Item> items = kernel.parser().parse(json, region);
 
