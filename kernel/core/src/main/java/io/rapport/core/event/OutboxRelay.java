@@ -278,7 +278,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     private List<Projector.Pending> select(Connection c, int state, long after, int limit) throws SQLException {
         String sql = SELECT_OUTBOX + (db.dialect() == Db.Dialect.POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "");
-        List<long[]> order = new ArrayList<>();
+        List<Long> outboxIds = new ArrayList<>();
         List<UUID> eventIds = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setInt(1, state);
@@ -286,7 +286,7 @@ public final class OutboxRelay implements AutoCloseable {
             ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    order.add(new long[] {rs.getLong(1)});
+                    outboxIds.add(rs.getLong(1));
                     eventIds.add(rs.getObject(2, UUID.class));
                 }
             }
@@ -312,7 +312,7 @@ public final class OutboxRelay implements AutoCloseable {
         for (int i = 0; i < eventIds.size(); i++) {
             Projector.Pending p = byId.get(eventIds.get(i));
             if (p != null) {
-                out.add(new Projector.Pending(order.get(i)[0], p.eventId(), p.tenantId(), p.customerId(), p.type(), p.occurredAt(), p.receivedAt(),
+                out.add(new Projector.Pending(outboxIds.get(i), p.eventId(), p.tenantId(), p.customerId(), p.type(), p.occurredAt(), p.receivedAt(),
                         p.source(), p.idempotencyKey(), p.identity(), p.properties()));
             }
         }
