@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
+import io.rapport.api.customer.CustomerService;
 import io.rapport.api.event.EventPublisher;
-import io.rapport.api.event.NewEvent;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.customer.StageRules;
 import io.rapport.core.db.Db;
@@ -21,7 +21,12 @@ import io.rapport.core.event.EventBus;
 import io.rapport.core.event.EventParser;
 import io.rapport.core.event.EventStore;
 import io.rapport.core.event.OutboxRelay;
+import io.rapport.core.event.KernelPublisher;
 import io.rapport.core.event.Relays;
+import io.rapport.core.message.Messages;
+import io.rapport.core.plugin.PluginHost;
+import io.rapport.core.plugin.Plugins;
+import io.rapport.core.plugin.Whiteboard;
 import io.rapport.core.security.AccessStore;
 import io.rapport.core.security.Passwords;
 import io.rapport.core.security.Role;
@@ -51,13 +56,25 @@ public final class Kernel implements AutoCloseable {
      * @param stageRules           see {@link StageRules}
      * @param dataDir              where the kernel writes files of its own (the first admin's password)
      * @param initialAdminPassword the first admin's password, or null to generate one
+     * @param plugins              where the plugin host keeps its files, or null to run without plugins
+     * @param messages             how messages are sent through channels
      */
     public record Settings(int busPartitions, int relayBatch, int maxIngestBatch, List<String> stages, String stageRules, Path dataDir,
-                           String initialAdminPassword) {
+                           String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages) {
 
         public static Settings defaults(Path dataDir) {
             return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 500, 1000, StageRules.DEFAULT_STAGES,
-                    StageRules.DEFAULT_RULES, dataDir, null);
+                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults());
+        }
+
+        /** @return these settings with a plugin host */
+        public Settings withPlugins(PluginHost.Settings pluginSettings) {
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages);
+        }
+
+        /** @return these settings with other message settings */
+        public Settings withMessages(Messages.Settings messageSettings) {
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings);
         }
     }
 
@@ -68,7 +85,12 @@ public final class Kernel implements AutoCloseable {
     private final EventBus bus;
     private final OutboxRelay relay;
     private final EventParser parser;
+    private final EventPublisher publisher;
     private final AccessStore.Tenant defaultTenant;
+    private final PluginHost pluginHost;
+    private final Plugins plugins;
+    private final Whiteboard whiteboard;
+    private final Messages messages;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -87,7 +109,28 @@ public final class Kernel implements AutoCloseable {
         this.parser = new EventParser(settings.maxIngestBatch(), clock);
         bus.start();
         events.start();
+        EventPublisher publisher = new KernelPublisher(db, events);
+        if (settings.plugins() != null) {
+            this.pluginHost = new PluginHost(settings.plugins()).start();
+            this.whiteboard = new Whiteboard(pluginHost, bus);
+            pluginHost.register(CustomerService.class, customers, Map.of());
+            pluginHost.register(EventPublisher.class, publisher, Map.of());
+            this.plugins = new Plugins(db, clock, pluginHost, access);
+        } else {
+            this.pluginHost = null;
+            this.whiteboard = null;
+            this.plugins = null;
+        }
+        this.messages = new Messages(db, clock, customers, events,
+                type -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(type), settings.messages());
+        this.publisher = publisher;
+        if (plugins != null) {
+            // listeners from plugins subscribe before the relay replays the outbox, so that they see every event
+            plugins.restore();
+            pluginHost.startDropFolder();
+        }
         relay.start();
+        messages.start();
         LOG.info("Kernel started on {} in {} ms", db.dialect(), (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -157,15 +200,29 @@ public final class Kernel implements AutoCloseable {
 
     /** The {@link EventPublisher} the kernel offers plugins. */
     public EventPublisher publisher() {
-        return (UUID tenantId, String source, NewEvent event) -> {
-            EventStore.Appended a = events.append(tenantId, source, List.of(event)).get(0);
-            return new EventPublisher.PublishOutcome(a.duplicate() ? EventPublisher.PublishOutcome.Status.DUPLICATE
-                    : EventPublisher.PublishOutcome.Status.STORED, a.eventId());
-        };
+        return publisher;
+    }
+
+    /** @return the plugin host's admin operations, or null when the kernel runs without plugins */
+    public Plugins plugins() {
+        return plugins;
+    }
+
+    /** @return what plugins contribute (channels, listeners, routes), or null without plugins */
+    public Whiteboard whiteboard() {
+        return whiteboard;
+    }
+
+    public Messages messages() {
+        return messages;
     }
 
     @Override
     public void close() {
+        messages.close();
+        if (pluginHost != null) {
+            pluginHost.close();
+        }
         events.close();
         relay.close();
         bus.close();

@@ -24,6 +24,22 @@ public interface EventPublisher {
     PublishOutcome publish(UUID tenantId, String source, NewEvent event);
 
     /**
+     * Stores one event about a customer whose kernel id the caller already knows, such as a channel's
+     * delivery update for a message.
+     *
+     * @param tenantId       the tenant
+     * @param customerId     the customer (a merged id is followed to the surviving profile)
+     * @param source         who publishes
+     * @param type           the event type
+     * @param properties     JSON-like values as in {@link Event#properties()}
+     * @param idempotencyKey a key that makes a repeat a {@link PublishOutcome.Status#DUPLICATE}, or null
+     * @return the outcome
+     * @throws IllegalArgumentException if the tenant has no such customer
+     */
+    PublishOutcome publishFor(UUID tenantId, UUID customerId, String source, String type, java.util.Map<String, ?> properties,
+                              String idempotencyKey);
+
+    /**
      * What became of an event handed to the publisher.
      *
      * @param status  stored, or a duplicate of one stored before

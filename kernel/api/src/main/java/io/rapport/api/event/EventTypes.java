@@ -26,6 +26,29 @@ public final class EventTypes {
     /** A consent decision changed; properties carry purpose, channel, status and source. */
     public static final String CONSENT_CHANGED = "consent.changed";
 
+    /** The kernel handed a message to a channel and the channel accepted it. */
+    public static final String MESSAGE_SENT = "message.sent";
+    /** The kernel did not send a message: no consent, suppressed, no active channel, or the channel refused it. */
+    public static final String MESSAGE_REJECTED = "message.rejected";
+    /** Every attempt to send a message failed; it is in the dead-letter list. */
+    public static final String MESSAGE_FAILED = "message.failed";
+    /** A channel learnt that a message reached the recipient (published by channels). */
+    public static final String MESSAGE_DELIVERED = "message.delivered";
+    /** A channel learnt that a message bounced (published by channels). */
+    public static final String MESSAGE_BOUNCED = "message.bounced";
+    /** The recipient opened a message (published by channels). */
+    public static final String MESSAGE_OPENED = "message.opened";
+    /** The recipient clicked a link in a message (published by channels). */
+    public static final String MESSAGE_CLICKED = "message.clicked";
+    /** The recipient replied to a message (published by channels). */
+    public static final String MESSAGE_REPLIED = "message.replied";
+    /** Property of every {@code message.*} event: the kernel's message id. */
+    public static final String PROPERTY_MESSAGE_ID = "messageId";
+    /** Property of every {@code message.*} event: the channel type. */
+    public static final String PROPERTY_CHANNEL = "channel";
+    /** Property of {@code message.rejected} and {@code message.failed}: why. */
+    public static final String PROPERTY_REASON = "reason";
+
     /** Property of {@link #ORDER_COMPLETED}: the order's total, a number. */
     public static final String PROPERTY_TOTAL = "total";
 

@@ -240,11 +240,20 @@ public final class EventStore {
      */
     public UUID appendKernelEvent(Connection c, UUID tenantId, UUID customerId, String type, String source,
                                   Map<String, ?> properties) throws SQLException {
+        return appendKernelEvent(c, tenantId, customerId, type, source, properties, null);
+    }
+
+    /**
+     * As {@link #appendKernelEvent(Connection, UUID, UUID, String, String, Map)}, with the sender's idempotency key
+     * (or null). A key stored before violates the unique constraint; look it up first with {@link #idOfKey}.
+     */
+    public UUID appendKernelEvent(Connection c, UUID tenantId, UUID customerId, String type, String source,
+                                  Map<String, ?> properties, String idempotencyKey) throws SQLException {
         UUID id = UUID.randomUUID();
         OffsetDateTime now = OffsetDateTime.now(clock);
         try (PreparedStatement ev = c.prepareStatement(INSERT_EVENT);
              PreparedStatement ob = c.prepareStatement(INSERT_OUTBOX)) {
-            bindEvent(ev, id, tenantId, customerId, type, now, now, source, null, null, Json.writeMap(properties));
+            bindEvent(ev, id, tenantId, customerId, type, now, now, source, idempotencyKey, null, Json.writeMap(properties));
             ev.executeUpdate();
             ob.setObject(1, tenantId);
             ob.setObject(2, id);
@@ -252,6 +261,17 @@ public final class EventStore {
             ob.executeUpdate();
         }
         return id;
+    }
+
+    /** @return the id of the tenant's event with this idempotency key, or null */
+    public static UUID idOfKey(Connection c, UUID tenantId, String idempotencyKey) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM event WHERE tenant_id = ? AND idempotency_key = ?")) {
+            ps.setObject(1, tenantId);
+            ps.setString(2, idempotencyKey);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getObject(1, UUID.class) : null;
+            }
+        }
     }
 
     public void committed() {

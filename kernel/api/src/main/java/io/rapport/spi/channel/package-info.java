@@ -1,0 +1,13 @@
+/**
+ * What channel plugins implement: {@link io.rapport.spi.channel.Channel}, registered as an OSGi service with
+ * {@link io.rapport.spi.channel.Channel#TYPE} and found by the kernel through the whiteboard. The kernel checks
+ * consent and suppression, renders the message and retries; a channel only delivers.
+ *
+ * @since 0.1
+ */
+@Export
+@Version("0.1.0")
+package io.rapport.spi.channel;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,554 @@
+package io.rapport.core.message;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.rapport.api.customer.Consent;
+import io.rapport.api.customer.ConsentStatus;
+import io.rapport.api.customer.Customer;
+import io.rapport.api.event.EventTypes;
+import io.rapport.core.customer.CustomerStore;
+import io.rapport.core.db.Db;
+import io.rapport.core.event.EventStore;
+import io.rapport.core.json.Json;
+import io.rapport.core.validation.ConflictException;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.core.validation.NotFoundException;
+import io.rapport.spi.channel.Channel;
+import io.rapport.spi.channel.OutboundMessage;
+import io.rapport.spi.channel.SendResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's send path: a message is checked (consent, suppression), rendered once, stored, and handed to the
+ * active channel of its type on a bounded pool with a timeout. A temporary failure is retried with exponential
+ * backoff by a worker that claims due messages row by row, so that a restart or a second node neither loses nor
+ * repeats an attempt it finished; after the last attempt the message is a dead letter. Each outcome lands on the
+ * customer's timeline as a {@code message.*} event.
+ */
+public final class Messages implements AutoCloseable {
+
+    /** Message states as stored. */
+    public enum State {
+        /** An attempt is running (or its node died; the lease in {@code due_at} then expires and it is retried). */
+        SENDING,
+        /** Waiting for its next attempt at {@code due_at}. */
+        RETRY,
+        /** The channel accepted it. */
+        SENT,
+        /** Not sent, for good: no consent, suppressed, no channel, or the channel refused it. */
+        REJECTED,
+        /** Every attempt failed: a dead letter, which an admin may send again. */
+        DEAD
+    }
+
+    /**
+     * How messages are sent.
+     *
+     * @param timeout     how long one attempt may take before it is cut off
+     * @param threads     attempts running at once
+     * @param maxAttempts attempts before a message becomes a dead letter
+     * @param backoff     wait after the first failed attempt; doubled after each further one, capped at one hour
+     */
+    public record Settings(Duration timeout, int threads, int maxAttempts, Duration backoff) {
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(10), 8, 6, Duration.ofSeconds(30));
+        }
+    }
+
+    /** What a caller asks to send. Templates are Mustache; {@code text} is required. */
+    public record SendRequest(UUID customerId, String channel, String purpose, String subject, String text, String html,
+                              Map<String, Object> data, String idempotencyKey) {
+    }
+
+    /** A message as stored. */
+    public record Message(UUID id, UUID customerId, String channel, String purpose, String idempotencyKey, String subject, String text,
+                          String html, Map<String, Object> data, State state, int attempts, OffsetDateTime dueAt, String reason,
+                          String providerId, String createdBy, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    }
+
+    /** The answer to a submit: the message, and whether this call created it (false for a repeated idempotency key). */
+    public record Submitted(Message message, boolean created) {
+    }
+
+    /** Who the kernel names as the source of message events. */
+    public static final String SOURCE = "kernel:messages";
+    static final Duration MAX_BACKOFF = Duration.ofHours(1);
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+    static final int CLAIM_BATCH = 50;
+    static final long IDLE_POLL_MS = 1000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Messages.class);
+    private static final String COLUMNS = "id, customer_id, channel, purpose, idempotency_key, subject, body_text, body_html, data, state, attempts, "
+            + "due_at, reason, provider_id, created_by, created_at, updated_at";
+
+    private final Db db;
+    private final Clock clock;
+    private final CustomerStore customers;
+    private final EventStore events;
+    private final java.util.function.Function<String, Optional<Channel>> channels;
+    private final Settings settings;
+    private final ThreadPoolExecutor pool;
+    private final Thread worker;
+    private final Object wake = new Object();
+    private volatile boolean running = true;
+
+    public Messages(Db db, Clock clock, CustomerStore customers, EventStore events, java.util.function.Function<String, Optional<Channel>> channels,
+                    Settings settings) {
+        this.db = db;
+        this.clock = clock;
+        this.customers = customers;
+        this.events = events;
+        this.channels = channels;
+        this.settings = settings;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(settings.threads(), settings.threads(), 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.threads() * 4),
+                r -> {
+                    Thread t = new Thread(r, "rapport-send-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.worker = new Thread(this::work, "rapport-send-retries");
+        this.worker.setDaemon(true);
+    }
+
+    public Messages start() {
+        worker.start();
+        return this;
+    }
+
+    // --- submit ------------------------------------------------------------------------------------------
+
+    /**
+     * Checks, renders, stores and sends a message; the first attempt runs before this returns.
+     *
+     * @throws InvalidInputException if the customer does not exist or a template is broken
+     */
+    public Submitted submit(UUID tenantId, String actor, SendRequest req) {
+        if (req.idempotencyKey() != null) {
+            Optional<Message> known = byKey(tenantId, req.idempotencyKey());
+            if (known.isPresent()) {
+                return new Submitted(known.get(), false);
+            }
+        }
+        Customer customer = customers.find(tenantId, req.customerId())
+                .orElseThrow(() -> new InvalidInputException("/customerId", "no customer " + req.customerId() + " in this tenant"));
+        UUID id = UUID.randomUUID();
+        Map<String, Object> ctx = Templates.context(customer, id, req.data());
+        String subject = Templates.render(req.subject(), false, ctx, "/subject");
+        String text = Templates.render(req.text(), false, ctx, "/text");
+        String html = Templates.render(req.html(), true, ctx, "/html");
+        String refusal = refusal(tenantId, customer, req.channel(), req.purpose());
+        if (refusal == null && channels.apply(req.channel()).isEmpty()) {
+            refusal = "no active channel of type '" + req.channel() + "': install, configure and start a plugin that provides it";
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        State state = refusal == null ? State.SENDING : State.REJECTED;
+        Message m = new Message(id, customer.id(), req.channel(), req.purpose(), req.idempotencyKey(), subject, text, html,
+                req.data() == null ? Map.of() : req.data(), state, refusal == null ? 1 : 0, refusal == null ? now.plus(lease()) : null, refusal, null,
+                actor, now, now);
+        try {
+            String rejection = refusal;
+            db.tx(c -> {
+                insert(c, tenantId, m);
+                if (rejection != null) {
+                    messageEvent(c, tenantId, m, EventTypes.MESSAGE_REJECTED, rejection);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            if (req.idempotencyKey() != null && isUniqueViolation(e)) {
+                return new Submitted(byKey(tenantId, req.idempotencyKey()).orElseThrow(() -> e), false);
+            }
+            throw e;
+        }
+        if (refusal != null) {
+            events.committed();
+            return new Submitted(m, true);
+        }
+        return new Submitted(attempt(tenantId, m, customer), true);
+    }
+
+    /** @return why the kernel will not send, or null if it may: consent and suppression */
+    String refusal(UUID tenantId, Customer customer, String channel, String purpose) {
+        boolean suppressed = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT reason FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel IN (?, '*')")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, customer.id());
+                ps.setString(3, channel);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+        if (suppressed) {
+            return "the customer is suppressed on " + channel;
+        }
+        if (Consent.PURPOSE_TRANSACTIONAL.equals(purpose)) {
+            return null;
+        }
+        Optional<Consent> consent = customer.consents().stream().filter(k -> k.purpose().equals(purpose) && k.channel().equals(channel)).findFirst();
+        if (consent.isEmpty()) {
+            return "the customer has not consented to " + purpose + " messages on " + channel;
+        }
+        if (consent.get().status() != ConsentStatus.GRANTED) {
+            return "the customer withdrew consent to " + purpose + " messages on " + channel + " (" + consent.get().changedAt() + ")";
+        }
+        return null;
+    }
+
+    // --- attempts ----------------------------------------------------------------------------------------
+
+    private Duration lease() {
+        return settings.timeout().plus(LEASE_MARGIN);
+    }
+
+    /** Runs one attempt of a message in state SENDING and records its outcome. */
+    private Message attempt(UUID tenantId, Message m, Customer customer) {
+        SendResult result;
+        String refusal = m.attempts() > 1 ? refusal(tenantId, customer, m.channel(), m.purpose()) : null;
+        Optional<Channel> channel = channels.apply(m.channel());
+        if (refusal != null) {
+            result = SendResult.rejected(refusal);
+        } else if (channel.isEmpty()) {
+            result = SendResult.retryLater("no active channel of type '" + m.channel() + "'", null);
+        } else {
+            OutboundMessage out = new OutboundMessage(m.id(), tenantId, customer, m.channel(), m.purpose(), m.subject(), m.text(), m.html(), m.data(),
+                    m.attempts());
+            result = call(channel.get(), out);
+        }
+        return finish(tenantId, m, result);
+    }
+
+    private SendResult call(Channel channel, OutboundMessage out) {
+        Future<SendResult> f;
+        try {
+            f = pool.submit(() -> channel.send(out));
+        } catch (RejectedExecutionException e) {
+            return SendResult.retryLater("all " + settings.threads() + " send threads are busy", null);
+        }
+        try {
+            SendResult r = f.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            return r == null ? SendResult.retryLater("the " + out.channel() + " channel answered nothing", null) : r;
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            return SendResult.retryLater("the " + out.channel() + " channel did not answer within " + settings.timeout().toMillis() + " ms", null);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            LOG.warn("Channel {} failed on message {}", out.channel(), out.id(), cause);
+            return SendResult.retryLater("the " + out.channel() + " channel failed: " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), null);
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            return SendResult.retryLater("interrupted while sending", null);
+        }
+    }
+
+    private Message finish(UUID tenantId, Message m, SendResult r) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        State state;
+        OffsetDateTime due = null;
+        String event;
+        switch (r.outcome()) {
+            case SENT -> {
+                state = State.SENT;
+                event = EventTypes.MESSAGE_SENT;
+            }
+            case REJECTED -> {
+                state = State.REJECTED;
+                event = EventTypes.MESSAGE_REJECTED;
+            }
+            default -> {
+                if (m.attempts() >= settings.maxAttempts()) {
+                    state = State.DEAD;
+                    event = EventTypes.MESSAGE_FAILED;
+                } else {
+                    state = State.RETRY;
+                    due = now.plus(r.retryAfter() != null ? r.retryAfter() : backoff(m.attempts()));
+                    event = null;
+                }
+            }
+        }
+        String reason = r.reason() == null ? null : truncate(r.reason(), 2000);
+        String eventType = event;
+        OffsetDateTime dueAt = due;
+        Message done = new Message(m.id(), m.customerId(), m.channel(), m.purpose(), m.idempotencyKey(), m.subject(), m.text(), m.html(), m.data(),
+                state, m.attempts(), due, reason, r.providerMessageId(), m.createdBy(), m.createdAt(), now);
+        boolean recorded = db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = ?, due_at = ?, reason = ?, provider_id = ?, updated_at = ? "
+                    + "WHERE id = ? AND state = 'SENDING' AND attempts = ?")) {
+                ps.setString(1, state.name());
+                ps.setObject(2, dueAt);
+                ps.setString(3, reason);
+                ps.setString(4, r.providerMessageId());
+                ps.setObject(5, now);
+                ps.setObject(6, m.id());
+                ps.setInt(7, m.attempts());
+                if (ps.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            if (eventType != null) {
+                messageEvent(c, tenantId, done, eventType, reason);
+            }
+            return true;
+        });
+        if (!recorded) {
+            LOG.warn("Attempt {} of message {} finished after its lease ran out; another attempt owns it", m.attempts(), m.id());
+            return get(tenantId, m.id());
+        }
+        if (event != null) {
+            events.committed();
+        }
+        if (state == State.RETRY) {
+            LOG.info("Message {} on {} will be retried at {}: {}", m.id(), m.channel(), due, reason);
+        } else if (state == State.DEAD) {
+            LOG.warn("Message {} on {} is a dead letter after {} attempts: {}", m.id(), m.channel(), m.attempts(), reason);
+        }
+        return done;
+    }
+
+    Duration backoff(int attempts) {
+        long factor = 1L << Math.min(20, Math.max(0, attempts - 1));
+        Duration d = settings.backoff().multipliedBy(factor);
+        return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
+    }
+
+    private void messageEvent(Connection c, UUID tenantId, Message m, String type, String reason) throws SQLException {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put(EventTypes.PROPERTY_MESSAGE_ID, m.id().toString());
+        props.put(EventTypes.PROPERTY_CHANNEL, m.channel());
+        props.put("purpose", m.purpose());
+        props.put("attempts", m.attempts());
+        if (reason != null) {
+            props.put(EventTypes.PROPERTY_REASON, reason);
+        }
+        events.appendKernelEvent(c, tenantId, m.customerId(), type, SOURCE, props);
+    }
+
+    // --- the retry worker --------------------------------------------------------------------------------
+
+    private void work() {
+        while (running) {
+            int done = 0;
+            try {
+                done = runDue();
+            } catch (RuntimeException e) {
+                LOG.error("The message retry worker failed; trying again", e);
+            }
+            if (done == 0) {
+                synchronized (wake) {
+                    try {
+                        wake.wait(IDLE_POLL_MS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Claims and attempts the messages that are due; returns how many it attempted. */
+    int runDue() {
+        record Due(UUID tenantId, UUID id) {
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        List<Due> due = db.read(c -> {
+            List<Due> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, id FROM message WHERE state IN ('RETRY', 'SENDING') AND due_at <= ? "
+                    + "ORDER BY due_at LIMIT " + CLAIM_BATCH)) {
+                ps.setObject(1, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Due(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)));
+                    }
+                }
+            }
+            return out;
+        });
+        int attempted = 0;
+        for (Due d : due) {
+            if (!running) {
+                break;
+            }
+            Optional<Message> claimed = claim(d.tenantId(), d.id(), now);
+            if (claimed.isEmpty()) {
+                continue;
+            }
+            Message m = claimed.get();
+            Optional<Customer> customer = customers.find(d.tenantId(), m.customerId());
+            if (customer.isEmpty()) {
+                finish(d.tenantId(), m, SendResult.rejected("the customer no longer exists"));
+            } else {
+                attempt(d.tenantId(), m, customer.get());
+            }
+            attempted++;
+        }
+        return attempted;
+    }
+
+    /** Takes a due message for one more attempt; another node or thread that took it first wins. */
+    private Optional<Message> claim(UUID tenantId, UUID id, OffsetDateTime now) {
+        boolean claimed = db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = 'SENDING', attempts = attempts + 1, due_at = ?, updated_at = ? "
+                    + "WHERE id = ? AND state IN ('RETRY', 'SENDING') AND due_at <= ?")) {
+                ps.setObject(1, now.plus(lease()));
+                ps.setObject(2, now);
+                ps.setObject(3, id);
+                ps.setObject(4, now);
+                return ps.executeUpdate() == 1;
+            }
+        });
+        return claimed ? Optional.of(get(tenantId, id)) : Optional.empty();
+    }
+
+    /** Wakes the retry worker, for tests and for an admin's "send again". */
+    public void wakeup() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    /** Sends a dead letter again: it gets a fresh set of attempts. */
+    public Message resend(UUID tenantId, UUID id, String actor) {
+        Message m = get(tenantId, id);
+        if (m.state() != State.DEAD) {
+            throw new ConflictException("/state", "only a dead letter can be sent again; this message is " + m.state());
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = 'RETRY', attempts = 0, due_at = ?, updated_at = ? "
+                    + "WHERE id = ? AND tenant_id = ? AND state = 'DEAD'")) {
+                ps.setObject(1, now);
+                ps.setObject(2, now);
+                ps.setObject(3, id);
+                ps.setObject(4, tenantId);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        LOG.info("{} sends dead letter {} again", actor, id);
+        wakeup();
+        return get(tenantId, id);
+    }
+
+    // --- reads -------------------------------------------------------------------------------------------
+
+    public Message get(UUID tenantId, UUID id) {
+        return db.read(c -> one(c, "SELECT " + COLUMNS + " FROM message WHERE tenant_id = ? AND id = ?", tenantId, id))
+                .orElseThrow(() -> new NotFoundException("no message " + id));
+    }
+
+    private Optional<Message> byKey(UUID tenantId, String key) {
+        return db.read(c -> one(c, "SELECT " + COLUMNS + " FROM message WHERE tenant_id = ? AND idempotency_key = ?", tenantId, key));
+    }
+
+    /** Newest first; filters may be null. */
+    public List<Message> list(UUID tenantId, State state, UUID customerId, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM message WHERE tenant_id = ?");
+        List<Object> args = new ArrayList<>(List.of(tenantId));
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state.name());
+        }
+        if (customerId != null) {
+            sql.append(" AND customer_id = ?");
+            args.add(customerId);
+        }
+        sql.append(" ORDER BY created_at DESC, id LIMIT ").append(limit);
+        return db.read(c -> {
+            List<Message> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setObject(i + 1, args.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(of(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private static Optional<Message> one(Connection c, String sql, UUID tenantId, Object key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, tenantId);
+            ps.setObject(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(of(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static Message of(ResultSet rs) throws SQLException {
+        String data = rs.getString(9);
+        return new Message(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getString(8), data == null ? Map.of() : Json.readMap(data), State.valueOf(rs.getString(10)),
+                rs.getInt(11), rs.getObject(12, OffsetDateTime.class), rs.getString(13), rs.getString(14), rs.getString(15),
+                rs.getObject(16, OffsetDateTime.class), rs.getObject(17, OffsetDateTime.class));
+    }
+
+    private static void insert(Connection c, UUID tenantId, Message m) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO message (id, tenant_id, customer_id, channel, purpose, idempotency_key, subject, "
+                + "body_text, body_html, data, state, attempts, due_at, reason, provider_id, created_by, created_at, updated_at) "
+                + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            ps.setObject(1, m.id());
+            ps.setObject(2, tenantId);
+            ps.setObject(3, m.customerId());
+            ps.setString(4, m.channel());
+            ps.setString(5, m.purpose());
+            ps.setString(6, m.idempotencyKey());
+            ps.setString(7, m.subject());
+            ps.setString(8, m.text());
+            ps.setString(9, m.html());
+            ps.setString(10, Json.writeMap(m.data()));
+            ps.setString(11, m.state().name());
+            ps.setInt(12, m.attempts());
+            ps.setObject(13, m.dueAt());
+            ps.setString(14, m.reason());
+            ps.setString(15, m.providerId());
+            ps.setString(16, m.createdBy());
+            ps.setObject(17, m.createdAt());
+            ps.setObject(18, m.updatedAt());
+            ps.executeUpdate();
+        }
+    }
+
+    private static boolean isUniqueViolation(RuntimeException e) {
+        return e.getCause() instanceof SQLException s && Db.isUniqueViolation(s);
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        worker.interrupt();
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,85 @@
+package io.rapport.core.message;
+
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.samskivert.mustache.Mustache;
+import com.samskivert.mustache.MustacheException;
+import com.samskivert.mustache.Template;
+import io.rapport.api.customer.AttributeValue;
+import io.rapport.api.customer.Customer;
+import io.rapport.core.validation.InvalidInputException;
+
+/**
+ * Renders message templates with Mustache: logic-less, so a template from a request can only read the values it is
+ * given, never run code. HTML parts escape every value; subject and text parts are plain text. Partials are not
+ * loaded, and a missing value renders as nothing.
+ */
+public final class Templates {
+
+    /** Template variable: the recipient's profile. */
+    public static final String CUSTOMER = "customer";
+    /** Template variable: the sender's extra values. */
+    public static final String DATA = "data";
+    /** Template variable: the message (its id). */
+    public static final String MESSAGE = "message";
+
+    private static final Mustache.Compiler HTML = Mustache.compiler().escapeHTML(true).defaultValue("")
+            .withLoader(name -> {
+                throw new IllegalArgumentException("templates cannot include other templates ({{> " + name + "}})");
+            });
+    private static final Mustache.Compiler TEXT = HTML.escapeHTML(false);
+
+    private Templates() {
+    }
+
+    /**
+     * @param field the JSON pointer of the template, for errors
+     * @return the rendered text, or null if {@code template} is null
+     * @throws InvalidInputException if the template does not parse
+     */
+    public static String render(String template, boolean html, Map<String, Object> context, String field) {
+        if (template == null) {
+            return null;
+        }
+        Template t;
+        try {
+            t = (html ? HTML : TEXT).compile(template);
+        } catch (MustacheException | IllegalArgumentException e) {
+            throw new InvalidInputException(field, "is not a valid Mustache template: " + e.getMessage());
+        }
+        try {
+            return t.execute(context);
+        } catch (MustacheException | IllegalArgumentException e) {
+            throw new InvalidInputException(field, "cannot be rendered: " + e.getMessage());
+        }
+    }
+
+    /** @return the values a template sees for this customer, message and data */
+    public static Map<String, Object> context(Customer c, java.util.UUID messageId, Map<String, Object> data) {
+        Map<String, Object> customer = new LinkedHashMap<>();
+        customer.put("id", c.id().toString());
+        customer.put("email", c.email());
+        customer.put("phone", c.phone());
+        customer.put("firstName", c.firstName());
+        customer.put("lastName", c.lastName());
+        customer.put("locale", c.locale());
+        customer.put("timeZone", c.timeZone());
+        customer.put("stage", c.stage());
+        customer.put("orderCount", c.orderCount());
+        customer.put("revenue", c.revenue() == null ? BigDecimal.ZERO : c.revenue());
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        for (Map.Entry<String, AttributeValue> e : c.attributes().entrySet()) {
+            attributes.put(e.getKey(), e.getValue().value() instanceof List<?> l ? l : String.valueOf(e.getValue().value()));
+        }
+        customer.put("attributes", attributes);
+        customer.put("tags", List.copyOf(c.tags()));
+        Map<String, Object> ctx = new LinkedHashMap<>();
+        ctx.put(CUSTOMER, customer);
+        ctx.put(DATA, data == null ? Map.of() : data);
+        ctx.put(MESSAGE, Map.of("id", messageId.toString()));
+        return ctx;
+    }
+}

@@ -1,0 +1,152 @@
+package io.rapport.core.plugin;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import io.rapport.core.event.EventBus;
+import io.rapport.spi.channel.Channel;
+import io.rapport.spi.event.EventListener;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteDefinition;
+import org.osgi.framework.ServiceReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's side of the whiteboard: it tracks what plugins register and plugs it in: channels by type,
+ * event listeners onto the bus, Camel route builders into the kernel's Camel context. When a plugin stops,
+ * what it added goes with it.
+ */
+public final class Whiteboard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Whiteboard.class);
+
+    /** Per channel type, the services offering it, best (highest ranking, then oldest) first. */
+    private final Map<String, ConcurrentSkipListMap<ServiceReference<Channel>, Channel>> channels = new ConcurrentHashMap<>();
+    private final CamelContext camel;
+    private final Object routeLock = new Object();
+
+    public Whiteboard(PluginHost host, EventBus bus) {
+        this.camel = bus.camel();
+        host.track(Channel.class, (ref, channel) -> {
+            String type = stringProperty(ref, Channel.TYPE);
+            if (type == null) {
+                LOG.warn("Bundle {} registered a Channel without the {} property; ignored", ref.getBundle().getSymbolicName(), Channel.TYPE);
+                return null;
+            }
+            channels.computeIfAbsent(type, t -> new ConcurrentSkipListMap<>(java.util.Comparator.reverseOrder())).put(ref, channel);
+            LOG.info("Channel '{}' available from {}", type, ref.getBundle().getSymbolicName());
+            return type;
+        }, (ref, type) -> {
+            Map<ServiceReference<Channel>, Channel> of = channels.get(type);
+            if (of != null) {
+                of.remove(ref);
+            }
+            LOG.info("Channel '{}' from {} gone", type, ref.getBundle().getSymbolicName());
+        });
+        host.track(EventListener.class, (ref, listener) -> {
+            Set<String> types = stringsProperty(ref, EventListener.EVENT_TYPES);
+            if (types.isEmpty()) {
+                LOG.warn("Bundle {} registered an EventListener without the {} property; ignored", ref.getBundle().getSymbolicName(),
+                        EventListener.EVENT_TYPES);
+                return null;
+            }
+            return bus.subscribe(listener, types);
+        }, (ref, unsubscribe) -> unsubscribe.run());
+        host.track(RoutesBuilder.class, (ref, builder) -> addRoutes(ref, builder), (ref, ids) -> removeRoutes(ref, ids));
+    }
+
+    /** @return the active channel of this type, if any */
+    public Optional<Channel> channel(String type) {
+        ConcurrentSkipListMap<ServiceReference<Channel>, Channel> of = channels.get(type);
+        if (of == null) {
+            return Optional.empty();
+        }
+        Map.Entry<ServiceReference<Channel>, Channel> best = of.firstEntry();
+        return best == null ? Optional.empty() : Optional.of(best.getValue());
+    }
+
+    /** @return the channel types with at least one active channel */
+    public Set<String> channelTypes() {
+        Set<String> out = new java.util.TreeSet<>();
+        channels.forEach((type, of) -> {
+            if (!of.isEmpty()) {
+                out.add(type);
+            }
+        });
+        return out;
+    }
+
+    private List<String> addRoutes(ServiceReference<RoutesBuilder> ref, RoutesBuilder builder) {
+        synchronized (routeLock) {
+            Set<String> before = routeIds();
+            try {
+                camel.addRoutes(builder);
+            } catch (Exception e) {
+                // a route that failed to start leaves its definition behind: take back whatever it added
+                List<String> added = new ArrayList<>(routeIds());
+                added.removeAll(before);
+                removeRoutes(ref, added);
+                throw new IllegalStateException("routes of " + ref.getBundle().getSymbolicName() + " did not start: " + e.getMessage(), e);
+            }
+            List<String> added = new ArrayList<>(routeIds());
+            added.removeAll(before);
+            LOG.info("Routes {} added by {}", added, ref.getBundle().getSymbolicName());
+            return added;
+        }
+    }
+
+    private void removeRoutes(ServiceReference<RoutesBuilder> ref, Collection<String> ids) {
+        synchronized (routeLock) {
+            ModelCamelContext model = (ModelCamelContext) camel;
+            for (String id : ids) {
+                try {
+                    camel.getRouteController().stopRoute(id);
+                    camel.removeRoute(id);
+                    RouteDefinition def = model.getRouteDefinition(id);
+                    if (def != null) {
+                        model.removeRouteDefinition(def);
+                    }
+                } catch (Exception e) {
+                    LOG.warn("Cannot remove route {} of {}: {}", id, ref.getBundle().getSymbolicName(), e.getMessage());
+                }
+            }
+            LOG.info("Routes {} of {} removed", ids, ref.getBundle().getSymbolicName());
+        }
+    }
+
+    private Set<String> routeIds() {
+        Set<String> ids = new java.util.HashSet<>();
+        for (Route r : camel.getRoutes()) {
+            ids.add(r.getRouteId());
+        }
+        return ids;
+    }
+
+    static String stringProperty(ServiceReference<?> ref, String key) {
+        Object v = ref.getProperty(key);
+        return v instanceof String s && !s.isBlank() ? s : null;
+    }
+
+    static Set<String> stringsProperty(ServiceReference<?> ref, String key) {
+        Object v = ref.getProperty(key);
+        Set<String> out = new java.util.TreeSet<>();
+        if (v instanceof String s) {
+            out.add(s);
+        } else if (v instanceof String[] a) {
+            out.addAll(List.of(a));
+        } else if (v instanceof Collection<?> c) {
+            c.forEach(x -> out.add(String.valueOf(x)));
+        }
+        return out;
+    }
+}
