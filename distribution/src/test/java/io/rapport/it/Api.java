@@ -26,6 +26,8 @@ final class Api {
     static final String URL = System.getProperty("rapport.it.url", "http://localhost:9080");
     static final Path WLP = Path.of(System.getProperty("rapport.it.wlp", "target/liberty/wlp"));
     static final String SERVER = System.getProperty("rapport.it.server", "rapport-it");
+    /** Plugin jars the build copied for the tests. */
+    static final Path PLUGINS = Path.of(System.getProperty("rapport.it.plugins", "target/it-plugins"));
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** An HTTP answer with its body parsed when it is JSON. */
@@ -106,6 +108,12 @@ final class Api {
     Answer patch(String path, String json) {
         return send(HttpRequest.newBuilder(URI.create(URL + path)).header("Content-Type", "application/merge-patch+json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** Sends a binary body, such as a plugin jar. */
+    Answer upload(String method, String path, byte[] body, String contentType) {
+        return send(HttpRequest.newBuilder(URI.create(URL + path)).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     Answer send(HttpRequest.Builder b) {

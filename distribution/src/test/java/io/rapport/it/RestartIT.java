@@ -21,10 +21,25 @@ class RestartIT {
         shop.key().post("/api/v1/events", "{\"type\": \"order.completed\", \"customer\": {\"email\": \"" + email + "\"}, \"properties\": {\"total\": 12}}")
                 .expect(202);
         String id = Api.awaitCustomer(shop.viewer(), email, c -> c.getInt("orderCount") == 1).getString("id");
+        Api op = Api.operator();
+        String plugin = "/api/v1/admin/plugins/" + Plugins.WEBHOOK;
+        String config = "/api/v1/admin/configurations/" + Plugins.WEBHOOK_PID;
+        if (op.get(plugin).status() == 404) {
+            op.upload("POST", "/api/v1/admin/plugins?start=true", Plugins.webhookJar(), "application/java-archive").expect(201);
+        }
+        assertThat(op.put(config, "{\"url\": \"http://127.0.0.1:9/hook\", \"secret\": \"" + Plugins.SECRET + "\"}").status()).isIn(200, 201);
 
         server("stop");
         server("start");
         Api.awaitReady();
+
+        // the plugin comes back from the database: installed, started, configured, its secret still set
+        var p = op.get(plugin).expect(200).json();
+        assertThat(p.getString("state")).isEqualTo("active");
+        assertThat(p.getBoolean("configured")).isTrue();
+        assertThat(op.get(config).expect(200).json().getJsonArray("passwordsSet").getString(0)).isEqualTo("secret");
+        op.delete(plugin).expect(204);
+        op.delete(config).expect(204);
 
         var c = shop.viewer().get("/api/v1/customers/" + id).expect(200).json();
         assertThat(c.getInt("orderCount")).isEqualTo(1);

@@ -2,6 +2,7 @@ package io.rapport.server;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -10,6 +11,8 @@ import javax.sql.DataSource;
 
 import io.rapport.core.Kernel;
 import io.rapport.core.customer.StageRules;
+import io.rapport.core.message.Messages;
+import io.rapport.core.plugin.PluginHost;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,13 +63,44 @@ public class KernelHolder {
     @ConfigProperty(name = "rapport.stage-rules", defaultValue = StageRules.DEFAULT_RULES)
     String stageRules;
 
+    @Inject
+    @ConfigProperty(name = "rapport.plugins.enabled", defaultValue = "true")
+    boolean pluginsEnabled;
+
+    /** The plugin folder that FileInstall watches (jars and .cfg files); empty for none. */
+    @Inject
+    @ConfigProperty(name = "rapport.plugins.dir", defaultValue = "plugins")
+    Optional<String> pluginsDir;
+
+    @Inject
+    @ConfigProperty(name = "rapport.send.timeout-ms", defaultValue = "10000")
+    long sendTimeoutMs;
+
+    @Inject
+    @ConfigProperty(name = "rapport.send.threads", defaultValue = "8")
+    int sendThreads;
+
+    @Inject
+    @ConfigProperty(name = "rapport.send.max-attempts", defaultValue = "6")
+    int sendAttempts;
+
+    @Inject
+    @ConfigProperty(name = "rapport.send.backoff-ms", defaultValue = "30000")
+    long sendBackoffMs;
+
     private volatile Kernel kernel;
 
     void start(@Observes Startup startup) {
         List<String> stageList = Arrays.stream(stages.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         int partitions = busPartitions > 0 ? busPartitions : Math.max(2, Runtime.getRuntime().availableProcessors());
         Kernel.Settings settings = new Kernel.Settings(partitions, relayBatch, maxBatch, stageList, stageRules, Path.of(dataDir),
-                adminPassword.filter(p -> !p.isBlank()).orElse(null));
+                adminPassword.filter(p -> !p.isBlank()).orElse(null), null,
+                new Messages.Settings(Duration.ofMillis(sendTimeoutMs), sendThreads, sendAttempts, Duration.ofMillis(sendBackoffMs)));
+        if (pluginsEnabled) {
+            // Felix's cache is rebuilt from the database at every start; it lives beside the data, not in it
+            Path drop = pluginsDir.filter(d -> !d.isBlank()).map(Path::of).orElse(null);
+            settings = settings.withPlugins(new PluginHost.Settings(Path.of(dataDir).resolve("felix-cache"), drop));
+        }
         kernel = Kernel.start(dataSource, settings, Clock.systemUTC());
     }
 

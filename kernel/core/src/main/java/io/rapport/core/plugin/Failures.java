@@ -44,7 +44,25 @@ final class Failures {
         return firstLine(msg);
     }
 
-    /** The first line of a component's failure text from SCR (which may carry a stack trace). */
+    /**
+     * A component's failure from SCR's text (a stack trace): the deepest cause, which names what went wrong
+     * rather than the reflection that called the component.
+     */
+    static String componentFailure(String trace) {
+        if (trace == null) {
+            return null;
+        }
+        String cause = null;
+        for (String line : trace.split("\n")) {
+            String l = line.trim();
+            if (l.startsWith("Caused by: ")) {
+                cause = l.substring("Caused by: ".length());
+            }
+        }
+        return cause != null ? cause : firstLine(trace);
+    }
+
+    /** The first line of a text that may carry a stack trace. */
     static String firstLine(String text) {
         if (text == null) {
             return null;

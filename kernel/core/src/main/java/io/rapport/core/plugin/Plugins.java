@@ -206,12 +206,12 @@ public final class Plugins {
             if (host.scr().isComponentEnabled(d)) {
                 Collection<ComponentConfigurationDTO> configs = host.scr().getComponentConfigurationDTOs(d);
                 if (configs.isEmpty()) {
-                    state = "REQUIRE".equals(d.configurationPolicy) ? "waiting for configuration" : "waiting";
+                    state = "require".equalsIgnoreCase(d.configurationPolicy) ? "waiting for configuration" : "waiting";
                 }
                 for (ComponentConfigurationDTO cc : configs) {
                     state = componentState(cc.state);
                     if (cc.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                        failure = "activation failed: " + Failures.firstLine(cc.failure);
+                        failure = "activation failed: " + Failures.componentFailure(cc.failure);
                     }
                 }
             }

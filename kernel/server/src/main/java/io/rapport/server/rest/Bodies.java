@@ -48,6 +48,31 @@ public final class Bodies {
         }
     }
 
+    /**
+     * Reads a binary body (an uploaded jar) of at most {@code maxBytes}.
+     *
+     * @throws WebApplicationException 413 when larger; {@link InvalidInputException} when empty
+     */
+    public static byte[] bytes(InputStream in, long maxBytes) {
+        if (in == null) {
+            throw new InvalidInputException("/", "the request has no body; send the plugin's jar");
+        }
+        LimitedInputStream limited = new LimitedInputStream(in, maxBytes);
+        try {
+            byte[] all = limited.readAllBytes();
+            if (all.length == 0) {
+                throw new InvalidInputException("/", "the body is empty; send the plugin's jar");
+            }
+            return all;
+        } catch (java.io.IOException e) {
+            if (limited.exceeded) {
+                throw new WebApplicationException(Problems.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "body-too-large",
+                        "The body is larger than " + maxBytes + " bytes.", null));
+            }
+            throw new InvalidInputException("/", "the body could not be read: " + e.getMessage());
+        }
+    }
+
     private static WebApplicationException tooLarge(long maxBytes) {
         return new WebApplicationException(Problems.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "body-too-large",
                 "The body is larger than " + maxBytes + " bytes; send fewer events per request.", null));

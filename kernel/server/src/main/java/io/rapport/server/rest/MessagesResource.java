@@ -1,0 +1,198 @@
+package io.rapport.server.rest;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import io.rapport.api.customer.Consent;
+import io.rapport.core.json.Json;
+import io.rapport.core.message.Messages;
+import io.rapport.core.security.Principal;
+import io.rapport.core.security.Role;
+import io.rapport.core.validation.FieldError;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.server.KernelHolder;
+import io.rapport.server.security.Access;
+import io.rapport.server.security.CurrentPrincipal;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+
+/** Sending a message to one customer through a channel, and what became of it. */
+@Path("/v1/messages")
+@RequestScoped
+@Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
+@SecurityRequirement(name = "user")
+public class MessagesResource {
+
+    static final long MAX_BODY = 256 * 1024;
+    static final int MAX_TEMPLATE = 100_000;
+    static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,39}");
+    static final java.util.Set<String> FIELDS = java.util.Set.of("customerId", "channel", "purpose", "subject", "text", "html", "data", "idempotencyKey");
+
+    @Inject
+    KernelHolder holder;
+
+    @Inject
+    CurrentPrincipal principal;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Access(Role.MARKETER)
+    @Operation(summary = "Send a message", description = "Body: {customerId, channel, purpose (marketing|transactional|surveys|...), "
+            + "subject?, text, html?, data?, idempotencyKey?}. Templates are Mustache over {customer, data, message}. The kernel checks consent "
+            + "and suppression, renders, and makes the first attempt before answering: state SENT, RETRY (tried again later), REJECTED (with "
+            + "the reason) or DEAD. A repeated idempotency key answers 200 with the message it created first.")
+    public Response send(InputStream body) {
+        JsonObject o = AdminResource.object(body);
+        List<FieldError> errors = new ArrayList<>();
+        for (String k : o.keySet()) {
+            if (!FIELDS.contains(k)) {
+                errors.add(new FieldError("/" + k, "is not a field of a message; fields are " + new java.util.TreeSet<>(FIELDS)));
+            }
+        }
+        UUID customerId = null;
+        String rawId = text(o, "customerId", 100, errors);
+        if (rawId == null) {
+            errors.add(new FieldError("/customerId", "is required"));
+        } else {
+            try {
+                customerId = UUID.fromString(rawId);
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("/customerId", "is not a customer id"));
+            }
+        }
+        String channel = name(o, "channel", errors, null);
+        String purpose = name(o, "purpose", errors, Consent.PURPOSE_MARKETING);
+        String subject = text(o, "subject", 1000, errors);
+        String textBody = text(o, "text", MAX_TEMPLATE, errors);
+        if (textBody == null) {
+            errors.add(new FieldError("/text", "is required: the plain-text body (a Mustache template)"));
+        }
+        String html = text(o, "html", MAX_TEMPLATE, errors);
+        String key = text(o, "idempotencyKey", 200, errors);
+        Map<String, Object> data = Map.of();
+        JsonValue d = o.get("data");
+        if (d != null && d.getValueType() != JsonValue.ValueType.NULL) {
+            if (d.getValueType() != JsonValue.ValueType.OBJECT) {
+                errors.add(new FieldError("/data", "must be an object"));
+            } else {
+                data = Json.toMap(d.asJsonObject());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        Principal me = principal.get();
+        Messages.Submitted s = holder.kernel().messages().submit(me.tenantId(), me.name(),
+                new Messages.SendRequest(customerId, channel, purpose, subject, textBody, html, data, key));
+        return Response.status(s.created() ? 201 : 200).type(MediaType.APPLICATION_JSON_TYPE)
+                .header("Location", "/api/v1/messages/" + s.message().id()).entity(Json.write(json(s.message()).build())).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @Access(Role.VIEWER)
+    @Operation(summary = "One message and its state")
+    public Response get(@PathParam("id") String id) {
+        return CustomersResource.ok(json(holder.kernel().messages().get(principal.get().tenantId(), Bodies.id(id, "message"))).build());
+    }
+
+    @GET
+    @Access(Role.VIEWER)
+    @Operation(summary = "Messages, newest first", description = "?state=DEAD lists the dead letters; ?customerId= one customer's.")
+    public Response list(@QueryParam("state") String state, @QueryParam("customerId") String customerId, @QueryParam("limit") Integer limit) {
+        Messages.State st = null;
+        if (state != null) {
+            try {
+                st = Messages.State.valueOf(state.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("/state", "must be one of " + List.of(Messages.State.values()));
+            }
+        }
+        UUID cid = null;
+        if (customerId != null) {
+            try {
+                cid = UUID.fromString(customerId);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("/customerId", "is not a customer id");
+            }
+        }
+        JsonArrayBuilder a = Json.array();
+        holder.kernel().messages().list(principal.get().tenantId(), st, cid, Bodies.limit(limit, 50, 500)).forEach(m -> a.add(json(m)));
+        return CustomersResource.ok(Json.object().add("items", a).build());
+    }
+
+    @POST
+    @Path("{id}/resend")
+    @Access(Role.ADMIN)
+    @Operation(summary = "Send a dead letter again", description = "It gets a fresh set of attempts.")
+    public Response resend(@PathParam("id") String id) {
+        Principal me = principal.get();
+        Messages.Message m = holder.kernel().messages().resend(me.tenantId(), Bodies.id(id, "message"), me.name());
+        holder.kernel().access().audit(me.tenantId(), me.name(), "message.resent", m.id().toString(), m.channel());
+        return CustomersResource.ok(json(m).build());
+    }
+
+    static JsonObjectBuilder json(Messages.Message m) {
+        return Json.object().add("id", m.id().toString()).add("customerId", m.customerId().toString()).add("channel", m.channel())
+                .add("purpose", m.purpose()).add("state", m.state().name()).add("attempts", m.attempts())
+                .add("reason", nullable(m.reason())).add("providerId", nullable(m.providerId()))
+                .add("idempotencyKey", nullable(m.idempotencyKey())).add("subject", nullable(m.subject())).add("text", nullable(m.text()))
+                .add("html", nullable(m.html())).add("data", Json.toJson(m.data()))
+                .add("nextAttemptAt", m.dueAt() == null || m.state() != Messages.State.RETRY ? JsonValue.NULL : Json.string(m.dueAt().toString()))
+                .add("createdBy", m.createdBy()).add("createdAt", m.createdAt().toString()).add("updatedAt", m.updatedAt().toString());
+    }
+
+    private static JsonValue nullable(String s) {
+        return s == null ? JsonValue.NULL : Json.string(s);
+    }
+
+    private static String text(JsonObject o, String key, int max, List<FieldError> errors) {
+        JsonValue v = o.get(key);
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (v.getValueType() != JsonValue.ValueType.STRING) {
+            errors.add(new FieldError("/" + key, "must be a string"));
+            return null;
+        }
+        String s = ((jakarta.json.JsonString) v).getString();
+        if (s.length() > max) {
+            errors.add(new FieldError("/" + key, "is longer than " + max + " characters"));
+            return null;
+        }
+        return s;
+    }
+
+    private static String name(JsonObject o, String key, List<FieldError> errors, String dflt) {
+        String s = text(o, key, 40, errors);
+        if (s == null) {
+            if (dflt == null && o.get(key) == null) {
+                errors.add(new FieldError("/" + key, "is required"));
+            }
+            return dflt;
+        }
+        if (!NAME.matcher(s).matches()) {
+            errors.add(new FieldError("/" + key, "must be a lower-case name such as 'email' or 'webhook'"));
+        }
+        return s;
+    }
+}
