@@ -47,6 +47,9 @@ usage: bench/run-ingest.sh [options]
   --visible-rate N       background events/s during (c) (default 500)
   --settle S             seconds between ready and the idle RSS reading (default 5)
   --phases abc           which of (a), (b), (c) to run (default abc)
+  --plugins              run the plugin benchmark instead of the ingest one: install -> active, configuration -> applied,
+                         and plugin churn under a steady ingest (--plugin-rate N events/s, default 500; --plugin-rounds N,
+                         default 20; --duration applies); writes bench/target/plugin-results.md
   --port N               server HTTP port (default: the first free one from 9181)
   --no-restart           measure the first start only (default: first start, stop, then a restart that is measured too)
   --build | --no-build   always / never build the bench module (default: when missing or older than its sources)
@@ -76,6 +79,9 @@ while [ $# -gt 0 ]; do
         --visible-rate) VISIBLE_RATE="$2"; shift 2 ;;
         --settle) SETTLE="$2"; shift 2 ;;
         --phases) PHASES="$2"; shift 2 ;;
+        --plugins) PLUGINS=1; shift ;;
+        --plugin-rate) PLUGIN_RATE="$2"; shift 2 ;;
+        --plugin-rounds) PLUGIN_ROUNDS="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
         --no-restart) RESTART=0; shift ;;
         --build) BUILD=always; shift ;;
@@ -136,7 +142,9 @@ fi
 rm -rf "$RUN"
 mkdir -p "$RUN/data" "$RUN/baseline" "$SRV"
 rm -f "$OUT"
-for f in server.xml jvm.options bootstrap.properties apps jdbc configDropins dropins; do
+for f in server.xml jvm.options bootstrap.properties apps jdbc configDropins dropins plugins; do
+    # the plugin benchmark installs the webhook plugin itself: the default set would already hold its name
+    if [ "$f" = plugins ] && [ "${PLUGINS:-0}" = 1 ]; then continue; fi
     if [ -e "$DIST_SERVER/$f" ]; then cp -r "$DIST_SERVER/$f" "$SRV/"; fi
 done
 
@@ -271,6 +279,14 @@ MACHINE="nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | x
 
 # --- the driver -----------------------------------------------------------------------------------------------------
 set +e
+if [ "${PLUGINS:-0}" = 1 ]; then
+    PLUGIN_JAR="$(ls "$ROOT"/plugins/channel-webhook/target/channel-webhook-*.jar 2>/dev/null | grep -v sources | head -n 1)"
+    [ -n "$PLUGIN_JAR" ] || die "no plugins/channel-webhook/target/channel-webhook-*.jar: run 'mvn -B -ntp install -DskipTests' first"
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.PluginBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --plugin-jar "$PLUGIN_JAR" --rounds "${PLUGIN_ROUNDS:-20}" --rate "${PLUGIN_RATE:-500}" \
+        --duration "$DURATION" --warmup "$WARMUP" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/plugin-results.md"
+    exit $?
+fi
 BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.IngestBench \
     --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" \
     --threads "$THREADS" --warmup "$WARMUP" --duration "$DURATION" \
