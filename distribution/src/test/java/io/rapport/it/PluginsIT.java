@@ -144,6 +144,13 @@ class PluginsIT {
         assertThat(refused.getString("state")).isEqualTo("REJECTED");
         assertThat(refused.getString("reason")).contains("consent");
 
+        // a suppression holds whatever the purpose, until it is lifted
+        shop.marketer().put("/api/v1/customers/" + customerId + "/suppressions/webhook", "{\"reason\": \"asked us to stop\"}").expect(204);
+        JsonObject suppressed = send("transactional", null).expect(201).json();
+        assertThat(suppressed.getString("reason")).contains("suppressed");
+        assertThat(shop.viewer().get("/api/v1/customers/" + customerId + "/suppressions").expect(200).raw()).contains("asked us to stop");
+        shop.marketer().delete("/api/v1/customers/" + customerId + "/suppressions/webhook").expect(204);
+
         // a password left out keeps its value; a changed URL applies live
         op().put(CONFIG, "{\"url\": \"" + receiver.url() + "?v=2\"}").expect(200);
         assertThat(send("transactional", null).expect(201).json().getString("state")).isEqualTo("SENT");

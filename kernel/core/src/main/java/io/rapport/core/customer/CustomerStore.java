@@ -181,6 +181,9 @@ public final class CustomerStore implements CustomerService {
                 update(c, "DELETE FROM customer_attribute WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                // rendered messages hold personal data; a suppression of an erased person has no one left to protect
+                update(c, "DELETE FROM message WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
             }
             for (UUID id : ids.subList(1, ids.size())) {
                 update(c, "DELETE FROM customer WHERE tenant_id = ? AND id = ?", tenantId, id);
@@ -231,6 +234,11 @@ public final class CustomerStore implements CustomerService {
                 tenantId, survivor, tenantId, merged);
         update(c, "UPDATE consent SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
         update(c, "UPDATE event SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        // messages follow the person; a suppression of either profile holds for the merged one
+        update(c, "UPDATE message SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel IN "
+                + "(SELECT channel FROM suppression WHERE tenant_id = ? AND customer_id = ?)", tenantId, merged, tenantId, survivor);
+        update(c, "UPDATE suppression SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
         try (PreparedStatement ps = c.prepareStatement("UPDATE customer SET "
                 + "order_count = order_count + (SELECT order_count FROM customer WHERE id = ?), "
                 + "revenue = revenue + (SELECT revenue FROM customer WHERE id = ?), "

@@ -192,10 +192,11 @@ public final class Messages implements AutoCloseable {
     /** @return why the kernel will not send, or null if it may: consent and suppression */
     String refusal(UUID tenantId, Customer customer, String channel, String purpose) {
         boolean suppressed = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT reason FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel IN (?, '*')")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT reason FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel IN (?, ?)")) {
                 ps.setObject(1, tenantId);
                 ps.setObject(2, customer.id());
                 ps.setString(3, channel);
+                ps.setString(4, ALL_CHANNELS);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next();
                 }
@@ -451,6 +452,65 @@ public final class Messages implements AutoCloseable {
         LOG.info("{} sends dead letter {} again", actor, id);
         wakeup();
         return get(tenantId, id);
+    }
+
+    // --- suppression -------------------------------------------------------------------------------------
+
+    /** A channel, or every channel ({@link #ALL_CHANNELS}), on which a customer must not be reached. */
+    public record Suppression(String channel, String reason, OffsetDateTime createdAt) {
+    }
+
+    /** The channel name of a suppression that holds on every channel. */
+    public static final String ALL_CHANNELS = "*";
+
+    /** Suppresses a customer on a channel (or {@link #ALL_CHANNELS}); a repeat keeps the first reason. */
+    public void suppress(UUID tenantId, UUID customerId, String channel, String reason) {
+        UUID live = customers.find(tenantId, customerId).map(Customer::id).orElseThrow(() -> new NotFoundException("no customer " + customerId));
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) "
+                    + "SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, live);
+                ps.setString(3, channel);
+                ps.setString(4, reason);
+                ps.setObject(5, OffsetDateTime.now(clock));
+                ps.setObject(6, tenantId);
+                ps.setObject(7, live);
+                ps.setString(8, channel);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** @return whether there was a suppression to lift */
+    public boolean unsuppress(UUID tenantId, UUID customerId, String channel) {
+        UUID live = customers.find(tenantId, customerId).map(Customer::id).orElseThrow(() -> new NotFoundException("no customer " + customerId));
+        return db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, live);
+                ps.setString(3, channel);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    public List<Suppression> suppressions(UUID tenantId, UUID customerId) {
+        UUID live = customers.find(tenantId, customerId).map(Customer::id).orElseThrow(() -> new NotFoundException("no customer " + customerId));
+        return db.read(c -> {
+            List<Suppression> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT channel, reason, created_at FROM suppression WHERE tenant_id = ? AND customer_id = ? ORDER BY channel")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, live);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Suppression(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class)));
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     // --- reads -------------------------------------------------------------------------------------------
