@@ -110,8 +110,10 @@ public final class Whiteboard {
             ModelCamelContext model = (ModelCamelContext) camel;
             for (String id : ids) {
                 try {
-                    camel.getRouteController().stopRoute(id);
-                    camel.removeRoute(id);
+                    if (camel.getRoute(id) != null) {
+                        camel.getRouteController().stopRoute(id);
+                        camel.removeRoute(id);
+                    }
                     RouteDefinition def = model.getRouteDefinition(id);
                     if (def != null) {
                         model.removeRouteDefinition(def);
@@ -124,10 +126,14 @@ public final class Whiteboard {
         }
     }
 
+    /** Ids of the routes and of the route definitions: a route that failed to start has only a definition. */
     private Set<String> routeIds() {
         Set<String> ids = new java.util.HashSet<>();
         for (Route r : camel.getRoutes()) {
             ids.add(r.getRouteId());
+        }
+        for (RouteDefinition d : ((ModelCamelContext) camel).getRouteDefinitions()) {
+            ids.add(d.getRouteId());
         }
         return ids;
     }

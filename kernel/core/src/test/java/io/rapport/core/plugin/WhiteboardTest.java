@@ -1,0 +1,142 @@
+package io.rapport.core.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import io.rapport.api.event.Event;
+import io.rapport.core.event.EventBus;
+import io.rapport.spi.channel.Channel;
+import io.rapport.spi.channel.SendResult;
+import io.rapport.spi.event.EventListener;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.ModelCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+
+/** What plugins register reaches the kernel, and goes again when they withdraw it: channels, listeners, Camel routes. */
+class WhiteboardTest {
+
+    @TempDir
+    Path dir;
+    EventBus bus;
+    PluginHost host;
+    Whiteboard whiteboard;
+
+    @BeforeEach
+    void start() {
+        bus = new EventBus(2);
+        bus.start();
+        host = new PluginHost(new PluginHost.Settings(dir.resolve("felix"), null)).start();
+        whiteboard = new Whiteboard(host, bus);
+    }
+
+    @AfterEach
+    void stop() {
+        host.close();
+        bus.close();
+    }
+
+    static Hashtable<String, Object> props(Object... kv) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            p.put((String) kv[i], kv[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void theHighestRankedChannelOfATypeWinsAndTheNextTakesOver() {
+        Channel low = m -> SendResult.sent("low");
+        Channel high = m -> SendResult.sent("high");
+        ServiceRegistration<Channel> r1 = host.context().registerService(Channel.class, low, props(Channel.TYPE, "sms"));
+        ServiceRegistration<Channel> r2 = host.context().registerService(Channel.class, high, props(Channel.TYPE, "sms", Constants.SERVICE_RANKING, 10));
+        host.context().registerService(Channel.class, m -> SendResult.sent("untyped"), props());
+
+        assertThat(whiteboard.channel("sms")).containsSame(high);
+        assertThat(whiteboard.channelTypes()).containsExactly("sms");
+        r2.unregister();
+        assertThat(whiteboard.channel("sms")).containsSame(low);
+        r1.unregister();
+        assertThat(whiteboard.channel("sms")).isEmpty();
+        assertThat(whiteboard.channelTypes()).isEmpty();
+    }
+
+    @Test
+    void aChannelWhoseTypeChangesMovesWithIt() {
+        ServiceRegistration<Channel> r = host.context().registerService(Channel.class, m -> SendResult.sent(null), props(Channel.TYPE, "sms"));
+        r.setProperties(props(Channel.TYPE, "push"));
+        assertThat(whiteboard.channel("sms")).isEmpty();
+        assertThat(whiteboard.channel("push")).isPresent();
+    }
+
+    @Test
+    void listenersGetTheTypesTheyAskForUntilTheyLeave() throws InterruptedException {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        EventListener l = e -> seen.add(e.type());
+        ServiceRegistration<EventListener> r = host.context().registerService(EventListener.class, l,
+                props(EventListener.EVENT_TYPES, new String[] {"order.completed", "cart.updated"}));
+        host.context().registerService(EventListener.class, e -> seen.add("untyped"), props());
+
+        assertThat(bus.dispatch(List.of(event("page.viewed"), event("order.completed"), event("cart.updated")), 5, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactlyInAnyOrder("order.completed", "cart.updated");
+        r.unregister();
+        assertThat(bus.hasListeners()).isFalse();
+    }
+
+    @Test
+    void routesComeAndGoWithTheirBuilder() {
+        RoutesBuilder builder = new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("seda:plugin-in").routeId("plugin-route").to("seda:plugin-out");
+            }
+        };
+        ServiceRegistration<RoutesBuilder> r = host.context().registerService(RoutesBuilder.class, builder, props());
+        assertThat(bus.camel().getRoute("plugin-route")).isNotNull();
+        bus.camel().createProducerTemplate().sendBody("seda:plugin-in", "hello");
+        assertThat(bus.camel().createConsumerTemplate().receiveBody("seda:plugin-out", 5000, String.class)).isEqualTo("hello");
+
+        r.unregister();
+        assertThat(bus.camel().getRoute("plugin-route")).isNull();
+        assertThat(((ModelCamelContext) bus.camel()).getRouteDefinition("plugin-route")).isNull();
+        // the kernel's own routes stay
+        assertThat(bus.camel().getRoute("rapport-bus-0")).isNotNull();
+    }
+
+    @Test
+    void routesThatFailToStartLeaveNothingBehind() {
+        RoutesBuilder broken = new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("seda:broken-ok").routeId("broken-ok").to("seda:somewhere");
+                from("nosuchcomponent:x").routeId("broken-bad").to("seda:somewhere");
+            }
+        };
+        host.context().registerService(RoutesBuilder.class, broken, props());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(bus.camel().getRoute("broken-ok")).isNull();
+            assertThat(bus.camel().getRoute("broken-bad")).isNull();
+            assertThat(((ModelCamelContext) bus.camel()).getRouteDefinition("broken-bad")).isNull();
+        });
+        assertThat(bus.camel().getRoute("rapport-bus-0")).isNotNull();
+    }
+
+    static Event event(String type) {
+        return new Event(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), type, OffsetDateTime.now(), OffsetDateTime.now(), "test", Map.of(), null);
+    }
+}
