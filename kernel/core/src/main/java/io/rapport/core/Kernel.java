@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 
 import io.rapport.api.customer.CustomerService;
 import io.rapport.api.event.EventPublisher;
+import io.rapport.api.message.MessageService;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.customer.StageRules;
 import io.rapport.core.db.Db;
@@ -125,6 +126,7 @@ public final class Kernel implements AutoCloseable {
                 type -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(type), settings.messages());
         this.publisher = publisher;
         if (plugins != null) {
+            pluginHost.register(MessageService.class, messages, Map.of());
             // listeners from plugins subscribe before the relay replays the outbox, so that they see every event
             plugins.restore();
             pluginHost.startDropFolder();

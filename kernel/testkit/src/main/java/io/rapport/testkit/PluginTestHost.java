@@ -23,6 +23,7 @@ import io.rapport.api.customer.CustomerService;
 import io.rapport.api.customer.Identifier;
 import io.rapport.api.customer.IdentifierType;
 import io.rapport.api.event.EventPublisher;
+import io.rapport.api.message.MessageService;
 import io.rapport.core.plugin.ConfigSchema;
 import io.rapport.core.plugin.PluginHost;
 import io.rapport.spi.channel.Channel;
@@ -38,7 +39,7 @@ import org.osgi.util.tracker.ServiceTracker;
 /**
  * Runs a plugin's built bundle in the kernel's real plugin host (Felix with SCR, Config Admin and Metatype), with a
  * recording kernel: {@link #customers()} answers {@link CustomerService}, {@link #events()} records what the plugin
- * publishes. Use it from a JUnit 5 {@code *IT} test, which runs after the jar is built:
+ * publishes, {@link #messages()} what it asks the kernel to send. Use it from a JUnit 5 {@code *IT} test, which runs after the jar is built:
  *
  * <pre>{@code
  * try (PluginTestHost host = PluginTestHost.start()) {
@@ -59,12 +60,14 @@ public final class PluginTestHost implements AutoCloseable {
     private final PluginHost host;
     private final InMemoryCustomers customers = new InMemoryCustomers();
     private final RecordingEventPublisher events = new RecordingEventPublisher();
+    private final RecordingMessageService messages = new RecordingMessageService();
 
     private PluginTestHost(Path dir) {
         this.dir = dir;
         this.host = new PluginHost(new PluginHost.Settings(dir.resolve("felix"), null)).start();
         host.register(CustomerService.class, customers, Map.of());
         host.register(EventPublisher.class, events, Map.of());
+        host.register(MessageService.class, messages, Map.of());
     }
 
     /** Starts a fresh host in a temporary folder, removed again by {@link #close()}. */
@@ -82,6 +85,11 @@ public final class PluginTestHost implements AutoCloseable {
 
     public RecordingEventPublisher events() {
         return events;
+    }
+
+    /** What the plugin asked the kernel to send. */
+    public RecordingMessageService messages() {
+        return messages;
     }
 
     /** The underlying host, for what this class does not offer. */

@@ -26,6 +26,7 @@ import io.rapport.api.customer.Consent;
 import io.rapport.api.customer.ConsentStatus;
 import io.rapport.api.customer.Customer;
 import io.rapport.api.event.EventTypes;
+import io.rapport.api.message.MessageService;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.db.Db;
 import io.rapport.core.event.EventStore;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * repeats an attempt it finished; after the last attempt the message is a dead letter. Each outcome lands on the
  * customer's timeline as a {@code message.*} event.
  */
-public final class Messages implements AutoCloseable {
+public final class Messages implements AutoCloseable, MessageService {
 
     /** Message states as stored. */
     public enum State {
@@ -187,6 +188,18 @@ public final class Messages implements AutoCloseable {
             return new Submitted(m, true);
         }
         return new Submitted(attempt(tenantId, m, customer), true);
+    }
+
+    @Override
+    public Receipt send(UUID tenantId, String source, Request r) {
+        Submitted s;
+        try {
+            s = submit(tenantId, source, new SendRequest(r.customerId(), r.channel(), r.purpose(), r.subject(), r.text(), r.html(), r.data(),
+                    r.idempotencyKey()));
+        } catch (InvalidInputException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return new Receipt(s.message().id(), Status.valueOf(s.message().state().name()), s.message().reason(), s.created());
     }
 
     /** @return why the kernel will not send, or null if it may: consent and suppression */
