@@ -187,7 +187,7 @@ public final class Messages implements AutoCloseable, MessageService {
             events.committed();
             return new Submitted(m, true);
         }
-        return new Submitted(attempt(tenantId, m, customer), true);
+        return new Submitted(attempt(tenantId, m, customer, true), true);
     }
 
     @Override
@@ -237,10 +237,14 @@ public final class Messages implements AutoCloseable, MessageService {
         return settings.timeout().plus(LEASE_MARGIN);
     }
 
-    /** Runs one attempt of a message in state SENDING and records its outcome. */
-    private Message attempt(UUID tenantId, Message m, Customer customer) {
+    /**
+     * Runs one attempt of a message in state SENDING and records its outcome.
+     *
+     * @param checked whether consent and suppression were checked just now (by submit); every later attempt checks again
+     */
+    private Message attempt(UUID tenantId, Message m, Customer customer, boolean checked) {
         SendResult result;
-        String refusal = m.attempts() > 1 ? refusal(tenantId, customer, m.channel(), m.purpose()) : null;
+        String refusal = checked ? null : refusal(tenantId, customer, m.channel(), m.purpose());
         Optional<Channel> channel = channels.apply(m.channel());
         if (refusal != null) {
             result = SendResult.rejected(refusal);
@@ -415,7 +419,7 @@ public final class Messages implements AutoCloseable, MessageService {
             if (customer.isEmpty()) {
                 finish(d.tenantId(), m, SendResult.rejected("the customer no longer exists"));
             } else {
-                attempt(d.tenantId(), m, customer.get());
+                attempt(d.tenantId(), m, customer.get(), false);
             }
             attempted++;
         }

@@ -78,6 +78,10 @@ public final class Plugins {
     static final String STATE_FAILED = "failed";
     static final String STATE_INSTALLED = "installed";
 
+    static final String CONFIG_ADMIN_PACKAGE = "org.osgi.service.cm.";
+    /** Key of the typed JSON of a stored configuration value that marks a password. */
+    static final String PASSWORD_MARK = "password";
+
     private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
     private static final int MAX_NAME = 200;
 
@@ -167,7 +171,8 @@ public final class Plugins {
         if (refs != null) {
             for (ServiceReference<?> r : refs) {
                 for (String type : (String[]) r.getProperty(Constants.OBJECTCLASS)) {
-                    if (!services.contains(type)) {
+                    // SCR registers Config Admin listeners in the plugin's name: they are not what the plugin offers
+                    if (!type.startsWith(CONFIG_ADMIN_PACKAGE) && !services.contains(type)) {
                         services.add(type);
                     }
                 }
@@ -181,7 +186,7 @@ public final class Plugins {
             case Bundle.ACTIVE -> STATE_ACTIVE;
             case Bundle.STARTING -> STATE_STARTING;
             case Bundle.INSTALLED -> host.failure(b).isPresent() ? STATE_FAILED : STATE_INSTALLED;
-            default -> STATE_STOPPED;
+            default -> host.failure(b).isPresent() ? STATE_FAILED : STATE_STOPPED;
         };
         if (failure != null && b.getState() == Bundle.ACTIVE) {
             state = STATE_FAILED;
@@ -450,7 +455,9 @@ public final class Plugins {
 
     public ConfigView readConfig(String pid) {
         Configuration cfg = configuration(pid).orElseThrow(() -> new NotFoundException("the configuration " + pid + " does not exist"));
-        Set<String> passwords = schemaIfAny(pid).map(ConfigSchema::passwords).orElse(Set.of());
+        // the form names the passwords; the stored marks keep them hidden once the plugin that has the form is gone
+        Set<String> passwords = new TreeSet<>(schemaIfAny(pid).map(ConfigSchema::passwords).orElse(Set.of()));
+        passwords.addAll(storedPasswordKeys(pid));
         Dictionary<String, Object> props = cfg.getProperties();
         Set<String> set = new TreeSet<>();
         for (String p : passwords) {
@@ -474,7 +481,7 @@ public final class Plugins {
         Optional<ConfigSchema> schema = schemaIfAny(pid);
         Dictionary<String, Object> props = schema.isPresent() ? schema.get().validate(input, previous) : untyped(input);
         db.tx(c -> {
-            String json = Json.writeMap(typedJson(props));
+            String json = Json.writeMap(typedJson(props, schema.map(ConfigSchema::passwords).orElse(storedPasswordKeys(c, pid))));
             try (PreparedStatement up = c.prepareStatement("UPDATE plugin_config SET properties = ?, updated_by = ?, updated_at = ? WHERE pid = ?")) {
                 up.setString(1, json);
                 up.setString(2, actor);
@@ -570,8 +577,11 @@ public final class Plugins {
         return out;
     }
 
-    /** Stores each value with its Java type, so that a restart gives Config Admin the same types back. */
-    static Map<String, Object> typedJson(Dictionary<String, Object> props) {
+    /**
+     * Stores each value with its Java type, so that a restart gives Config Admin the same types back, and marks the
+     * passwords, so that they stay hidden when no installed plugin describes the configuration.
+     */
+    static Map<String, Object> typedJson(Dictionary<String, Object> props, Set<String> passwords) {
         Map<String, Object> out = new java.util.TreeMap<>();
         for (String k : java.util.Collections.list(props.keys())) {
             if (ConfigSchema.FRAMEWORK_PROPERTIES.contains(k)) {
@@ -582,7 +592,13 @@ public final class Plugins {
             Class<?> type = array ? v.getClass().getComponentType() : v.getClass();
             List<Object> values = array ? ConfigSchema.toList(v) : List.of(v);
             List<String> text = values.stream().map(String::valueOf).toList();
-            out.put(k, Map.of("type", type.getSimpleName() + (array ? "[]" : ""), "values", text));
+            Map<String, Object> tv = new LinkedHashMap<>();
+            tv.put("type", type.getSimpleName() + (array ? "[]" : ""));
+            tv.put("values", text);
+            if (passwords.contains(k)) {
+                tv.put(PASSWORD_MARK, true);
+            }
+            out.put(k, tv);
         }
         return out;
     }
@@ -623,6 +639,28 @@ public final class Plugins {
                 };
             }
             out.put(e.getKey(), array ? typed : typed[0]);
+        }
+        return out;
+    }
+
+    private Set<String> storedPasswordKeys(String pid) {
+        return db.read(c -> storedPasswordKeys(c, pid));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<String> storedPasswordKeys(java.sql.Connection c, String pid) throws java.sql.SQLException {
+        Set<String> out = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT properties FROM plugin_config WHERE pid = ?")) {
+            ps.setString(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    Json.readMap(rs.getString(1)).forEach((k, v) -> {
+                        if (v instanceof Map<?, ?> tv && Boolean.TRUE.equals(((Map<String, Object>) tv).get(PASSWORD_MARK))) {
+                            out.add(k);
+                        }
+                    });
+                }
+            }
         }
         return out;
     }

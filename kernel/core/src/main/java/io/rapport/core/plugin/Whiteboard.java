@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 import io.rapport.core.event.EventBus;
 import io.rapport.spi.channel.Channel;
@@ -30,8 +29,15 @@ public final class Whiteboard {
 
     private static final Logger LOG = LoggerFactory.getLogger(Whiteboard.class);
 
-    /** Per channel type, the services offering it, best (highest ranking, then oldest) first. */
-    private final Map<String, ConcurrentSkipListMap<ServiceReference<Channel>, Channel>> channels = new ConcurrentHashMap<>();
+    /**
+     * Per channel type, the services offering it. Unordered: a service's ranking may change while it is registered,
+     * so the best one (highest ranking, then oldest) is chosen at each lookup.
+     */
+    private final Map<String, Map<Long, Offer>> channels = new ConcurrentHashMap<>();
+
+    /** A channel service; keyed by its service id, which, unlike the reference's hash, never changes. */
+    private record Offer(ServiceReference<Channel> ref, Channel channel) {
+    }
     private final CamelContext camel;
     private final Object routeLock = new Object();
 
@@ -43,13 +49,13 @@ public final class Whiteboard {
                 LOG.warn("Bundle {} registered a Channel without the {} property; ignored", ref.getBundle().getSymbolicName(), Channel.TYPE);
                 return null;
             }
-            channels.computeIfAbsent(type, t -> new ConcurrentSkipListMap<>(java.util.Comparator.reverseOrder())).put(ref, channel);
+            channels.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).put(serviceId(ref), new Offer(ref, channel));
             LOG.info("Channel '{}' available from {}", type, ref.getBundle().getSymbolicName());
             return type;
         }, (ref, type) -> {
-            Map<ServiceReference<Channel>, Channel> of = channels.get(type);
+            Map<Long, Offer> of = channels.get(type);
             if (of != null) {
-                of.remove(ref);
+                of.remove(serviceId(ref));
             }
             LOG.info("Channel '{}' from {} gone", type, ref.getBundle().getSymbolicName());
         });
@@ -67,12 +73,12 @@ public final class Whiteboard {
 
     /** @return the active channel of this type, if any */
     public Optional<Channel> channel(String type) {
-        ConcurrentSkipListMap<ServiceReference<Channel>, Channel> of = channels.get(type);
+        Map<Long, Offer> of = channels.get(type);
         if (of == null) {
             return Optional.empty();
         }
-        Map.Entry<ServiceReference<Channel>, Channel> best = of.firstEntry();
-        return best == null ? Optional.empty() : Optional.of(best.getValue());
+        // ServiceReference orders by ranking, then by age: the greatest is the one to use
+        return of.values().stream().max(java.util.Comparator.comparing(Offer::ref)).map(Offer::channel);
     }
 
     /** @return the channel types with at least one active channel */
@@ -136,6 +142,10 @@ public final class Whiteboard {
             ids.add(d.getRouteId());
         }
         return ids;
+    }
+
+    static long serviceId(ServiceReference<?> ref) {
+        return (Long) ref.getProperty(org.osgi.framework.Constants.SERVICE_ID);
     }
 
     static String stringProperty(ServiceReference<?> ref, String key) {
