@@ -64,7 +64,7 @@ public final class Kernel implements AutoCloseable {
                            String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages) {
 
         public static Settings defaults(Path dataDir) {
-            return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 500, 1000, StageRules.DEFAULT_STAGES,
+            return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 2000, 1000, StageRules.DEFAULT_STAGES,
                     StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults());
         }
 

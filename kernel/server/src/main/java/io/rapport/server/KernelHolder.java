@@ -48,7 +48,7 @@ public class KernelHolder {
     int busPartitions;
 
     @Inject
-    @ConfigProperty(name = "rapport.relay.batch", defaultValue = "500")
+    @ConfigProperty(name = "rapport.relay.batch", defaultValue = "2000")
     int relayBatch;
 
     @Inject

@@ -27,6 +27,7 @@ import io.rapport.core.customer.Attributes;
 import io.rapport.core.db.DataAccessException;
 import io.rapport.core.db.Cursor;
 import io.rapport.core.db.Db;
+import io.rapport.core.db.Ids;
 import io.rapport.core.json.Json;
 import io.rapport.core.validation.InvalidInputException;
 import jakarta.json.JsonArrayBuilder;
@@ -210,7 +211,7 @@ public final class EventStore {
                         result.add(new Appended(known.get(key), true));
                         continue;
                     }
-                    UUID id = UUID.randomUUID();
+                    UUID id = Ids.timeOrdered();
                     if (key != null) {
                         known.put(key, id);
                     }
@@ -249,7 +250,7 @@ public final class EventStore {
      */
     public UUID appendKernelEvent(Connection c, UUID tenantId, UUID customerId, String type, String source,
                                   Map<String, ?> properties, String idempotencyKey) throws SQLException {
-        UUID id = UUID.randomUUID();
+        UUID id = Ids.timeOrdered();
         OffsetDateTime now = OffsetDateTime.now(clock);
         try (PreparedStatement ev = c.prepareStatement(INSERT_EVENT);
              PreparedStatement ob = c.prepareStatement(INSERT_OUTBOX)) {

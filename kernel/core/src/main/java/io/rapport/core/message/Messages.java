@@ -29,6 +29,7 @@ import io.rapport.api.event.EventTypes;
 import io.rapport.api.message.MessageService;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.db.Db;
+import io.rapport.core.db.Ids;
 import io.rapport.core.event.EventStore;
 import io.rapport.core.json.Json;
 import io.rapport.core.validation.ConflictException;
@@ -154,7 +155,7 @@ public final class Messages implements AutoCloseable, MessageService {
         }
         Customer customer = customers.find(tenantId, req.customerId())
                 .orElseThrow(() -> new InvalidInputException("/customerId", "no customer " + req.customerId() + " in this tenant"));
-        UUID id = UUID.randomUUID();
+        UUID id = Ids.timeOrdered();
         Map<String, Object> ctx = Templates.context(customer, id, req.data());
         String subject = Templates.render(req.subject(), false, ctx, "/subject");
         String text = Templates.render(req.text(), false, ctx, "/text");
