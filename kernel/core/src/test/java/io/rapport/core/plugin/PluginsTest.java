@@ -576,6 +576,27 @@ class PluginsTest {
         });
     }
 
+    @Test
+    void aPluginsCamelRoutesComeAndGoWithItAndLeaveItsClassLoaderFree() throws Exception {
+        plugins.install(TestBundles.camelRoutes("fixture.routes"), true, tenant, ACTOR);
+        org.apache.camel.CamelContext camel = kernel.bus().camel();
+        await().atMost(WAIT).until(() -> camel.getRoute("fixture-route") != null);
+        camel.createProducerTemplate().sendBody("seda:fixture-in", "hello");
+        assertThat(camel.createConsumerTemplate().receiveBody("seda:fixture-out", 5000, String.class))
+                .isEqualTo("seen by io.rapport.core.plugin.fixture.PluginRoutes");
+        WeakReference<ClassLoader> loader = new WeakReference<>(
+                plugins.host().plugin("fixture.routes").orElseThrow().loadClass("io.rapport.core.plugin.fixture.PluginRoutes").getClassLoader());
+
+        plugins.stop("fixture.routes", tenant, ACTOR);
+        assertThat(camel.getRoute("fixture-route")).isNull();
+        assertThat(((org.apache.camel.model.ModelCamelContext) camel).getRouteDefinition("fixture-route")).isNull();
+        plugins.uninstall("fixture.routes", tenant, ACTOR);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+            System.gc();
+            return loader.get() == null;
+        });
+    }
+
     /** Loads the plugin's classes and uses its channel, keeping nothing but a weak reference to its class loader. */
     private WeakReference<ClassLoader> loaderOfThePluginsChannel(String symbolicName) throws Exception {
         Bundle bundle = plugins.host().plugin(symbolicName).orElseThrow();

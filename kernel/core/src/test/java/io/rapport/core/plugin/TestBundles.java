@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 
 import io.rapport.core.plugin.fixture.FailingComponent;
 import io.rapport.core.plugin.fixture.HangingChannel;
+import io.rapport.core.plugin.fixture.PluginRoutes;
 import io.rapport.core.plugin.fixture.RecordingChannel;
 import io.rapport.core.plugin.fixture.RecordingListener;
 import io.rapport.core.plugin.fixture.ThrowingActivator;
@@ -381,6 +382,24 @@ public final class TestBundles {
     public static byte[] failingComponent(String symbolicName) {
         return bundle(symbolicName).channelImports().classes(FailingComponent.class)
                 .component(symbolicName, channelComponent(symbolicName, FailingComponent.class, "broken", OPTIONAL, null, Map.of()))
+                .build();
+    }
+
+    /** A bundle whose one component provides Camel routes ({@link PluginRoutes}) as a {@code RoutesBuilder} service. */
+    public static byte[] camelRoutes(String symbolicName) {
+        String camel = ";version=\"[4.14,5)\"";
+        return bundle(symbolicName).imports("org.apache.camel" + camel, "org.apache.camel.builder" + camel, "org.apache.camel.model" + camel,
+                        "org.apache.camel.spi" + camel, "org.apache.camel.support" + camel)
+                .classes(PluginRoutes.class)
+                .component(symbolicName, """
+                        <?xml version="1.0" encoding="UTF-8"?>
+                        <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.5.0" name="%s" immediate="true" configuration-policy="ignore">
+                          <service>
+                            <provide interface="org.apache.camel.RoutesBuilder"/>
+                          </service>
+                          <implementation class="%s"/>
+                        </scr:component>
+                        """.formatted(symbolicName, PluginRoutes.class.getName()))
                 .build();
     }
 
