@@ -139,6 +139,10 @@ class PluginsIT {
         assertThat(send("transactional", "order-A-1").expect(200).json().getString("id")).isEqualTo(m.getString("id"));
         assertThat(receiver.hits).hasSize(1);
 
+        // a message without a channel is bad input, not a server error
+        shop.marketer().post("/api/v1/messages", "{\"customerId\": \"" + customerId + "\", \"channel\": null, \"text\": \"x\"}")
+                .expectProblem(400, "/channel");
+
         // marketing needs consent
         JsonObject refused = send("marketing", null).expect(201).json();
         assertThat(refused.getString("state")).isEqualTo("REJECTED");

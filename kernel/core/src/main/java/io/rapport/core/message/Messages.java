@@ -432,8 +432,10 @@ public final class Messages implements AutoCloseable, MessageService {
         boolean claimed = db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = 'SENDING', attempts = attempts + 1, due_at = ?, updated_at = ? "
                     + "WHERE id = ? AND state IN ('RETRY', 'SENDING') AND due_at <= ?")) {
-                ps.setObject(1, now.plus(lease()));
-                ps.setObject(2, now);
+                // the lease starts now, not when the batch of due messages was read: earlier attempts took time
+                OffsetDateTime claimedAt = OffsetDateTime.now(clock);
+                ps.setObject(1, claimedAt.plus(lease()));
+                ps.setObject(2, claimedAt);
                 ps.setObject(3, id);
                 ps.setObject(4, now);
                 return ps.executeUpdate() == 1;

@@ -108,7 +108,8 @@ public final class Plugins {
         for (Map.Entry<String, Dictionary<String, Object>> e : storedConfigs().entrySet()) {
             try {
                 host.configAdmin().getConfiguration(e.getKey(), "?").update(e.getValue());
-            } catch (IOException ex) {
+            } catch (IOException | RuntimeException ex) {
+                // one bad row must not keep the server from starting
                 LOG.error("Cannot restore the configuration {}: {}", e.getKey(), ex.getMessage());
             }
         }
@@ -245,10 +246,10 @@ public final class Plugins {
      * @throws InvalidInputException if the bytes are not an OSGi bundle
      * @throws ConflictException     if a plugin with the same symbolic name is installed
      */
-    public Info install(byte[] jar, boolean start, UUID tenantId, String actor) {
+    public synchronized Info install(byte[] jar, boolean start, UUID tenantId, String actor) {
         Manifest mf = manifest(jar);
         String name = symbolicName(mf);
-        if (host.plugin(name).isPresent()) {
+        if (host.plugin(name).isPresent() || stored(name)) {
             throw new ConflictException("/", "plugin " + name + " is already installed; update it instead (PUT /api/v1/admin/plugins/" + name + ")");
         }
         Bundle b;
@@ -317,7 +318,7 @@ public final class Plugins {
     }
 
     /** Replaces a plugin's jar with a new version; its configurations stay. */
-    public Info update(String symbolicName, byte[] jar, UUID tenantId, String actor) {
+    public synchronized Info update(String symbolicName, byte[] jar, UUID tenantId, String actor) {
         Bundle b = bundle(symbolicName);
         Manifest mf = manifest(jar);
         String name = symbolicName(mf);
@@ -351,7 +352,7 @@ public final class Plugins {
     }
 
     /** Removes a plugin; its configurations stay, so that a reinstall finds them. */
-    public void uninstall(String symbolicName, UUID tenantId, String actor) {
+    public synchronized void uninstall(String symbolicName, UUID tenantId, String actor) {
         Bundle b = bundle(symbolicName);
         try {
             host.uninstall(b);
@@ -366,6 +367,18 @@ public final class Plugins {
             return null;
         });
         access.audit(tenantId, actor, "plugin.uninstalled", symbolicName, null);
+    }
+
+    /** @return whether the database holds this plugin (another node may have installed it) */
+    private boolean stored(String symbolicName) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM plugin WHERE symbolic_name = ?")) {
+                ps.setString(1, symbolicName);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
     }
 
     private boolean isUpload(Bundle b) {
@@ -456,9 +469,9 @@ public final class Plugins {
     public ConfigView readConfig(String pid) {
         Configuration cfg = configuration(pid).orElseThrow(() -> new NotFoundException("the configuration " + pid + " does not exist"));
         // the form names the passwords; the stored marks keep them hidden once the plugin that has the form is gone
-        Set<String> passwords = new TreeSet<>(schemaIfAny(pid).map(ConfigSchema::passwords).orElse(Set.of()));
-        passwords.addAll(storedPasswordKeys(pid));
         Dictionary<String, Object> props = cfg.getProperties();
+        Set<String> passwords = new TreeSet<>(schemaIfAny(pid).map(ConfigSchema::passwords).orElseGet(() -> secretLooking(props)));
+        passwords.addAll(storedPasswordKeys(pid));
         Set<String> set = new TreeSet<>();
         for (String p : passwords) {
             if (props.get(p) != null) {
@@ -481,7 +494,9 @@ public final class Plugins {
         Optional<ConfigSchema> schema = schemaIfAny(pid);
         Dictionary<String, Object> props = schema.isPresent() ? schema.get().validate(input, previous) : untyped(input);
         db.tx(c -> {
-            String json = Json.writeMap(typedJson(props, schema.map(ConfigSchema::passwords).orElse(storedPasswordKeys(c, pid))));
+            Set<String> passwords = schema.map(ConfigSchema::passwords).orElseGet(() -> secretLooking(props));
+            passwords.addAll(storedPasswordKeys(c, pid));
+            String json = Json.writeMap(typedJson(props, passwords));
             try (PreparedStatement up = c.prepareStatement("UPDATE plugin_config SET properties = ?, updated_by = ?, updated_at = ? WHERE pid = ?")) {
                 up.setString(1, json);
                 up.setString(2, actor);
@@ -497,13 +512,14 @@ public final class Plugins {
                     }
                 }
             }
+            // inside the transaction: if Config Admin refuses the values, the row is not stored either
+            try {
+                host.configAdmin().getConfiguration(pid, "?").update(props);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new InvalidInputException("/", "Config Admin refused the configuration: " + e.getMessage());
+            }
             return null;
         });
-        try {
-            host.configAdmin().getConfiguration(pid, "?").update(props);
-        } catch (IOException e) {
-            throw new IllegalStateException("Config Admin refused " + pid + ": " + e.getMessage(), e);
-        }
         Set<String> keys = new TreeSet<>(java.util.Collections.list(props.keys()));
         access.audit(tenantId, actor, existing.isPresent() ? "config.updated" : "config.created", pid, "keys " + keys);
         return existing.isEmpty();
@@ -557,9 +573,29 @@ public final class Plugins {
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace("*", "\\*");
     }
 
+    /** Without a form, keys that name a secret are treated as passwords: never shown. */
+    static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile("(?i).*(secret|password|passwd|token|apikey|api_key|credential).*");
+
+    static Set<String> secretLooking(Dictionary<String, Object> props) {
+        Set<String> out = new TreeSet<>();
+        for (String k : java.util.Collections.list(props.keys())) {
+            if (SECRET_KEY.matcher(k).matches()) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
     /** Values for a configuration without a form: JSON types mapped to Config Admin's. */
     private static Dictionary<String, Object> untyped(Map<String, Object> input) {
         Hashtable<String, Object> out = new Hashtable<>();
+        Set<String> lower = new java.util.HashSet<>();
+        for (String k : input.keySet()) {
+            // Config Admin's keys are case-insensitive and never empty
+            if (k.isBlank() || k.length() > 200 || !lower.add(k.toLowerCase(java.util.Locale.ROOT))) {
+                throw new InvalidInputException("/" + k, "a setting's name must be non-empty, at most 200 characters, and differ from the others in more than case");
+            }
+        }
         for (Map.Entry<String, Object> e : input.entrySet()) {
             Object v = e.getValue();
             if (v == null) {

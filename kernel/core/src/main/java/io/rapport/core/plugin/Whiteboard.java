@@ -95,14 +95,29 @@ public final class Whiteboard {
     private List<String> addRoutes(ServiceReference<RoutesBuilder> ref, RoutesBuilder builder) {
         synchronized (routeLock) {
             Set<String> before = routeIds();
+            // Camel replaces a route whose id is taken: refuse such routes instead, the kernel's and other plugins' stay
+            List<String> clashes = new ArrayList<>();
+            ModelCamelContext model = (ModelCamelContext) camel;
+            model.setRouteFilter(def -> {
+                if (def.getRouteId() != null && before.contains(def.getRouteId())) {
+                    clashes.add(def.getRouteId());
+                    return false;
+                }
+                return true;
+            });
             try {
                 camel.addRoutes(builder);
+                if (!clashes.isEmpty()) {
+                    throw new IllegalArgumentException("route ids already in use: " + clashes);
+                }
             } catch (Exception e) {
                 // a route that failed to start leaves its definition behind: take back whatever it added
                 List<String> added = new ArrayList<>(routeIds());
                 added.removeAll(before);
                 removeRoutes(ref, added);
                 throw new IllegalStateException("routes of " + ref.getBundle().getSymbolicName() + " did not start: " + e.getMessage(), e);
+            } finally {
+                model.setRouteFilter(null);
             }
             List<String> added = new ArrayList<>(routeIds());
             added.removeAll(before);

@@ -577,6 +577,20 @@ class PluginsTest {
     }
 
     @Test
+    void aConfigurationWithoutAFormIsCheckedByConfigAdminsRulesAndItsSecretsStayHidden() {
+        InvalidInputException clash = catchInvalid(() -> plugins.writeConfig("fixture.noform", Map.of("url", "a", "URL", "b"), tenant, ACTOR));
+        assertThat(clash.errors()).isNotEmpty();
+        assertThat(catchInvalid(() -> plugins.writeConfig("fixture.noform", Map.of("", "x"), tenant, ACTOR)).errors()).isNotEmpty();
+        assertThat(plugins.configurations()).noneMatch(m -> "fixture.noform".equals(m.get("pid")));
+
+        plugins.writeConfig("fixture.noform", Map.of("url", "https://x.example/", "apiToken", "t0p-s3cret"), tenant, ACTOR);
+        Plugins.ConfigView v = plugins.readConfig("fixture.noform");
+        assertThat(v.properties()).containsEntry("url", "https://x.example/").doesNotContainKey("apiToken");
+        assertThat(v.passwordsSet()).containsExactly("apiToken");
+        plugins.deleteConfig("fixture.noform", tenant, ACTOR);
+    }
+
+    @Test
     void aPluginsCamelRoutesComeAndGoWithItAndLeaveItsClassLoaderFree() throws Exception {
         plugins.install(TestBundles.camelRoutes("fixture.routes"), true, tenant, ACTOR);
         org.apache.camel.CamelContext camel = kernel.bus().camel();

@@ -136,6 +136,21 @@ class WhiteboardTest {
         assertThat(bus.camel().getRoute("rapport-bus-0")).isNotNull();
     }
 
+    @Test
+    void routesWhoseIdsAreTakenAreRefusedAndTheOriginalsStay() {
+        RoutesBuilder hijack = new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("seda:hijack-ok").routeId("hijack-ok").to("seda:somewhere");
+                from("seda:elsewhere").routeId("rapport-bus-0").to("seda:somewhere");
+            }
+        };
+        host.context().registerService(RoutesBuilder.class, hijack, props());
+        assertThat(bus.camel().getRoute("hijack-ok")).isNull();
+        assertThat(bus.camel().getRoute("rapport-bus-0").getEndpoint().getEndpointUri()).startsWith("seda://rapport-bus-0");
+        assertThat(((ModelCamelContext) bus.camel()).getRouteDefinition("rapport-bus-0").getInput().getEndpointUri()).startsWith(EventBus.PARTITION_ENDPOINT);
+    }
+
     static Event event(String type) {
         return new Event(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), type, OffsetDateTime.now(), OffsetDateTime.now(), "test", Map.of(), null);
     }

@@ -185,7 +185,8 @@ public class MessagesResource {
     private static String name(JsonObject o, String key, List<FieldError> errors, String dflt) {
         String s = text(o, key, 40, errors);
         if (s == null) {
-            if (dflt == null && o.get(key) == null) {
+            JsonValue v = o.get(key);
+            if (dflt == null && (v == null || v.getValueType() == JsonValue.ValueType.NULL)) {
                 errors.add(new FieldError("/" + key, "is required"));
             }
             return dflt;

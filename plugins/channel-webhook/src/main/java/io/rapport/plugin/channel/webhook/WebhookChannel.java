@@ -43,6 +43,10 @@ public final class WebhookChannel implements Channel {
     public static final String TYPE = "webhook";
     /** Its configuration's PID. */
     public static final String PID = "io.rapport.channel.webhook";
+    /** Below the kernel's default send timeout (10 s), so that the channel answers before the kernel gives up on it. */
+    static final int MAX_TIMEOUT_SECONDS = 8;
+    /** java.util.logging: always there, and Liberty writes it to the server's log; a plugin needs no logging API. */
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(WebhookChannel.class.getName());
     /** The {@code type} of every payload this channel posts. */
     public static final String PAYLOAD_TYPE = "rapport.message";
 
@@ -55,7 +59,8 @@ public final class WebhookChannel implements Channel {
                 description = "Standard Webhooks secret: whsec_ followed by base64, or any text of at least 24 characters.")
         String secret();
 
-        @AttributeDefinition(name = "Timeout (seconds)", description = "How long to wait for an answer before the kernel retries.", min = "1", max = "60")
+        @AttributeDefinition(name = "Timeout (seconds)", description = "How long to wait for an answer before the kernel retries "
+                + "(below the kernel's send timeout, 10 s by default).", min = "1", max = "8")
         int timeoutSeconds() default 5;
 
         @AttributeDefinition(name = "Report deliveries", description = "Publish message.delivered on the customer's timeline for each 2xx answer.")
@@ -86,7 +91,7 @@ public final class WebhookChannel implements Channel {
         if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
             throw new IllegalArgumentException("the target URL must be http or https, not " + config.url());
         }
-        Duration timeout = Duration.ofSeconds(Math.max(1, config.timeoutSeconds()));
+        Duration timeout = Duration.ofSeconds(Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, config.timeoutSeconds())));
         HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
         this.settings = new Settings(url, new WebhookSigner(config.secret()), timeout, config.reportDeliveries(), client);
     }
@@ -125,8 +130,13 @@ public final class WebhookChannel implements Channel {
                 props.put(EventTypes.PROPERTY_MESSAGE_ID, id);
                 props.put(EventTypes.PROPERTY_CHANNEL, TYPE);
                 props.put("status", status);
-                publisher.publishFor(message.tenantId(), message.customer().id(), "plugin:" + TYPE, EventTypes.MESSAGE_DELIVERED, props,
-                        "webhook-delivered:" + id);
+                try {
+                    publisher.publishFor(message.tenantId(), message.customer().id(), "plugin:" + TYPE, EventTypes.MESSAGE_DELIVERED, props,
+                            "webhook-delivered:" + id);
+                } catch (RuntimeException e) {
+                    // the receiver has the message: a lost delivery event must not make the kernel post it again
+                    LOG.log(java.util.logging.Level.WARNING, "Message " + id + " was delivered, but its delivery event could not be stored: " + e);
+                }
             }
             return SendResult.sent(response.headers().firstValue("x-request-id").orElse(null));
         }

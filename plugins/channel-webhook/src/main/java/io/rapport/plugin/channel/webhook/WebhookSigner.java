@@ -20,6 +20,7 @@ public final class WebhookSigner {
     public static final String HEADER_SIGNATURE = "webhook-signature";
     static final String PREFIX = "whsec_";
     static final int MIN_TEXT_SECRET = 24;
+    static final int MIN_KEY_BYTES = 24;
 
     private final byte[] key;
 
@@ -32,6 +33,10 @@ public final class WebhookSigner {
                 key = Base64.getDecoder().decode(secret.substring(PREFIX.length()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("a secret that starts with whsec_ must continue in base64");
+            }
+            if (key.length < MIN_KEY_BYTES) {
+                throw new IllegalArgumentException("the signing secret is too short: whsec_ must be followed by at least " + MIN_KEY_BYTES
+                        + " bytes in base64");
             }
         } else if (secret.length() >= MIN_TEXT_SECRET) {
             key = secret.getBytes(StandardCharsets.UTF_8);

@@ -90,7 +90,7 @@ class WebhookChannelIT {
         Received got = received.get(0);
         assertThat(got.id()).isEqualTo(m.id().toString());
         assertThat(new WebhookSigner(SECRET).verify(got.id(), Long.parseLong(got.timestamp()), got.body(), got.signature())).isTrue();
-        assertThat(new WebhookSigner("whsec_" + java.util.Base64.getEncoder().encodeToString("other".getBytes()))
+        assertThat(new WebhookSigner("whsec_" + java.util.Base64.getEncoder().encodeToString("another-secret-of-24-bytes".getBytes()))
                 .verify(got.id(), Long.parseLong(got.timestamp()), got.body(), got.signature())).isFalse();
         assertThat(got.body()).contains("\"type\":\"rapport.message\"", "\"text\":\"Hello \\\"Ada\\\"\\n\"", "\"email\":\"ada@example.com\"");
         assertThat(host.events().ofType(EventTypes.MESSAGE_DELIVERED)).singleElement()
