@@ -126,7 +126,9 @@ final class Projector {
         Map<UUID, EventStore.Identity> identities = new HashMap<>();
         List<Key> keys = new ArrayList<>();
         for (Pending p : pending) {
-            if (p.customerId() == null) {
+            // an event with identifiers is resolved by them, even when ingest already found its customer:
+            // the relay is the authority (a merge or an erasure may have happened since)
+            if (p.customerId() == null || p.identity() != null) {
                 EventStore.Identity id = EventStore.decodeIdentity(p.identity());
                 identities.put(p.eventId(), id);
                 id.identifiers().forEach(i -> keys.add(Key.of(p.tenantId(), i)));
@@ -136,15 +138,18 @@ final class Projector {
 
         List<Event> out = new ArrayList<>(pending.size());
         for (Pending p : pending) {
-            UUID customerId = p.customerId() != null
-                    ? CustomerStore.resolveMerged(c, p.tenantId(), p.customerId())
-                    : resolve(b, p, identities.get(p.eventId()));
+            UUID customerId = identities.containsKey(p.eventId())
+                    ? resolve(b, p, identities.get(p.eventId()))
+                    : CustomerStore.resolveMerged(c, p.tenantId(), p.customerId());
             if (customerId == null) {
                 continue; // the profile was erased after the event was stored
             }
             Map<String, Object> properties = Json.readMap(p.properties());
             apply(b, p, customerId, properties, identities.get(p.eventId()));
-            b.eventCustomers.add(new Object[] {customerId, p.eventId()});
+            if (!customerId.equals(p.customerId())) {
+                // on H2 this rewrites the whole row: skipped when ingest already attached the event to this customer
+                b.eventCustomers.add(new Object[] {customerId, p.eventId()});
+            }
             out.add(new Event(p.eventId(), p.tenantId(), customerId, p.type(), p.occurredAt(), p.receivedAt(), p.source(), properties, p.idempotencyKey()));
         }
         flush(b);
