@@ -471,12 +471,7 @@ public final class CustomerStore implements CustomerService {
     }
 
     private static int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            return ps.executeUpdate();
-        }
+        return Db.update(c, sql, args);
     }
 
     private static Consent consentOf(ResultSet rs) throws SQLException {

@@ -1,6 +1,7 @@
 package io.rapport.core.db;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 
@@ -101,6 +102,16 @@ public final class Db {
             }
         }
         return false;
+    }
+
+    /** Runs one INSERT, UPDATE or DELETE with {@code args} bound in order; @return the rows it changed. */
+    public static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
+        }
     }
 
     /** @return whether {@code e} reports a violated unique or primary key constraint (SQLState 23505). */

@@ -458,23 +458,19 @@ public final class Messages implements AutoCloseable, MessageService {
             throw new ConflictException("/state", "only a dead letter can be sent again; this message is " + m.state());
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = 'RETRY', attempts = 0, due_at = ?, updated_at = ? "
-                    + "WHERE id = ? AND tenant_id = ? AND state = 'DEAD'")) {
-                ps.setObject(1, now);
-                ps.setObject(2, now);
-                ps.setObject(3, id);
-                ps.setObject(4, tenantId);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        db.tx(c -> Db.update(c, "UPDATE message SET state = 'RETRY', attempts = 0, due_at = ?, updated_at = ? "
+                + "WHERE id = ? AND tenant_id = ? AND state = 'DEAD'", now, now, id, tenantId));
         LOG.info("{} sends dead letter {} again", actor, id);
         wakeup();
         return get(tenantId, id);
     }
 
     // --- suppression -------------------------------------------------------------------------------------
+
+    /** @return the surviving profile's id (a merged id answers with the survivor) */
+    private UUID live(UUID tenantId, UUID customerId) {
+        return customers.find(tenantId, customerId).map(Customer::id).orElseThrow(() -> new NotFoundException("no customer " + customerId));
+    }
 
     /** A channel, or every channel ({@link #ALL_CHANNELS}), on which a customer must not be reached. */
     public record Suppression(String channel, String reason, OffsetDateTime createdAt) {
@@ -485,39 +481,20 @@ public final class Messages implements AutoCloseable, MessageService {
 
     /** Suppresses a customer on a channel (or {@link #ALL_CHANNELS}); a repeat keeps the first reason. */
     public void suppress(UUID tenantId, UUID customerId, String channel, String reason) {
-        UUID live = customers.find(tenantId, customerId).map(Customer::id).orElseThrow(() -> new NotFoundException("no customer " + customerId));
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) "
-                    + "SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)")) {
-                ps.setObject(1, tenantId);
-                ps.setObject(2, live);
-                ps.setString(3, channel);
-                ps.setString(4, reason);
-                ps.setObject(5, OffsetDateTime.now(clock));
-                ps.setObject(6, tenantId);
-                ps.setObject(7, live);
-                ps.setString(8, channel);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        UUID live = live(tenantId, customerId);
+        db.tx(c -> Db.update(c, "INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) "
+                + "SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)",
+                tenantId, live, channel, reason, OffsetDateTime.now(clock), tenantId, live, channel));
     }
 
     /** @return whether there was a suppression to lift */
     public boolean unsuppress(UUID tenantId, UUID customerId, String channel) {
-        UUID live = customers.find(tenantId, customerId).map(Customer::id).orElseThrow(() -> new NotFoundException("no customer " + customerId));
-        return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?")) {
-                ps.setObject(1, tenantId);
-                ps.setObject(2, live);
-                ps.setString(3, channel);
-                return ps.executeUpdate() > 0;
-            }
-        });
+        UUID live = live(tenantId, customerId);
+        return db.tx(c -> Db.update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?", tenantId, live, channel) > 0);
     }
 
     public List<Suppression> suppressions(UUID tenantId, UUID customerId) {
-        UUID live = customers.find(tenantId, customerId).map(Customer::id).orElseThrow(() -> new NotFoundException("no customer " + customerId));
+        UUID live = live(tenantId, customerId);
         return db.read(c -> {
             List<Suppression> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT channel, reason, created_at FROM suppression WHERE tenant_id = ? AND customer_id = ? ORDER BY channel")) {

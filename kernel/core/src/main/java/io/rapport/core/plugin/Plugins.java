@@ -332,17 +332,8 @@ public final class Plugins {
             throw new InvalidInputException("/", "the framework refused the new version: " + Failures.explain(e));
         }
         if (isUpload(b)) {
-            db.tx(c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE plugin SET version = ?, jar = ?, sha256 = ?, updated_at = ? WHERE symbolic_name = ?")) {
-                    ps.setString(1, b.getVersion().toString());
-                    ps.setBytes(2, jar);
-                    ps.setString(3, sha256(jar));
-                    ps.setObject(4, OffsetDateTime.now(clock));
-                    ps.setString(5, name);
-                    ps.executeUpdate();
-                }
-                return null;
-            });
+            db.tx(c -> Db.update(c, "UPDATE plugin SET version = ?, jar = ?, sha256 = ?, updated_at = ? WHERE symbolic_name = ?",
+                    b.getVersion().toString(), jar, sha256(jar), OffsetDateTime.now(clock), name));
         }
         access.audit(tenantId, actor, "plugin.updated", name, from + " -> " + b.getVersion() + ", sha256 " + sha256(jar));
         if (b.getState() != Bundle.ACTIVE && wantsStarted(b)) {
@@ -359,13 +350,7 @@ public final class Plugins {
         } catch (BundleException e) {
             throw new ConflictException("/", "the framework could not uninstall " + symbolicName + ": " + e.getMessage());
         }
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM plugin WHERE symbolic_name = ?")) {
-                ps.setString(1, symbolicName);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        db.tx(c -> Db.update(c, "DELETE FROM plugin WHERE symbolic_name = ?", symbolicName));
         access.audit(tenantId, actor, "plugin.uninstalled", symbolicName, null);
     }
 
@@ -403,15 +388,8 @@ public final class Plugins {
         if (!isUpload(b)) {
             return;
         }
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE plugin SET started = ?, updated_at = ? WHERE symbolic_name = ?")) {
-                ps.setBoolean(1, started);
-                ps.setObject(2, OffsetDateTime.now(clock));
-                ps.setString(3, b.getSymbolicName());
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        db.tx(c -> Db.update(c, "UPDATE plugin SET started = ?, updated_at = ? WHERE symbolic_name = ?", started, OffsetDateTime.now(clock),
+                b.getSymbolicName()));
     }
 
     private void uninstallQuietly(Bundle b) {
@@ -528,13 +506,7 @@ public final class Plugins {
     /** Deletes a configuration; a component that requires one is disabled. */
     public void deleteConfig(String pid, UUID tenantId, String actor) {
         Configuration cfg = configuration(pid).orElseThrow(() -> new NotFoundException("the configuration " + pid + " does not exist"));
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM plugin_config WHERE pid = ?")) {
-                ps.setString(1, pid);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        db.tx(c -> Db.update(c, "DELETE FROM plugin_config WHERE pid = ?", pid));
         try {
             cfg.delete();
         } catch (IOException e) {

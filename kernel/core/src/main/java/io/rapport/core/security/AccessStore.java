@@ -334,11 +334,6 @@ public final class AccessStore {
     }
 
     private static int exec(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            return ps.executeUpdate();
-        }
+        return Db.update(c, sql, args);
     }
 }
