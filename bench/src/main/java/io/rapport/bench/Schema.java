@@ -78,12 +78,14 @@ public final class Schema {
         if (files.isEmpty()) {
             throw new IOException("no V<version>__*.sql migration in " + dir);
         }
+        // the kernel's one Flyway placeholder (Migrations.TEXT_PATTERN_OPS)
+        String textPatternOps = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName()) ? "text_pattern_ops" : "";
         List<String> applied = new ArrayList<>();
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
             for (Path f : files) {
-                for (String sql : statements(Files.readString(f, StandardCharsets.UTF_8))) {
+                for (String sql : statements(Files.readString(f, StandardCharsets.UTF_8).replace("${textPatternOps}", textPatternOps))) {
                     st.execute(sql);
                 }
                 applied.add(f.getFileName().toString());

@@ -31,6 +31,7 @@ import io.rapport.core.plugin.Whiteboard;
 import io.rapport.core.security.AccessStore;
 import io.rapport.core.security.Passwords;
 import io.rapport.core.security.Role;
+import io.rapport.core.security.Sessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,28 +60,35 @@ public final class Kernel implements AutoCloseable {
      * @param initialAdminPassword the first admin's password, or null to generate one
      * @param plugins              where the plugin host keeps its files, or null to run without plugins
      * @param messages             how messages are sent through channels
+     * @param sessions             how long console sessions last
      */
     public record Settings(int busPartitions, int relayBatch, int maxIngestBatch, List<String> stages, String stageRules, Path dataDir,
-                           String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages) {
+                           String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages, Sessions.Settings sessions) {
 
         public static Settings defaults(Path dataDir) {
             return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 2000, 1000, StageRules.DEFAULT_STAGES,
-                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults());
+                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults(), Sessions.Settings.defaults());
         }
 
         /** @return these settings with a plugin host */
         public Settings withPlugins(PluginHost.Settings pluginSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages, sessions);
         }
 
         /** @return these settings with other message settings */
         public Settings withMessages(Messages.Settings messageSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings, sessions);
+        }
+
+        /** @return these settings with other session lifetimes */
+        public Settings withSessions(Sessions.Settings sessionSettings) {
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessionSettings);
         }
     }
 
     private final Db db;
     private final AccessStore access;
+    private final Sessions sessions;
     private final EventStore events;
     private final CustomerStore customers;
     private final EventBus bus;
@@ -99,6 +107,7 @@ public final class Kernel implements AutoCloseable {
         this.db = new Db(dataSource);
         StageRules stages = new StageRules(settings.stages(), settings.stageRules());
         this.access = new AccessStore(db, clock);
+        this.sessions = new Sessions(db, access, clock, settings.sessions());
         this.defaultTenant = access.ensureDefaultTenant();
         firstStart(settings);
         this.bus = new EventBus(settings.busPartitions());
@@ -170,6 +179,10 @@ public final class Kernel implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    public Sessions sessions() {
+        return sessions;
     }
 
     public AccessStore access() {

@@ -246,9 +246,9 @@ class KernelTest {
         assertThat(survivor.lastName()).isEqualTo("Doe");
         assertThat(survivor.tags()).containsExactlyInAnyOrder("vip", "lead");
         assertThat(store.consent(tenant, b.id(), Consent.PURPOSE_MARKETING, "email")).get().extracting(Consent::status).isEqualTo(ConsentStatus.GRANTED);
-        assertThat(store.search(tenant, new CustomerStore.Query(null, null, null, "lead", null, 10)).customers()).extracting(Customer::id)
+        assertThat(store.search(tenant, new CustomerStore.Query(null, null, null, null, "lead", null, 10)).customers()).extracting(Customer::id)
                 .containsExactly(a.id());
-        assertThat(store.search(tenant, new CustomerStore.Query(null, "city", "Lyon", null, null, 10)).customers()).hasSize(1);
+        assertThat(store.search(tenant, new CustomerStore.Query(null, null, "city", "Lyon", null, null, 10)).customers()).hasSize(1);
         awaitRelayIdle();
 
         store.erase(tenant, a.id());
@@ -268,7 +268,7 @@ class KernelTest {
         List<UUID> seen = new ArrayList<>();
         String cursor = null;
         do {
-            CustomerStore.Page page = kernel.customers().search(tenant, new CustomerStore.Query(null, null, null, "page", cursor, 2));
+            CustomerStore.Page page = kernel.customers().search(tenant, new CustomerStore.Query(null, null, null, null, "page", cursor, 2));
             page.customers().forEach(c -> seen.add(c.id()));
             cursor = page.next();
         } while (cursor != null);

@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import io.rapport.core.Kernel;
 import io.rapport.core.customer.StageRules;
 import io.rapport.core.message.Messages;
+import io.rapport.core.security.Sessions;
 import io.rapport.core.plugin.PluginHost;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -88,6 +89,14 @@ public class KernelHolder {
     @ConfigProperty(name = "rapport.send.backoff-ms", defaultValue = "30000")
     long sendBackoffMs;
 
+    @Inject
+    @ConfigProperty(name = "rapport.session.idle-minutes", defaultValue = "120")
+    long sessionIdleMinutes;
+
+    @Inject
+    @ConfigProperty(name = "rapport.session.max-hours", defaultValue = "12")
+    long sessionMaxHours;
+
     private volatile Kernel kernel;
 
     void start(@Observes Startup startup) {
@@ -95,7 +104,8 @@ public class KernelHolder {
         int partitions = busPartitions > 0 ? busPartitions : Math.max(2, Runtime.getRuntime().availableProcessors());
         Kernel.Settings settings = new Kernel.Settings(partitions, relayBatch, maxBatch, stageList, stageRules, Path.of(dataDir),
                 adminPassword.filter(p -> !p.isBlank()).orElse(null), null,
-                new Messages.Settings(Duration.ofMillis(sendTimeoutMs), sendThreads, sendAttempts, Duration.ofMillis(sendBackoffMs)));
+                new Messages.Settings(Duration.ofMillis(sendTimeoutMs), sendThreads, sendAttempts, Duration.ofMillis(sendBackoffMs)),
+                new Sessions.Settings(Duration.ofMinutes(sessionIdleMinutes), Duration.ofHours(sessionMaxHours)));
         if (pluginsEnabled) {
             // Felix's cache is rebuilt from the database at every start; it lives beside the data, not in it
             Path drop = pluginsDir.filter(d -> !d.isBlank()).map(Path::of).orElse(null);

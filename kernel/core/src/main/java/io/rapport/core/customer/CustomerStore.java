@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -44,7 +45,7 @@ public final class CustomerStore implements CustomerService {
     private static final int MAX_MERGE_CHAIN = 16;
 
     /** Search criteria; null fields do not filter. */
-    public record Query(Identifier identifier, String attributeName, String attributeValue, String tag, String cursor, int limit) {
+    public record Query(Identifier identifier, String name, String attributeName, String attributeValue, String tag, String cursor, int limit) {
     }
 
     /** One page of search results in creation order; {@code next} is the cursor of the following page, or null. */
@@ -258,6 +259,7 @@ public final class CustomerStore implements CustomerService {
             ps.setObject(12, survivor);
             ps.executeUpdate();
         }
+        update(c, "UPDATE customer SET " + SET_NAME_KEYS + " WHERE tenant_id = ? AND id = ?", tenantId, survivor);
         try (PreparedStatement ps = c.prepareStatement("UPDATE customer SET last_seen_at = (SELECT last_seen_at FROM customer WHERE id = ?) "
                 + "WHERE tenant_id = ? AND id = ? AND (SELECT last_seen_at FROM customer WHERE id = ?) IS NOT NULL "
                 + "AND (last_seen_at IS NULL OR last_seen_at < (SELECT last_seen_at FROM customer WHERE id = ?))")) {
@@ -303,6 +305,19 @@ public final class CustomerStore implements CustomerService {
 
     // --- reads -------------------------------------------------------------------------------------------
 
+    /** @return how many live (not merged away) profiles the tenant has */
+    public long count(UUID tenantId) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM customer WHERE tenant_id = ? AND merged_into IS NULL")) {
+                ps.setObject(1, tenantId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     public Page search(UUID tenantId, Query q) {
         Cursor after = Cursor.decode(q.cursor());
         StringBuilder sql = new StringBuilder("SELECT c.id, c.created_at FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL");
@@ -314,6 +329,12 @@ public final class CustomerStore implements CustomerService {
             args.add(q.identifier().value());
             args.add(q.identifier().type().key());
             args.add(q.identifier().namespace());
+        }
+        if (q.name() != null && !q.name().isBlank()) {
+            String prefix = likePrefix(nameKey(q.name()));
+            sql.append(" AND (c.name_key LIKE ? ESCAPE '\\' OR c.surname_key LIKE ? ESCAPE '\\')");
+            args.add(prefix);
+            args.add(prefix);
         }
         if (q.attributeName() != null) {
             sql.append(" AND EXISTS (SELECT 1 FROM customer_attribute a WHERE a.tenant_id = ? AND a.customer_id = c.id AND a.name = ? AND a.attr_value = ?)");
@@ -452,6 +473,20 @@ public final class CustomerStore implements CustomerService {
 
     // --- helpers -----------------------------------------------------------------------------------------
 
+    /** Sets name_key and surname_key from the row's names; run after first_name or last_name changed. */
+    static final String SET_NAME_KEYS = "name_key = NULLIF(LOWER(TRIM(CONCAT(COALESCE(first_name, ''), ' ', COALESCE(last_name, '')))), ''), "
+            + "surname_key = LOWER(last_name)";
+
+    /** What a name search compares with name_key and surname_key: lower case, single spaces. */
+    static String nameKey(String name) {
+        return name.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code text%} with LIKE's wildcards in {@code text} escaped by a backslash. */
+    static String likePrefix(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    }
+
     private interface RowHandler {
         void row(ResultSet rs) throws SQLException;
     }
@@ -509,6 +544,9 @@ public final class CustomerStore implements CustomerService {
         args.add(tenantId);
         args.add(id);
         update(c, "UPDATE customer SET " + set + " WHERE tenant_id = ? AND id = ?", args.toArray());
+        if (ch.has(CustomerJson.FIRST_NAME) || ch.has(CustomerJson.LAST_NAME)) {
+            update(c, "UPDATE customer SET " + SET_NAME_KEYS + " WHERE tenant_id = ? AND id = ?", tenantId, id);
+        }
         writeAttributes(c, tenantId, id, ch.attributes());
         if (ch.tags() != null) {
             update(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ?", tenantId, id);

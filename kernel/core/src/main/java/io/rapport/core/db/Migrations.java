@@ -2,6 +2,10 @@ package io.rapport.core.db;
 
 import javax.sql.DataSource;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
@@ -18,6 +22,12 @@ public final class Migrations {
     /** The kernel's Flyway history table; plugins that own tables keep their own. */
     public static final String HISTORY_TABLE = "flyway_kernel_history";
 
+    /**
+     * A placeholder in the migrations: PostgreSQL's operator class that lets {@code LIKE 'prefix%'} use a b-tree index
+     * under any collation; empty on H2, whose indexes serve prefix LIKE as they are.
+     */
+    static final String TEXT_PATTERN_OPS = "textPatternOps";
+
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
     private Migrations() {
@@ -29,8 +39,17 @@ public final class Migrations {
                 .locations(LOCATION)
                 .table(HISTORY_TABLE)
                 .baselineOnMigrate(false)
+                .placeholders(Map.of(TEXT_PATTERN_OPS, textPatternOps(dataSource)))
                 .load()
                 .migrate();
         LOG.info("Kernel schema at version {} ({} migrations applied now)", result.targetSchemaVersion, result.migrationsExecuted);
+    }
+
+    private static String textPatternOps(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection()) {
+            return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName()) ? "text_pattern_ops" : "";
+        } catch (SQLException e) {
+            throw new DataAccessException("cannot reach the database to migrate it", e);
+        }
     }
 }

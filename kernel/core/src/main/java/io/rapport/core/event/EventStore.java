@@ -41,6 +41,8 @@ import jakarta.json.JsonValue;
  */
 public final class EventStore {
 
+    private final MinuteCounts perMinute;
+
     /** What happened to one event of an append. */
     public record Appended(UUID eventId, boolean duplicate) {
     }
@@ -79,6 +81,7 @@ public final class EventStore {
 
     /** @param afterCommit called after each commit that added outbox rows (wakes the relay) */
     public EventStore(Db db, Clock clock, Runnable afterCommit) {
+        this.perMinute = new MinuteCounts(clock);
         this.preResolve = db.dialect() == Db.Dialect.H2;
         this.db = db;
         this.clock = clock;
@@ -92,6 +95,21 @@ public final class EventStore {
      * that it cannot fail the others.
      */
     public List<Appended> append(UUID tenantId, String source, List<NewEvent> events) {
+        List<Appended> out = store(tenantId, source, events);
+        int stored = 0;
+        for (Appended a : out) {
+            stored += a.duplicate() ? 0 : 1;
+        }
+        perMinute.add(tenantId, stored);
+        return out;
+    }
+
+    /** Events accepted per minute on this node. */
+    public MinuteCounts perMinute() {
+        return perMinute;
+    }
+
+    private List<Appended> store(UUID tenantId, String source, List<NewEvent> events) {
         Thread w = writer;
         if (w == null || !w.isAlive()) {
             return appendAlone(tenantId, source, events);

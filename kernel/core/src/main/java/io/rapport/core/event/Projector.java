@@ -344,6 +344,8 @@ final class Projector {
                 + "last_seen_at = CASE WHEN ? IS NOT NULL AND (last_seen_at IS NULL OR last_seen_at < ?) THEN ? ELSE last_seen_at END, "
                 + "stage = COALESCE(?, stage), email = COALESCE(email, ?), phone = COALESCE(phone, ?), "
                 + "first_name = COALESCE(?, first_name), last_name = COALESCE(?, last_name), locale = COALESCE(?, locale), time_zone = COALESCE(?, time_zone), "
+                // the name keys from the new names (an UPDATE's expressions see the row as it was)
+                + "name_key = NULLIF(LOWER(TRIM(CONCAT(COALESCE(?, first_name, ''), ' ', COALESCE(?, last_name, '')))), ''), surname_key = LOWER(COALESCE(?, last_name)), "
                 + "updated_at = ? WHERE id = ?")) {
             boolean any = false;
             for (Map.Entry<UUID, Delta> e : b.deltas.entrySet()) {
@@ -364,8 +366,11 @@ final class Projector {
                 ps.setString(10, d.fields.get("last_name"));
                 ps.setString(11, d.fields.get("locale"));
                 ps.setString(12, d.fields.get("time_zone"));
-                ps.setObject(13, b.now);
-                ps.setObject(14, e.getKey());
+                ps.setString(13, d.fields.get("first_name"));
+                ps.setString(14, d.fields.get("last_name"));
+                ps.setString(15, d.fields.get("last_name"));
+                ps.setObject(16, b.now);
+                ps.setObject(17, e.getKey());
                 ps.addBatch();
                 any = true;
             }

@@ -72,11 +72,12 @@ public final class Plugins {
     public record ConfigView(String pid, String plugin, Map<String, Object> properties, Set<String> passwordsSet, boolean fromFile) {
     }
 
-    static final String STATE_ACTIVE = "active";
-    static final String STATE_STOPPED = "stopped";
-    static final String STATE_STARTING = "starting";
-    static final String STATE_FAILED = "failed";
-    static final String STATE_INSTALLED = "installed";
+    /** A plugin's states, as the API and the console show them. */
+    public static final String STATE_ACTIVE = "active";
+    public static final String STATE_STOPPED = "stopped";
+    public static final String STATE_STARTING = "starting";
+    public static final String STATE_FAILED = "failed";
+    public static final String STATE_INSTALLED = "installed";
 
     static final String CONFIG_ADMIN_PACKAGE = "org.osgi.service.cm.";
     /** Key of the typed JSON of a stored configuration value that marks a password. */

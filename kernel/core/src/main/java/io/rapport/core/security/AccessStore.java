@@ -31,7 +31,7 @@ public final class AccessStore {
     }
 
     /** A user, without the password hash. */
-    public record User(UUID id, UUID tenantId, String username, Role role, boolean operator, OffsetDateTime createdAt) {
+    public record User(UUID id, UUID tenantId, String username, Role role, boolean operator, OffsetDateTime createdAt, OffsetDateTime disabledAt) {
     }
 
     /** An API key's public part; {@code prefix} identifies it in lists and logs. */
@@ -159,7 +159,7 @@ public final class AccessStore {
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
-        User u = new User(UUID.randomUUID(), tenantId, username, role, operator, OffsetDateTime.now(clock));
+        User u = new User(UUID.randomUUID(), tenantId, username, role, operator, OffsetDateTime.now(clock), null);
         String hash = Passwords.hash(password);
         try {
             db.tx(c -> {
@@ -179,17 +179,55 @@ public final class AccessStore {
     public List<User> users(UUID tenantId) {
         return db.read(c -> {
             List<User> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, tenant_id, username, role, operator, created_at FROM app_user WHERE tenant_id = ? ORDER BY username")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + USER_COLUMNS + " FROM app_user WHERE tenant_id = ? ORDER BY username")) {
                 ps.setObject(1, tenantId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new User(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), Role.valueOf(rs.getString(4)),
-                                rs.getBoolean(5), rs.getObject(6, OffsetDateTime.class)));
+                        out.add(userOf(rs));
                     }
                 }
             }
             return out;
         });
+    }
+
+    /**
+     * Disables a user of the tenant: they can no longer sign in or call the API. Their sessions are ended by
+     * {@link Sessions#closeAll(String)}, which the caller runs too.
+     */
+    public User disableUser(UUID tenantId, String username) {
+        int n = db.tx(c -> exec(c, "UPDATE app_user SET disabled_at = ? WHERE tenant_id = ? AND username = ? AND disabled_at IS NULL",
+                OffsetDateTime.now(clock), tenantId, username));
+        userCache.clear();
+        if (n == 0) {
+            throw new NotFoundException("no active user " + username);
+        }
+        return users(tenantId).stream().filter(u -> u.username().equals(username)).findFirst().orElseThrow();
+    }
+
+    /** @return the user if the password is right and the user is not disabled; always pays for PBKDF2 (sign-in) */
+    public Optional<User> checkPassword(String username, char[] password) {
+        Optional<Object[]> row = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + USER_COLUMNS + ", password_hash FROM app_user WHERE username = ? AND disabled_at IS NULL")) {
+                ps.setString(1, username);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Object[] {userOf(rs), rs.getString(8)}) : Optional.<Object[]>empty();
+                }
+            }
+        });
+        if (row.isEmpty()) {
+            Passwords.verify(password, DUMMY_HASH); // the same time whether the user exists or not
+            return Optional.empty();
+        }
+        return Passwords.verify(password, (String) row.get()[1]) ? Optional.of((User) row.get()[0]) : Optional.empty();
+    }
+
+    private static final String USER_COLUMNS = "id, tenant_id, username, role, operator, created_at, disabled_at";
+    private static final String DUMMY_HASH = Passwords.hash("not a password of anyone".toCharArray());
+
+    private static User userOf(ResultSet rs) throws SQLException {
+        return new User(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), Role.valueOf(rs.getString(4)),
+                rs.getBoolean(5), rs.getObject(6, OffsetDateTime.class), rs.getObject(7, OffsetDateTime.class));
     }
 
     public void changePassword(String username, char[] password) {
@@ -213,7 +251,7 @@ public final class AccessStore {
             return Optional.of(hit.principal());
         }
         Optional<Principal> p = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, password_hash, role, operator FROM app_user WHERE username = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, password_hash, role, operator FROM app_user WHERE username = ? AND disabled_at IS NULL")) {
                 ps.setString(1, username);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next() || !Passwords.verify(password, rs.getString(2))) {
@@ -303,11 +341,17 @@ public final class AccessStore {
     }
 
     public List<AuditEntry> auditLog(UUID tenantId, int limit) {
+        return auditLog(tenantId, Long.MAX_VALUE, limit);
+    }
+
+    /** @return up to {@code limit} entries older than entry {@code before}, newest first */
+    public List<AuditEntry> auditLog(UUID tenantId, long before, int limit) {
         return db.read(c -> {
             List<AuditEntry> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, actor, action, target, detail, at FROM audit_log WHERE tenant_id = ? ORDER BY id DESC LIMIT ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, actor, action, target, detail, at FROM audit_log WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?")) {
                 ps.setObject(1, tenantId);
-                ps.setInt(2, limit);
+                ps.setLong(2, before);
+                ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new AuditEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getObject(6, OffsetDateTime.class)));

@@ -108,17 +108,36 @@ public class AdminResource {
         return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(user(u).build())).build();
     }
 
+    @DELETE
+    @Path("users/{username}")
+    @Access(Role.ADMIN)
+    @Operation(summary = "Disable a user", description = "The user can no longer sign in or call the API, and their sessions end. "
+            + "The row stays, so that the audit log keeps naming them.")
+    public Response disableUser(@PathParam("username") String username) {
+        if (username.equals(me().name())) {
+            throw new InvalidInputException("/username", "is you: another admin must disable your account");
+        }
+        AccessStore.User u = holder.kernel().access().disableUser(me().tenantId(), username);
+        holder.kernel().sessions().closeAll(username);
+        audit("user.disabled", username, null);
+        return CustomersResource.ok(user(u).build());
+    }
+
     @GET
     @Path("audit")
     @Access(Role.ADMIN)
-    @Operation(summary = "The audit log of the tenant, newest first")
-    public Response audit(@QueryParam("limit") Integer limit) {
+    @Operation(summary = "The audit log of the tenant, newest first",
+            description = "Pages with ?before=<id of the last entry seen>; 'next' is that id for the following page, or null.")
+    public Response audit(@QueryParam("limit") Integer limit, @QueryParam("before") Long before) {
+        int n = Bodies.limit(limit, 100, 1000);
+        List<AccessStore.AuditEntry> page = holder.kernel().access().auditLog(me().tenantId(), before == null ? Long.MAX_VALUE : before, n + 1);
         JsonArrayBuilder a = Json.array();
-        for (AccessStore.AuditEntry e : holder.kernel().access().auditLog(me().tenantId(), Bodies.limit(limit, 100, 1000))) {
+        for (AccessStore.AuditEntry e : page.subList(0, Math.min(n, page.size()))) {
             a.add(Json.object().add("id", e.id()).add("actor", e.actor()).add("action", e.action()).add("target", Json.string(e.target()))
                     .add("detail", Json.string(e.detail())).add("at", e.at().toString()));
         }
-        return CustomersResource.ok(Json.object().add("items", a).build());
+        JsonValue next = page.size() > n ? Json.string(Long.toString(page.get(n - 1).id())) : JsonValue.NULL;
+        return CustomersResource.ok(Json.object().add("items", a).add("next", next).build());
     }
 
     @GET
@@ -194,7 +213,8 @@ public class AdminResource {
 
     private static JsonObjectBuilder user(AccessStore.User u) {
         return Json.object().add("id", u.id().toString()).add("username", u.username()).add("role", u.role().key())
-                .add("operator", u.operator()).add("createdAt", u.createdAt().toString());
+                .add("operator", u.operator()).add("createdAt", u.createdAt().toString())
+                .add("disabledAt", u.disabledAt() == null ? JsonValue.NULL : Json.string(u.disabledAt().toString()));
     }
 
     private static JsonObjectBuilder tenant(AccessStore.Tenant t) {

@@ -67,13 +67,16 @@ public class CustomersResource {
     @Inject
     CurrentPrincipal principal;
 
+    static final int MAX_NAME_SEARCH = 200;
+
     private final Clock clock = Clock.systemUTC();
 
     @GET
     @Access(Role.VIEWER)
     @Operation(summary = "Search customers", description = "Filters combine with AND; results are in creation order with a cursor for the next page. "
-            + "externalId is system:id, attribute is name:value.")
+            + "externalId is system:id, attribute is name:value, name matches the start of 'first last' or of the last name, in any case.")
     public Response search(@QueryParam("email") String email, @QueryParam("phone") String phone, @QueryParam("externalId") String externalId,
+                           @QueryParam("name") String name,
                            @QueryParam("anonymousId") String anonymousId, @QueryParam("attribute") String attribute, @QueryParam("tag") String tag,
                            @QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
         Kernel kernel = holder.kernel();
@@ -109,6 +112,9 @@ public class CustomersResource {
                 attrValue = attribute.substring(colon + 1);
             }
         }
+        if (name != null && (name.isBlank() || name.length() > MAX_NAME_SEARCH)) {
+            errors.add(new FieldError("name", "is 1 to " + MAX_NAME_SEARCH + " characters"));
+        }
         if (ids.size() > 1) {
             errors.add(new FieldError("email", "search by one identifier at a time (email, phone, externalId or anonymousId)"));
         }
@@ -117,7 +123,7 @@ public class CustomersResource {
         }
         int n = Bodies.limit(limit, DEFAULT_LIMIT, MAX_LIMIT);
         CustomerStore.Page page = kernel.customers().search(tenantId,
-                new CustomerStore.Query(ids.isEmpty() ? null : ids.get(0), attrName, attrValue, tag, cursor, n));
+                new CustomerStore.Query(ids.isEmpty() ? null : ids.get(0), name, attrName, attrValue, tag, cursor, n));
         JsonArrayBuilder items = Json.array();
         page.customers().forEach(c -> items.add(CustomerJson.toJson(c)));
         JsonObjectBuilder out = Json.object().add("items", items).add("next", Json.string(page.next()));

@@ -5,7 +5,9 @@ import io.rapport.core.validation.ConflictException;
 import io.rapport.core.validation.FieldError;
 import io.rapport.core.validation.InvalidInputException;
 import io.rapport.core.validation.NotFoundException;
+import io.rapport.core.validation.TooManyAttemptsException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
@@ -29,6 +31,15 @@ public final class ExceptionMappers {
             String detail = e.errors().size() == 1 ? e.errors().get(0).field() + " " + e.errors().get(0).detail()
                     : e.errors().size() + " fields are invalid; see errors.";
             return Problems.response(Response.Status.BAD_REQUEST, "invalid-input", detail, e.errors());
+        }
+    }
+
+    @Provider
+    public static class TooManyAttempts implements ExceptionMapper<TooManyAttemptsException> {
+        @Override
+        public Response toResponse(TooManyAttemptsException e) {
+            return Response.fromResponse(Problems.response(Response.Status.TOO_MANY_REQUESTS, "too-many-attempts", e.getMessage(), null))
+                    .header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds()).build();
         }
     }
 

@@ -23,4 +23,7 @@ public @interface Access {
 
     /** Whether the method is for the hosting provider's operator account only (tenant management). */
     boolean operator() default false;
+
+    /** Whether anyone may call the method without credentials (signing in). Cross-origin writes are still refused. */
+    boolean anonymous() default false;
 }

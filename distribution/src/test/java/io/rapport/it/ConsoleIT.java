@@ -1,0 +1,369 @@
+package io.rapport.it;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.AriaRole;
+import com.microsoft.playwright.options.Cookie;
+import com.sun.net.httpserver.HttpServer;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The admin console in a real browser (Debian's Chromium, headless, driven by Playwright) against the running
+ * server. Screenshots of every page land in target/console-screenshots.
+ */
+@Order(6)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleIT {
+
+    static final Path CHROMIUM = Path.of(System.getProperty("rapport.it.chromium", "/usr/bin/chromium"));
+    static final Path SHOTS = Path.of(System.getProperty("rapport.it.screenshots", "target/console-screenshots"));
+    static final String CONSOLE = Api.URL + "/console/";
+    static final String PLUGINS = "/api/v1/admin/plugins";
+    static final String CONFIG = "/api/v1/admin/configurations/" + Plugins.WEBHOOK_PID;
+    static final String XSS = "<img src=x onerror=alert(1)>";
+
+    static Playwright playwright;
+    static Browser browser;
+    static Plugins.Receiver receiver;
+    static String adminPassword;
+    static String customerId;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        boolean required = "1".equals(System.getenv("RAPPORT_BROWSER_REQUIRED")) || Boolean.getBoolean("rapport.browser.required");
+        if (!required) {
+            assumeTrue(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + ": 'apt-get install chromium' to run the console's browser tests");
+        }
+        Api.awaitReady();
+        Files.createDirectories(SHOTS);
+        adminPassword = Files.readString(Api.WLP.resolve("usr/servers/" + Api.SERVER + "/data/initial-admin-password")).trim();
+        for (String name : List.of(Plugins.WEBHOOK)) {
+            if (Api.operator().get(PLUGINS + "/" + name).status() == 200) {
+                Api.operator().delete(PLUGINS + "/" + name).expect(204);
+            }
+        }
+        if (Api.operator().get(CONFIG).status() == 200) {
+            Api.operator().delete(CONFIG).expect(204);
+        }
+        receiver = new Plugins.Receiver();
+        customerId = Api.operator().post("/api/v1/customers", "{\"email\": \"console-" + UUID.randomUUID() + "@example.com\", \"firstName\": \"Ada\", "
+                + "\"lastName\": \"Lovelace\", \"tags\": [\"vip\"], \"attributes\": {\"plan\": \"gold\"}}").expect(201).json().getString("id");
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
+                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run")));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (receiver != null) {
+            receiver.close();
+        }
+        if (Api.operator().get(PLUGINS + "/" + Plugins.WEBHOOK).status() == 200) {
+            Api.operator().delete(PLUGINS + "/" + Plugins.WEBHOOK).expect(204);
+        }
+        if (Api.operator().get(CONFIG).status() == 200) {
+            Api.operator().delete(CONFIG).expect(204);
+        }
+    }
+
+    static Page signIn(BrowserContext context, String username, String password) {
+        Page page = context.newPage();
+        page.navigate(CONSOLE);
+        page.getByLabel("Username").fill(username);
+        page.getByLabel("Password").fill(password);
+        page.getByLabel("Password").press("Enter"); // the keyboard alone signs in
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview"))).isVisible();
+        return page;
+    }
+
+    static void shot(Page page, String name) {
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true));
+    }
+
+    static Locator plugin(Page page) {
+        return page.locator(".plugin[data-plugin='" + Plugins.WEBHOOK + "']");
+    }
+
+    @Test
+    @Order(1)
+    void signInRefusesAWrongPasswordNextToTheField() {
+        try (BrowserContext context = browser.newContext()) {
+            Page page = context.newPage();
+            page.navigate(CONSOLE);
+            shot(page, "01-sign-in");
+            page.getByLabel("Username").fill("admin");
+            page.getByLabel("Password").fill("not the password");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
+            assertThat(page.locator(".field-error").filter(new Locator.FilterOptions().setHasText("does not match"))).isVisible();
+            assertThat(page.getByLabel("Password")).hasAttribute("aria-invalid", "true");
+            List<Cookie> cookies = context.cookies();
+            assertThat(cookies).noneMatch(c -> c.name.equals("rapport_session"));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void adminUploadsConfiguresAndEnablesThePluginThenSendsAMessageSeenOnTheTimeline() {
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = signIn(context, "admin", adminPassword);
+            shot(page, "02-overview");
+            Cookie session = context.cookies().stream().filter(c -> c.name.equals("rapport_session")).findFirst().orElseThrow();
+            assertThat(session.httpOnly).isTrue();
+            assertThat(session.sameSite).hasToString("STRICT");
+
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Plugins").setExact(true)).click();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Plugins").setExact(true))).isVisible();
+            page.getByLabel("Plugin jar").setInputFiles(Api.PLUGINS.resolve("channel-webhook.jar"));
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Upload")).click();
+            assertThat(plugin(page).locator(".state")).hasText("active");
+
+            // the form comes from the plugin's metatype: fill it, leaving the URL out first to see the error at its field
+            Locator form = plugin(page).locator("form.config-form");
+            form.getByLabel("Signing secret").fill(Plugins.SECRET);
+            assertThat(form.getByLabel("Timeout (seconds)")).hasValue("5");
+            form.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save configuration")).click();
+            assertThat(form.locator(".field-error").first()).hasText("is required");
+            assertThat(form.getByLabel("Target URL")).hasAttribute("aria-invalid", "true");
+            form.getByLabel("Target URL").fill(receiver.url());
+            form.getByLabel("Timeout (seconds)").fill("99");
+            form.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save configuration")).click();
+            // the server's validation (problem+json) lands next to the field it names
+            assertThat(form.getByLabel("Timeout (seconds)")).hasAttribute("aria-invalid", "true");
+            form.getByLabel("Timeout (seconds)").fill("2");
+            form.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save configuration")).click();
+            assertThat(plugin(page).locator("summary")).hasText("Configuration " + Plugins.WEBHOOK_PID);
+            // the password is never shown again
+            plugin(page).locator("summary").click();
+            assertThat(plugin(page).getByLabel("Signing secret")).hasValue("");
+            assertThat(plugin(page).getByLabel("Signing secret")).hasAttribute("placeholder", "Set — leave empty to keep it");
+
+            // disable and enable it again
+            plugin(page).getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Disable")).click();
+            assertThat(plugin(page).locator(".state")).hasText("stopped");
+            plugin(page).getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Enable")).click();
+            assertThat(plugin(page).locator(".state")).hasText("active");
+            shot(page, "03-plugins");
+
+            // send a test message from the customer's page
+            page.navigate(CONSOLE + "#/customers/" + customerId);
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
+            Locator send = page.locator("form[aria-labelledby='send-h']");
+            assertThat(send.getByLabel("Channel").locator("option[value='webhook']")).hasCount(1);
+            send.getByLabel("Channel").selectOption("webhook");
+            send.getByLabel("Purpose").selectOption("transactional");
+            send.getByLabel("Message").fill("Hello {{customer.firstName}}");
+            send.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Send")).click();
+            assertThat(send.locator(".result")).hasText("Message sent.");
+            assertThat(page.locator(".event[data-type='message.sent']")).hasCount(1);
+            assertThat(receiver.hits).hasSize(1);
+            assertThat(receiver.hits.get(0).signatureValid()).isTrue();
+            assertThat(receiver.hits.get(0).body()).contains("Hello Ada");
+
+            // the timeline filters by type
+            page.getByLabel("Event types").fill("customer.created");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
+            assertThat(page.locator(".event")).hasCount(1);
+            assertThat(page.locator(".event[data-type='customer.created']")).hasCount(1);
+            shot(page, "04-customer");
+
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Customers").setExact(true)).first().click();
+            page.getByLabel("Search customers").fill("lovel");
+            page.getByLabel("Search customers").press("Enter");
+            assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Ada Lovelace")).first()).isVisible();
+            shot(page, "05-customers");
+
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Audit log")).click();
+            assertThat(page.locator("td code").filter(new Locator.FilterOptions().setHasText("plugin.installed")).first()).isVisible();
+            shot(page, "06-audit");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void usersAndKeysThenAViewerSeesNoAdminActionAndTheApiRefusesThem() {
+        String viewer = "console-viewer-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "viewer-password-" + UUID.randomUUID();
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, "admin", adminPassword);
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Users & API keys")).click();
+            Locator userForm = page.locator("form[aria-labelledby='new-user-h']");
+            userForm.getByLabel("Username").fill(viewer);
+            userForm.getByLabel("Password").fill("short");
+            userForm.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Add user")).click();
+            assertThat(userForm.locator(".field-error").filter(new Locator.FilterOptions().setHasText("at least 12 characters"))).isVisible();
+            userForm.getByLabel("Password").fill(password);
+            userForm.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Add user")).click();
+            assertThat(page.getByRole(AriaRole.CELL, new Page.GetByRoleOptions().setName(viewer).setExact(true))).isVisible();
+
+            Locator keyForm = page.locator("form[aria-labelledby='new-key-h']");
+            String keyName = "console shop " + UUID.randomUUID().toString().substring(0, 8);
+            keyForm.getByLabel("Name").fill(keyName);
+            keyForm.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Create key")).click();
+            Locator secret = page.locator(".secret code");
+            assertThat(secret).containsText("rpk_");
+            String key = secret.textContent();
+            Api.key(key).post("/api/v1/events", "{\"type\": \"page.viewed\", \"customer\": {\"email\": \"k-" + UUID.randomUUID() + "@example.com\"}}").expect(202);
+            shot(page, "07-users");
+            page.reload();
+            assertThat(page.locator(".secret code")).hasCount(0); // shown once
+            page.onDialog(d -> d.accept()); // "Revoke the key …?"
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Revoke key " + keyName)).click();
+            assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Revoke key " + keyName))).hasCount(0);
+            Api.key(key).post("/api/v1/events", "{\"type\": \"page.viewed\", \"customer\": {\"email\": \"k@example.com\"}}").expectProblem(401, null);
+        }
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, viewer, password);
+            Locator nav = page.getByRole(AriaRole.NAVIGATION, new Page.GetByRoleOptions().setName("Main"));
+            assertThat(nav.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Customers"))).isVisible();
+            for (String hidden : List.of("Plugins", "Audit log", "Users & API keys")) {
+                assertThat(nav.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName(hidden))).hasCount(0);
+            }
+            page.navigate(CONSOLE + "#/plugins");
+            assertThat(page.locator(".notice")).containsText("cannot open this page");
+            page.navigate(CONSOLE + "#/customers/" + customerId);
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
+            assertThat(page.locator("form[aria-labelledby='send-h']")).hasCount(0);
+            assertThat(page.locator("form[aria-labelledby='merge-h']")).hasCount(0);
+            shot(page, "08-viewer-customer");
+            // the API refuses what the console hides, even with the session's CSRF token
+            Object statuses = page.evaluate("async () => { const s = await (await fetch('/api/v1/session')).json();"
+                    + " const h = {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrfToken};"
+                    + " return [(await fetch('/api/v1/admin/plugins')).status,"
+                    + " (await fetch('/api/v1/admin/api-keys', {method: 'POST', headers: h, body: '{\"name\": \"v\"}'})).status,"
+                    + " (await fetch('/api/v1/customers/" + customerId + "', {method: 'PATCH', headers: {...h, 'Content-Type': 'application/merge-patch+json'}, body: '{\"firstName\": \"V\"}'})).status]; }");
+            assertThat(statuses).isEqualTo(List.of(403, 403, 403));
+        }
+        // a disabled user is signed out at once
+        Api.operator().delete("/api/v1/admin/users/" + viewer).expect(200);
+        Api.user(viewer, password).get("/api/v1/me").expect(401);
+    }
+
+    @Test
+    @Order(4)
+    void aNameThatIsMarkupIsShownAsText() {
+        String id = Api.operator().post("/api/v1/customers", "{\"email\": \"xss-" + UUID.randomUUID() + "@example.com\", \"firstName\": \"" + XSS
+                + "\", \"lastName\": \"<b>bold</b>\", \"attributes\": {\"note\": \"<script>alert(2)</script>\"}}").expect(201).json().getString("id");
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, "admin", adminPassword);
+            List<String> dialogs = new CopyOnWriteArrayList<>();
+            page.onDialog(d -> {
+                dialogs.add(d.message());
+                d.dismiss();
+            });
+            List<String> violations = new CopyOnWriteArrayList<>();
+            page.onConsoleMessage(m -> {
+                if (m.text().contains("Content Security Policy")) {
+                    violations.add(m.text());
+                }
+            });
+            page.navigate(CONSOLE + "#/customers/" + id);
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(XSS + " <b>bold</b>"))).isVisible();
+            assertThat(page.locator("main img")).hasCount(0);
+            assertThat(page.locator("main script")).hasCount(0);
+            assertThat(page.locator("main b")).hasCount(0);
+            page.navigate(CONSOLE + "#/customers?by=name&q=" + java.net.URLEncoder.encode("<img src", StandardCharsets.UTF_8));
+            assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(XSS + " <b>bold</b>")).first()).isVisible();
+            shot(page, "09-xss-as-text");
+            assertThat(dialogs).isEmpty();
+            assertThat(violations).isEmpty();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aChangeFromAnotherOriginIsRefused() throws IOException {
+        // a page of another site (127.0.0.1 is not localhost) that posts to the console's API when opened
+        HttpServer evil = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        String target = Api.URL + "/api/v1/admin/api-keys";
+        String html = "<!doctype html><html><body><form id=f method=POST action='" + target + "' enctype='text/plain'>"
+                + "<input name='{\"name\": \"evil-form\", \"x\": \"' value='\"}'></form>"
+                + "<script>fetch('" + target + "', {method: 'POST', mode: 'no-cors', credentials: 'include', headers: {'Content-Type': 'text/plain'},"
+                + " body: '{\"name\": \"evil-fetch\"}'}).finally(() => document.getElementById('f').submit());</script></body></html>";
+        evil.createContext("/", ex -> {
+            byte[] body = html.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        evil.start();
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, "admin", adminPassword);
+            page.waitForNavigation(() -> page.navigate("http://127.0.0.1:" + evil.getAddress().getPort() + "/"));
+            page.waitForLoadState();
+            String sessionCookie = context.cookies().stream().filter(c -> c.name.equals("rapport_session")).findFirst().orElseThrow().value;
+            // the same attempt with the stolen cookie sent outright, past SameSite: refused by the Origin check and the CSRF token
+            Api.Answer fromElsewhere = Api.anonymous().send(HttpRequest.newBuilder(URI.create(target)).header("Content-Type", "application/json")
+                    .header("Cookie", "rapport_session=" + sessionCookie).header("Origin", "http://127.0.0.1:" + evil.getAddress().getPort())
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"evil-origin\"}")));
+            assertThat(fromElsewhere.status()).isEqualTo(403);
+            assertThat(fromElsewhere.raw()).contains("cross-origin");
+            Api.Answer noToken = Api.anonymous().send(HttpRequest.newBuilder(URI.create(target)).header("Content-Type", "application/json")
+                    .header("Cookie", "rapport_session=" + sessionCookie).POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"evil-token\"}")));
+            assertThat(noToken.status()).isEqualTo(403);
+            assertThat(noToken.raw()).contains("csrf");
+        } finally {
+            evil.stop(0);
+        }
+        JsonObject keys = Api.operator().get("/api/v1/admin/api-keys").expect(200).json();
+        assertThat(keys.getJsonArray("items").getValuesAs(JsonObject.class)).noneMatch(k -> k.getString("name").startsWith("evil"));
+    }
+
+    @Test
+    @Order(6)
+    void onAPhone() {
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(375, 812).setIsMobile(true).setHasTouch(true))) {
+            Page page = signIn(context, "admin", adminPassword);
+            Locator nav = page.getByRole(AriaRole.NAVIGATION, new Page.GetByRoleOptions().setName("Main"));
+            assertThat(nav.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Customers"))).isHidden();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Menu")).click();
+            assertThat(nav.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Customers"))).isVisible();
+            shot(page, "10-phone-menu");
+            for (String route : List.of("#/overview", "#/customers/" + customerId, "#/plugins", "#/users")) {
+                page.navigate(CONSOLE + route);
+                page.locator("main .page h1").first().waitFor();
+                Object overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth");
+                assertThat(((Number) overflow).intValue()).as("horizontal overflow on " + route).isLessThanOrEqualTo(0);
+            }
+            page.navigate(CONSOLE + "#/customers/" + customerId);
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
+            shot(page, "11-phone-customer");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Menu")).click();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign out")).click();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Sign in to Rapport"))).isVisible();
+            assertThat(context.cookies()).noneMatch(c -> c.name.equals("rapport_session") && !c.value.isEmpty());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.rapport.server.rest;
+
+import java.util.List;
+
+import io.rapport.core.Kernel;
+import io.rapport.core.json.Json;
+import io.rapport.core.plugin.Plugins;
+import io.rapport.core.security.Principal;
+import io.rapport.core.security.Role;
+import io.rapport.server.KernelHolder;
+import io.rapport.server.security.Access;
+import io.rapport.server.security.CurrentPrincipal;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+
+/** What the console's first page shows: health, events per minute, customers, plugins and channels. */
+@Path("/v1/overview")
+@RequestScoped
+@Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
+@SecurityRequirement(name = "user")
+public class OverviewResource {
+
+    @Inject
+    KernelHolder holder;
+
+    @Inject
+    CurrentPrincipal principal;
+
+    @GET
+    @Access(Role.VIEWER)
+    @Operation(summary = "The tenant at a glance", description = "eventsPerMinute: events accepted in each of the last 60 minutes on this "
+            + "node, oldest first. Failed plugins carry their reason for admins.")
+    public Response overview() {
+        Kernel k = holder.kernel();
+        Principal p = principal.get();
+        JsonObjectBuilder health = Json.object().add("relay", k.relay().isRunning() ? "running" : "stopped")
+                .add("database", k.db().dialect().name()).add("projected", k.relay().projectedCount()).add("failedEvents", k.relay().failedCount());
+        String status = k.relay().isRunning() ? "up" : "down";
+        try {
+            health.add("outbox", k.events().outboxDepth());
+        } catch (RuntimeException e) {
+            status = "down";
+            health.add("reason", "database unreachable");
+        }
+        health.add("status", status);
+        long[] perMinute = k.events().perMinute().last(p.tenantId());
+        JsonArrayBuilder minutes = Json.array();
+        long lastHour = 0;
+        for (long n : perMinute) {
+            minutes.add(n);
+            lastHour += n;
+        }
+        JsonObjectBuilder out = Json.object().add("health", health).add("customers", k.customers().count(p.tenantId()))
+                .add("eventsPerMinute", minutes).add("eventsLastHour", lastHour);
+        JsonArrayBuilder channels = Json.array();
+        if (k.whiteboard() != null) {
+            k.whiteboard().channelTypes().stream().sorted().forEach(channels::add);
+        }
+        out.add("channels", channels);
+        if (k.plugins() != null) {
+            List<Plugins.Info> plugins = k.plugins().list();
+            JsonArrayBuilder failed = Json.array();
+            for (Plugins.Info i : plugins) {
+                if (Plugins.STATE_FAILED.equals(i.state())) {
+                    JsonObjectBuilder f = Json.object().add("name", i.symbolicName());
+                    if (p.has(Role.ADMIN)) {
+                        f.add("reason", Json.string(i.failure()));
+                    }
+                    failed.add(f);
+                }
+            }
+            out.add("plugins", Json.object().add("installed", plugins.size())
+                    .add("active", plugins.stream().filter(i -> Plugins.STATE_ACTIVE.equals(i.state())).count()).add("failed", failed));
+        }
+        return CustomersResource.ok(out.build());
+    }
+}

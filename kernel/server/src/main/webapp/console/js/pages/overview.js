@@ -1,0 +1,37 @@
+import {h, replace, bars} from '../dom.js';
+import {get} from '../api.js';
+import {can} from '../app.js';
+
+export default async function overview(el) {
+  const o = await get('/overview');
+  const hl = o.health;
+  const perMinute = o.eventsPerMinute;
+  const lastMinutes = perMinute.slice(-5).reduce((a, b) => a + b, 0);
+  const cards = [
+    card('Health', h('span', {class: `status ${hl.status}`}, hl.status === 'up' ? 'Up' : 'Down'),
+      `${hl.database} · relay ${hl.relay}${hl.outbox !== undefined ? ` · ${hl.outbox} events waiting` : ''}${hl.reason ? ` · ${hl.reason}` : ''}`),
+    card('Events per minute', String(Math.round(lastMinutes / 5)), `mean of the last 5 minutes · ${o.eventsLastHour} in the last hour`,
+      bars(perMinute, `Events accepted per minute over the last hour, on this server; ${o.eventsLastHour} in all`)),
+    card('Customers', o.customers.toLocaleString(), h('a', {href: '#/customers'}, 'Search customers')),
+  ];
+  if (o.plugins) {
+    cards.push(card('Active plugins', String(o.plugins.active), `${o.plugins.installed} installed`,
+      can('admin', true) ? h('a', {href: '#/plugins'}, 'Manage plugins') : null));
+  }
+  const failed = o.plugins ? o.plugins.failed : [];
+  replace(el,
+    h('h1', {}, 'Overview'),
+    h('div', {class: 'cards'}, cards),
+    h('section', {'aria-labelledby': 'failed-h'},
+      h('h2', {id: 'failed-h'}, 'Failed plugins'),
+      failed.length === 0 ? h('p', {class: 'muted'}, 'None.')
+        : h('ul', {class: 'failures'}, failed.map((f) => h('li', {}, h('strong', {}, f.name), f.reason ? `: ${f.reason}` : '')))),
+    h('section', {'aria-labelledby': 'channels-h'},
+      h('h2', {id: 'channels-h'}, 'Channels'),
+      o.channels.length === 0 ? h('p', {class: 'muted'}, 'No channel is active: enable and configure a channel plugin.')
+        : h('ul', {class: 'tags'}, o.channels.map((c) => h('li', {class: 'tag'}, c)))));
+}
+
+function card(title, value, note, extra) {
+  return h('section', {class: 'card'}, h('h2', {}, title), h('p', {class: 'value'}, value), note ? h('p', {class: 'muted'}, note) : null, extra || null);
+}
