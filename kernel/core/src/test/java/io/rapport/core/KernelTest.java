@@ -259,6 +259,42 @@ class KernelTest {
         assertThatThrownBy(() -> store.erase(tenant, a.id())).isInstanceOf(NotFoundException.class);
     }
 
+    private List<String> byName(String name) {
+        return kernel.customers().search(tenant, new CustomerStore.Query(null, name, null, null, null, null, 50)).customers().stream()
+                .map(c -> c.firstName() + " " + c.lastName()).sorted().toList();
+    }
+
+    @Test
+    void searchByTheStartOfTheNameOrOfTheLastName() {
+        CustomerStore store = kernel.customers();
+        store.create(tenant, changes("{\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}"), "t");
+        store.create(tenant, changes("{\"firstName\": \"Adam\", \"lastName\": \"Smith\"}"), "t");
+        Customer pct = store.create(tenant, changes("{\"firstName\": \"100%\", \"lastName\": \"Real_Name\"}"), "t");
+        assertThat(byName("ada")).containsExactly("Ada Lovelace", "Adam Smith");
+        assertThat(byName("  ADA   love ")).containsExactly("Ada Lovelace");
+        assertThat(byName("lovel")).containsExactly("Ada Lovelace");
+        assertThat(byName("smith")).containsExactly("Adam Smith");
+        assertThat(byName("velace")).isEmpty();
+        // LIKE's wildcards in the input are literal
+        assertThat(byName("%")).isEmpty();
+        assertThat(byName("100%")).containsExactly("100% Real_Name");
+        assertThat(byName("real_")).containsExactly("100% Real_Name");
+        assertThat(byName("realx")).isEmpty();
+        assertThat(byName("rea_")).isEmpty();
+
+        // a rename, through the API or through an event's traits, moves the customer in the search
+        store.update(tenant, pct.id(), changes("{\"lastName\": \"Hopper\"}"), "t");
+        assertThat(byName("real")).isEmpty();
+        assertThat(byName("hop")).containsExactly("100% Hopper");
+        ingest(tenant, "{\"type\": \"customer.identified\", \"customer\": {\"email\": \"grace@example.com\"}, \"traits\": {\"firstName\": \"Grace\", \"lastName\": \"Hopper\"}}");
+        awaitRelayIdle();
+        assertThat(byName("hop")).containsExactly("100% Hopper", "Grace Hopper");
+        ingest(tenant, "{\"type\": \"customer.identified\", \"customer\": {\"email\": \"grace@example.com\"}, \"traits\": {\"lastName\": \"Brewster\"}}");
+        awaitRelayIdle();
+        assertThat(byName("grace b")).containsExactly("Grace Brewster");
+        assertThat(byName("hop")).containsExactly("100% Hopper");
+    }
+
     @Test
     void searchPagesInCreationOrder() {
         List<UUID> ids = new ArrayList<>();

@@ -159,10 +159,17 @@ public final class Sessions {
         db.tx(c -> Db.update(c, "DELETE FROM app_session WHERE token_hash = ?", hash));
     }
 
-    /** Ends every session of a user (disabled, or password changed); other nodes notice within {@link #RECHECK_MS}. */
+    /** Ends every session of a user (disabled); other nodes notice within {@link #RECHECK_MS}. */
     public void closeAll(String username) {
-        cache.values().removeIf(s -> s.principal().name().equals(username));
-        db.tx(c -> Db.update(c, "DELETE FROM app_session WHERE user_id IN (SELECT id FROM app_user WHERE username = ?)", username));
+        closeAllBut(username, null);
+    }
+
+    /** Ends every session of a user but the one of {@code keepToken} (their password changed there). */
+    public void closeAllBut(String username, String keepToken) {
+        String keep = keepToken == null ? "" : Passwords.sha256(keepToken);
+        cache.entrySet().removeIf(e -> e.getValue().principal().name().equals(username) && !e.getKey().equals(keep));
+        db.tx(c -> Db.update(c, "DELETE FROM app_session WHERE token_hash <> ? AND user_id IN (SELECT id FROM app_user WHERE username = ?)",
+                keep, username));
     }
 
     /** @return the CSRF token of the session whose cookie holds {@code token} */

@@ -58,6 +58,7 @@ public class MeResource {
         Principal p = principal.get();
         String password = AdminResource.string(AdminResource.object(body), "password");
         holder.kernel().access().changePassword(p.name(), password == null ? null : password.toCharArray());
+        holder.kernel().sessions().closeAllBut(p.name(), principal.sessionToken()); // signed in elsewhere with the old one
         holder.kernel().access().audit(p.tenantId(), p.name(), "user.password-changed", p.name(), null);
         if (Kernel.FIRST_ADMIN.equals(p.name())) {
             Files.deleteIfExists(java.nio.file.Path.of(dataDir).resolve(Kernel.INITIAL_PASSWORD_FILE));
