@@ -50,6 +50,9 @@ usage: bench/run-ingest.sh [options]
   --plugins              run the plugin benchmark instead of the ingest one: install -> active, configuration -> applied,
                          and plugin churn under a steady ingest (--plugin-rate N events/s, default 500; --plugin-rounds N,
                          default 20; --duration applies); writes bench/target/plugin-results.md
+  --console              run the console benchmark instead (PostgreSQL only): seeds --console-customers N profiles
+                         (default 1000000) into the server's schema with COPY, then times the calls of the customer
+                         search, profile and plugins pages; writes bench/target/console-results.md
   --port N               server HTTP port (default: the first free one from 9181)
   --no-restart           measure the first start only (default: first start, stop, then a restart that is measured too)
   --build | --no-build   always / never build the bench module (default: when missing or older than its sources)
@@ -80,6 +83,8 @@ while [ $# -gt 0 ]; do
         --settle) SETTLE="$2"; shift 2 ;;
         --phases) PHASES="$2"; shift 2 ;;
         --plugins) PLUGINS=1; shift ;;
+        --console) CONSOLE=1; shift ;;
+        --console-customers) CONSOLE_CUSTOMERS="$2"; shift 2 ;;
         --plugin-rate) PLUGIN_RATE="$2"; shift 2 ;;
         --plugin-rounds) PLUGIN_ROUNDS="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
@@ -96,6 +101,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$DB" in h2|postgresql) ;; *) echo "--db is h2 or postgresql" >&2; exit 2 ;; esac
+if [ "${CONSOLE:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--console runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
 
 log() { printf '[run-ingest] %s\n' "$*"; }
 die() { printf '[run-ingest] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -285,6 +291,13 @@ if [ "${PLUGINS:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.PluginBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --plugin-jar "$PLUGIN_JAR" --rounds "${PLUGIN_ROUNDS:-20}" --rate "${PLUGIN_RATE:-500}" \
         --duration "$DURATION" --warmup "$WARMUP" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/plugin-results.md"
+    exit $?
+fi
+if [ "${CONSOLE:-0}" = 1 ]; then
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.ConsoleBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
+        --customers "${CONSOLE_CUSTOMERS:-1000000}" --duration "$DURATION" --warmup "$WARMUP" \
+        --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/console-results.md"
     exit $?
 fi
 BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.IngestBench \
