@@ -112,7 +112,6 @@ public final class ConsoleBench {
         double seedS = (System.nanoTime() - t0) / 1e9;
         log("seeded %,d customers in %.0f s", customers, seedS);
 
-        SplittableRandom seedRandom = new SplittableRandom(42);
         List<Stat> stats = new ArrayList<>();
         stats.add(measure("GET /api/v1/me (baseline: authenticated, no database)", threads, warmup, duration, r -> "/api/v1/me"));
         stats.add(measure("search: email", threads, warmup, duration, r -> "/api/v1/customers?limit=25&email=" + enc(email(r.nextInt(customers)))));
@@ -124,10 +123,13 @@ public final class ConsoleBench {
         stats.add(measure("search: last name", threads, warmup, duration, r -> "/api/v1/customers?limit=25&name=" + enc(LAST[r.nextInt(LAST.length)])));
         stats.add(measure("search: tag (5 % of customers)", threads, warmup, duration, r -> "/api/v1/customers?limit=25&tag=vip"));
         stats.add(measure("search: attribute (a third)", threads, warmup, duration, r -> "/api/v1/customers?limit=25&attribute=plan:" + PLANS[r.nextInt(3)]));
-        stats.add(measure("search: next page of all customers", threads, warmup, duration, r -> "/api/v1/customers?limit=25"));
+        stats.add(measure("search: name, 1 letter", threads, warmup, duration, r -> "/api/v1/customers?limit=25&name="
+                + enc(LAST[r.nextInt(LAST.length)].substring(0, 1))));
+        stats.add(measure("search: first page of all customers", threads, warmup, duration, r -> "/api/v1/customers?limit=25"));
         Stat profile = measure("profile page: profile + timeline (50) + consent history (20)", threads, warmup, duration, null);
         stats.add(profile);
         stats.add(measure("plugins page: plugins + configurations", threads, warmup, duration, null));
+        stats.add(measure("overview (counts every customer)", threads, warmup, duration, r -> "/api/v1/overview"));
         Stat jdbcSearch = jdbcBaseline("JDBC: the name-search query alone", threads, warmup, duration, false);
         Stat jdbcProfile = jdbcBaseline("JDBC: the profile row and its 50 newest events", threads, warmup, duration, true);
         stats.add(jdbcSearch);

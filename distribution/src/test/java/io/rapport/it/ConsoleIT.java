@@ -135,7 +135,7 @@ class ConsoleIT {
 
     @Test
     @Order(2)
-    void adminUploadsConfiguresAndEnablesThePluginThenSendsAMessageSeenOnTheTimeline() {
+    void adminUploadsConfiguresAndEnablesThePluginThenSendsAMessageSeenOnTheTimeline() throws IOException {
         try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
             Page page = signIn(context, "admin", adminPassword);
             shot(page, "02-overview");
@@ -174,6 +174,12 @@ class ConsoleIT {
             assertThat(plugin(page).locator(".state")).hasText("stopped");
             plugin(page).getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Enable")).click();
             assertThat(plugin(page).locator(".state")).hasText("active");
+            // a new version, uploaded over the old one, keeps its configuration
+            Path v2 = Files.createTempFile("webhook-v2", ".jar");
+            Files.write(v2, Plugins.rewrite(Plugins.webhookJar(), Map.of("Bundle-Version", "2.0.0")));
+            plugin(page).getByLabel("New version of " + Plugins.WEBHOOK).setInputFiles(v2);
+            assertThat(plugin(page).locator(".muted").first()).containsText(Plugins.WEBHOOK + " 2.0.0");
+            assertThat(plugin(page).locator(".state")).hasText("active");
             shot(page, "03-plugins");
 
             // send a test message from the customer's page
@@ -191,11 +197,25 @@ class ConsoleIT {
             assertThat(receiver.hits.get(0).signatureValid()).isTrue();
             assertThat(receiver.hits.get(0).body()).contains("Hello Ada");
 
+            // merge another profile of the same person, found by its email
+            String twin = "twin-" + UUID.randomUUID() + "@example.com";
+            Api.operator().post("/api/v1/customers", "{\"email\": \"" + twin + "\", \"attributes\": {\"shoeSize\": 38}}").expect(201);
+            page.onDialog(d -> d.accept()); // "Merge … ? This cannot be undone."
+            Locator merge = page.locator("form[aria-labelledby='merge-h']");
+            merge.getByLabel("The other customer").fill("nobody-" + twin);
+            merge.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Merge")).click();
+            assertThat(merge.locator(".field-error").first()).hasText("matches no customer");
+            merge.getByLabel("The other customer").fill(twin);
+            merge.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Merge")).click();
+            assertThat(page.locator(".event[data-type='customer.merged']")).hasCount(1);
+            assertThat(page.locator("section[aria-labelledby='ids-h']")).containsText(twin);
+            assertThat(page.locator("section[aria-labelledby='attrs-h']")).containsText("shoeSize");
+
             // the timeline filters by type
-            page.getByLabel("Event types").fill("customer.created");
+            page.getByLabel("Event types").fill("message.sent, customer.merged");
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
-            assertThat(page.locator(".event")).hasCount(1);
-            assertThat(page.locator(".event[data-type='customer.created']")).hasCount(1);
+            assertThat(page.locator(".event")).hasCount(2);
+            assertThat(page.locator(".event[data-type='customer.created']")).hasCount(0);
             shot(page, "04-customer");
 
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Customers").setExact(true)).first().click();
