@@ -386,4 +386,32 @@ class ConsoleIT {
             assertThat(context.cookies()).noneMatch(c -> c.name.equals("rapport_session") && !c.value.isEmpty());
         }
     }
+
+    @Test
+    @Order(7)
+    void aPluginThatFailsShowsWhyOnTheOverviewAndThePluginsPage() throws IOException {
+        String needy = "io.rapport.it.console-needy";
+        byte[] jar = Plugins.rewrite(Plugins.webhookJar(), Map.of("Bundle-SymbolicName", needy, "Import-Package", "com.example.nowhere;version=\"[1,2)\""));
+        Path file = Files.createTempFile("needy", ".jar");
+        Files.write(file, jar);
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, "admin", adminPassword);
+            page.navigate(CONSOLE + "#/plugins");
+            page.getByLabel("Plugin jar").setInputFiles(file);
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Upload")).click();
+            Locator item = page.locator(".plugin[data-plugin='" + needy + "']");
+            assertThat(item.locator(".state")).hasText("failed");
+            assertThat(item.locator(".failure").first()).containsText("com.example.nowhere");
+            page.navigate(CONSOLE + "#/overview");
+            Locator failed = page.locator("section[aria-labelledby='failed-h']");
+            assertThat(failed).containsText(needy);
+            assertThat(failed).containsText("com.example.nowhere");
+            shot(page, "12-overview-failed-plugin");
+            page.navigate(CONSOLE + "#/plugins");
+            page.onDialog(d -> d.accept()); // "Uninstall …?"
+            item.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Uninstall")).click();
+            assertThat(item).hasCount(0);
+        }
+        Api.operator().get(PLUGINS + "/" + needy).expect(404);
+    }
 }

@@ -6,11 +6,11 @@ export default async function overview(el) {
   const o = await get('/overview');
   const hl = o.health;
   const perMinute = o.eventsPerMinute;
-  const lastMinutes = perMinute.slice(-5).reduce((a, b) => a + b, 0);
+  const lastFullMinute = perMinute[perMinute.length - 2];
   const cards = [
     card('Health', h('span', {class: `status ${hl.status}`}, hl.status === 'up' ? 'Up' : 'Down'),
       `${hl.database} · relay ${hl.relay}${hl.outbox !== undefined ? ` · ${hl.outbox} events waiting` : ''}${hl.reason ? ` · ${hl.reason}` : ''}`),
-    card('Events per minute', String(Math.round(lastMinutes / 5)), `mean of the last 5 minutes · ${o.eventsLastHour} in the last hour`,
+    card('Events per minute', lastFullMinute.toLocaleString(), `in the last full minute · ${o.eventsLastHour.toLocaleString()} in the last hour`,
       bars(perMinute, `Events accepted per minute over the last hour, on this server; ${o.eventsLastHour} in all`)),
     card('Customers', o.customers.toLocaleString(), h('a', {href: '#/customers'}, 'Search customers')),
   ];
