@@ -277,6 +277,11 @@ class ConsoleIT {
             assertThat(page.locator("form[aria-labelledby='send-h']")).hasCount(0);
             assertThat(page.locator("form[aria-labelledby='merge-h']")).hasCount(0);
             shot(page, "08-viewer-customer");
+            // the server's own figures and plugins are the operator's: a tenant's user sees the tenant's
+            page.navigate(CONSOLE + "#/overview");
+            assertThat(page.locator(".card h2").first()).hasText("Health");
+            assertThat(page.locator("section[aria-labelledby='failed-h']")).hasCount(0);
+            assertThat(page.getByText("Active plugins")).hasCount(0);
             // the API refuses what the console hides, even with the session's CSRF token
             Object statuses = page.evaluate("async () => { const s = await (await fetch('/api/v1/session')).json();"
                     + " const h = {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrfToken};"
@@ -285,9 +290,22 @@ class ConsoleIT {
                     + " (await fetch('/api/v1/customers/" + customerId + "', {method: 'PATCH', headers: {...h, 'Content-Type': 'application/merge-patch+json'}, body: '{\"firstName\": \"V\"}'})).status]; }");
             assertThat(statuses).isEqualTo(List.of(403, 403, 403));
         }
-        // a disabled user is signed out at once
+        // a disabled user is signed out at once, and can be enabled again from the console
         Api.operator().delete("/api/v1/admin/users/" + viewer).expect(200);
         Api.user(viewer, password).get("/api/v1/me").expect(401);
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, "admin", adminPassword);
+            page.navigate(CONSOLE + "#/users");
+            page.onDialog(d -> d.accept());
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Enable " + viewer)).click();
+            assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Disable " + viewer))).isVisible();
+        }
+        Api.user(viewer, password).get("/api/v1/me").expect(200);
+        // an admin who is not the operator cannot disable the operator's account
+        String other = "console-admin-" + UUID.randomUUID().toString().substring(0, 8);
+        Api.operator().post("/api/v1/admin/users", "{\"username\": \"" + other + "\", \"password\": \"" + password + "\", \"role\": \"admin\"}").expect(201);
+        Api.user(other, password).delete("/api/v1/admin/users/admin").expectProblem(400, "/username");
+        Api.operator().delete("/api/v1/admin/users/" + other).expect(200);
     }
 
     @Test
@@ -354,6 +372,18 @@ class ConsoleIT {
                     .header("Cookie", "rapport_session=" + sessionCookie).POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"evil-token\"}")));
             assertThat(noToken.status()).isEqualTo(403);
             assertThat(noToken.raw()).contains("csrf");
+            // a page of a sibling site (same-site is not same-origin) is refused too
+            Api.Answer sibling = Api.anonymous().send(HttpRequest.newBuilder(URI.create(target)).header("Content-Type", "application/json")
+                    .header("Cookie", "rapport_session=" + sessionCookie).header("Sec-Fetch-Site", "same-site")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"evil-sibling\"}")));
+            assertThat(sibling.status()).isEqualTo(403);
+            // and so is signing a victim's browser into the attacker's account (login CSRF)
+            Api.Answer login = Api.anonymous().send(HttpRequest.newBuilder(URI.create(Api.URL + "/api/v1/session")).header("Content-Type", "application/json")
+                    .header("Origin", "http://127.0.0.1:" + evil.getAddress().getPort())
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\": \"admin\", \"password\": \"" + adminPassword + "\"}")));
+            assertThat(login.status()).isEqualTo(403);
+            // a username no one can have is refused before any password is checked
+            Api.anonymous().post("/api/v1/session", "{\"username\": \"" + "x".repeat(500) + "\", \"password\": \"p\"}").expectProblem(400, "/username");
         } finally {
             evil.stop(0);
         }

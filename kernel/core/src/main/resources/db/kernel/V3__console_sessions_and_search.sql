@@ -14,6 +14,7 @@ CREATE TABLE app_session (
     user_agent      VARCHAR(300)
 );
 CREATE INDEX app_session_by_user ON app_session (user_id);
+CREATE INDEX app_session_by_expiry ON app_session (expires_at);
 
 ALTER TABLE app_user ADD COLUMN disabled_at TIMESTAMP WITH TIME ZONE;
 

@@ -40,7 +40,12 @@ export function session() {
 function route() {
   const raw = location.hash.replace(/^#\/?/, '');
   const at = raw.indexOf('?');
-  const path = decodeURIComponent(at < 0 ? raw : raw.slice(0, at));
+  let path;
+  try {
+    path = decodeURIComponent(at < 0 ? raw : raw.slice(0, at));
+  } catch (e) {
+    path = '\u0000'; // a malformed address: no page matches it
+  }
   return {path: path || 'overview', params: new URLSearchParams(at < 0 ? '' : raw.slice(at + 1))};
 }
 

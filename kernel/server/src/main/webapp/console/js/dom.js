@@ -8,8 +8,8 @@ export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined || v === false) continue;
-    if (k.startsWith('on') && typeof v === 'function') {
-      el.addEventListener(k.slice(2), v);
+    if (k.startsWith('on')) {
+      if (typeof v === 'function') el.addEventListener(k.slice(2), v); // never an inline handler attribute
     } else if (k === 'dataset') {
       Object.assign(el.dataset, v);
     } else if (k === 'value' && 'value' in el) {

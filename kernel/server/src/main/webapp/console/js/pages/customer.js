@@ -134,22 +134,28 @@ function sendForm(c) {
 function mergeForm(c) {
   const form = h('form', {class: 'card stacked', novalidate: true, 'aria-labelledby': 'merge-h'},
     h('h2', {id: 'merge-h'}, 'Merge another profile into this one'),
-    field({name: 'other', label: 'The other customer', required: true, help: 'Its id, email or phone. Both timelines are kept.'}),
+    field({name: 'other', label: 'The other customer', required: true, help: 'Its id, its email or its phone number, exactly. Both timelines are kept.'}),
     field({name: 'reason', label: 'Reason', value: 'same person (console)'}),
     h('button', {type: 'submit'}, 'Merge'));
   onSubmit(form, async (d) => {
     const other = d.get('other').trim();
-    let otherId = other;
-    if (!/^[0-9a-fA-F-]{36}$/.test(other)) {
-      const by = guess(other) === 'name' ? 'name' : guess(other);
-      const found = await get(`/customers${query({[by]: other, limit: 2})}`);
-      if (found.items.length !== 1) {
-        throw {message: found.items.length ? 'More than one customer matches; give the id.' : 'No customer matches.',
-          errors: [{field: 'other', detail: found.items.length ? 'matches several customers' : 'matches no customer'}]};
-      }
-      otherId = found.items[0].id;
+    // only an exact identifier: a name could name someone else
+    const by = /^[0-9a-fA-F-]{36}$/.test(other) ? 'id' : guess(other);
+    if (by === 'name') {
+      throw {message: 'Give the other customer\'s id, email or phone number.', errors: [{field: 'other', detail: 'is not an id, an email or a phone number'}]};
     }
-    if (!window.confirm(`Merge ${other} into ${displayName(c)}? This cannot be undone.`)) return;
+    let found;
+    try {
+      found = by === 'id' ? await get(`/customers/${enc(other)}`) : (await get(`/customers${query({[by]: other, limit: 1})}`)).items[0];
+    } catch (err) {
+      if (err.status !== 404) throw err;
+    }
+    if (!found || found.id === c.id) {
+      throw {message: found ? 'That is this customer.' : 'No customer matches.', errors: [{field: 'other', detail: found ? 'is this customer' : 'matches no customer'}]};
+    }
+    const who = [displayName(found), found.email, found.phone, found.id].filter(Boolean).filter((v, i, a) => a.indexOf(v) === i).join(' · ');
+    if (!window.confirm(`Merge ${who} into ${displayName(c)}? This cannot be undone.`)) return;
+    const otherId = found.id;
     try {
       await post(`/customers/${enc(c.id)}/merge`, {customerId: otherId, reason: d.get('reason')});
     } catch (err) {

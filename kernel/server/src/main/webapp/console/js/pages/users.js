@@ -43,8 +43,10 @@ export default async function users(el) {
         h('tbody', {}, us.items.map((u) => h('tr', {},
           h('td', {}, u.username), h('td', {}, u.role + (u.operator ? ' · operator' : '')), h('td', {}, when(u.createdAt)),
           h('td', {}, u.disabledAt ? `disabled ${when(u.disabledAt)}` : 'active'),
-          h('td', {}, !u.disabledAt && u.username !== me ? button(`Disable ${u.username}`, 'Disable',
-            () => del(`/admin/users/${enc(u.username)}`), refresh, `Disable ${u.username}? They are signed out at once.`) : null))))))),
+          h('td', {}, u.username === me ? null : u.disabledAt
+            ? button(`Enable ${u.username}`, 'Enable', () => post(`/admin/users/${enc(u.username)}/enable`), refresh, `Enable ${u.username} again?`, '')
+            : button(`Disable ${u.username}`, 'Disable', () => del(`/admin/users/${enc(u.username)}`), refresh,
+              `Disable ${u.username}? They are signed out at once.`)))))))),
     h('section', {'aria-labelledby': 'keys-h'}, h('h2', {id: 'keys-h'}, 'API keys'),
       keys.items.length === 0 ? h('p', {class: 'muted'}, 'No API key yet.')
         : h('div', {class: 'table-wrap'}, h('table', {},
@@ -57,8 +59,8 @@ export default async function users(el) {
     h('div', {class: 'profile-grid'}, userForm, keyForm));
 }
 
-function button(label, text, call, after, confirmText) {
-  const b = h('button', {type: 'button', class: 'danger', 'aria-label': label}, text);
+function button(label, text, call, after, confirmText, cls = 'danger') {
+  const b = h('button', {type: 'button', class: cls, 'aria-label': label}, text);
   b.addEventListener('click', async () => {
     if (!window.confirm(confirmText)) return;
     b.disabled = true;

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -349,7 +348,8 @@ public final class CustomerStore implements CustomerService {
         }
         if (q.name() != null && !q.name().isBlank()) {
             String prefix = likePrefix(nameKey(q.name()));
-            sql.append(" AND (c.name_key LIKE ? ESCAPE '\\' OR c.surname_key LIKE ? ESCAPE '\\')");
+            // LOWER on both sides: the stored keys were lower-cased by the database too
+            sql.append(" AND (c.name_key LIKE LOWER(?) ESCAPE '!' OR c.surname_key LIKE LOWER(?) ESCAPE '!')");
             args.add(prefix);
             args.add(prefix);
         }
@@ -494,14 +494,14 @@ public final class CustomerStore implements CustomerService {
     static final String SET_NAME_KEYS = "name_key = NULLIF(LOWER(TRIM(CONCAT(COALESCE(first_name, ''), ' ', COALESCE(last_name, '')))), ''), "
             + "surname_key = LOWER(last_name)";
 
-    /** What a name search compares with name_key and surname_key: lower case, single spaces. */
+    /** What a name search compares with name_key and surname_key (which the database lower-cases): single spaces. */
     static String nameKey(String name) {
-        return name.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+        return name.strip().replaceAll("\\s+", " ");
     }
 
-    /** {@code text%} with LIKE's wildcards in {@code text} escaped by a backslash. */
+    /** {@code text%} with LIKE's wildcards in {@code text} escaped by {@code !} (a backslash depends on PostgreSQL's settings). */
     static String likePrefix(String text) {
-        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        return text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
     }
 
     private interface RowHandler {

@@ -49,7 +49,8 @@ public final class AccessStore {
     static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{1,62}");
     static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{1,99}");
     static final int MIN_PASSWORD = 12;
-    static final long USER_CACHE_MS = 5 * 60_000;
+    /** How long a verified password is trusted on a node: a disabled user or a changed password holds everywhere after it. */
+    static final long USER_CACHE_MS = 30_000;
     static final long KEY_CACHE_MS = 30_000;
 
     private record Cached(Principal principal, long until) {
@@ -60,10 +61,12 @@ public final class AccessStore {
     private final ConcurrentHashMap<String, Cached> userCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Cached> keyCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Tenant> tenantCache = new ConcurrentHashMap<>();
+    private final SignInThrottle throttle;
 
     public AccessStore(Db db, Clock clock) {
         this.db = db;
         this.clock = clock;
+        this.throttle = new SignInThrottle(clock);
     }
 
     // --- tenants -----------------------------------------------------------------------------------------
@@ -205,21 +208,50 @@ public final class AccessStore {
         return users(tenantId).stream().filter(u -> u.username().equals(username)).findFirst().orElseThrow();
     }
 
-    /** @return the user if the password is right and the user is not disabled; always pays for PBKDF2 (sign-in) */
-    public Optional<User> checkPassword(String username, char[] password) {
-        Optional<Object[]> row = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + USER_COLUMNS + ", password_hash FROM app_user WHERE username = ? AND disabled_at IS NULL")) {
-                ps.setString(1, username);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(new Object[] {userOf(rs), rs.getString(8)}) : Optional.<Object[]>empty();
-                }
-            }
-        });
-        if (row.isEmpty()) {
-            Passwords.verify(password, DUMMY_HASH); // the same time whether the user exists or not
-            return Optional.empty();
+    /**
+     * Checks a password for signing in; always pays for PBKDF2, and is throttled per username and address.
+     *
+     * @return the user if the password is right and the user is not disabled
+     * @throws io.rapport.core.validation.TooManyAttemptsException after repeated failures ({@link SignInThrottle})
+     */
+    public Optional<User> checkPassword(String username, char[] password, String remote) {
+        if (username == null || !USERNAME.matcher(username).matches() || password == null) {
+            return Optional.empty(); // no such user can exist
         }
-        return Passwords.verify(password, (String) row.get()[1]) ? Optional.of((User) row.get()[0]) : Optional.empty();
+        throttle.begin(username, remote);
+        Optional<User> user = Optional.empty();
+        try {
+            Optional<Object[]> row = db.read(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + USER_COLUMNS + ", password_hash FROM app_user WHERE username = ? AND disabled_at IS NULL")) {
+                    ps.setString(1, username);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        return rs.next() ? Optional.of(new Object[] {userOf(rs), rs.getString(8)}) : Optional.<Object[]>empty();
+                    }
+                }
+            });
+            if (row.isEmpty()) {
+                Passwords.verify(password, DUMMY_HASH); // the same time whether the user exists or not
+            } else if (Passwords.verify(password, (String) row.get()[1])) {
+                user = Optional.of((User) row.get()[0]);
+            }
+            return user;
+        } finally {
+            if (user.isPresent()) {
+                throttle.succeeded(username, remote);
+            } else {
+                throttle.failed(username, remote);
+            }
+        }
+    }
+
+    /** Enables a disabled user of the tenant again. */
+    public User enableUser(UUID tenantId, String username) {
+        int n = db.tx(c -> exec(c, "UPDATE app_user SET disabled_at = NULL WHERE tenant_id = ? AND username = ? AND disabled_at IS NOT NULL",
+                tenantId, username));
+        if (n == 0) {
+            throw new NotFoundException("no disabled user " + username);
+        }
+        return users(tenantId).stream().filter(u -> u.username().equals(username)).findFirst().orElseThrow();
     }
 
     private static final String USER_COLUMNS = "id, tenant_id, username, role, operator, created_at, disabled_at";
@@ -242,25 +274,25 @@ public final class AccessStore {
         userCache.clear();
     }
 
-    /** @return the user's principal if the password is right */
+    /** @return the user's principal if the password is right (HTTP Basic, without a client address: tests and tools) */
     public Optional<Principal> authenticateUser(String username, char[] password) {
+        return authenticateUser(username, password, null);
+    }
+
+    /**
+     * Checks HTTP Basic credentials. A right pair is trusted for {@link #USER_CACHE_MS} without PBKDF2; anything else
+     * goes through {@link #checkPassword} and its throttle.
+     *
+     * @return the user's principal if the password is right
+     */
+    public Optional<Principal> authenticateUser(String username, char[] password, String remote) {
         String cacheKey = Passwords.sha256(username + '\0' + new String(password));
         long now = System.currentTimeMillis();
         Cached hit = userCache.get(cacheKey);
         if (hit != null && hit.until() > now) {
             return Optional.of(hit.principal());
         }
-        Optional<Principal> p = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, password_hash, role, operator FROM app_user WHERE username = ? AND disabled_at IS NULL")) {
-                ps.setString(1, username);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !Passwords.verify(password, rs.getString(2))) {
-                        return Optional.<Principal>empty();
-                    }
-                    return Optional.of(new Principal(username, rs.getObject(1, UUID.class), Role.valueOf(rs.getString(3)), rs.getBoolean(4)));
-                }
-            }
-        });
+        Optional<Principal> p = checkPassword(username, password, remote).map(u -> new Principal(u.username(), u.tenantId(), u.role(), u.operator()));
         p.ifPresent(pr -> userCache.put(cacheKey, new Cached(pr, now + USER_CACHE_MS)));
         return p;
     }

@@ -23,18 +23,16 @@ import io.rapport.core.validation.TooManyAttemptsException;
  * <p>Each session has a CSRF token derived from its secret ({@link #csrfToken(String)}): the console sends it in a
  * header with every state-changing call, which a page of another origin cannot read and so cannot forge.
  *
- * <p>Failed sign-ins are counted per username; after {@link #FREE_FAILURES} in a row, each further attempt waits
- * twice as long as the one before (from {@link #FIRST_LOCK}, at most {@link #MAX_LOCK}), on this node.
+ * <p>Passwords are checked by {@link AccessStore#checkPassword}, throttled by {@link SignInThrottle}.
  */
 public final class Sessions {
 
     /** Session tokens start with this, so that secret scanners and people recognise them. */
     public static final String TOKEN_PREFIX = "rps_";
-    static final int FREE_FAILURES = 5;
-    static final Duration FIRST_LOCK = Duration.ofSeconds(15);
-    static final Duration MAX_LOCK = Duration.ofMinutes(15);
     /** How long a checked session is trusted before the database is asked again (sign-out on another node, disable). */
     static final long RECHECK_MS = 30_000;
+    /** Beyond this many cached sessions, expired ones are dropped from the cache. */
+    static final int MAX_CACHED = 1_000;
     /** How stale last_seen_at may get before it is written again. */
     static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
 
@@ -52,15 +50,11 @@ public final class Sessions {
     private record Cached(Principal principal, OffsetDateTime createdAt, OffsetDateTime expiresAt, OffsetDateTime lastSeen, long checkedAt) {
     }
 
-    private record Failures(int count, long lockedUntil) {
-    }
-
     private final Db db;
     private final AccessStore access;
     private final Clock clock;
     private final Settings settings;
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Failures> failures = new ConcurrentHashMap<>();
 
     public Sessions(Db db, AccessStore access, Clock clock, Settings settings) {
         this.db = db;
@@ -73,30 +67,13 @@ public final class Sessions {
      * Signs a user in.
      *
      * @return the new session, or empty if the username or password is wrong or the user is disabled
-     * @throws TooManyAttemptsException while the username is locked after repeated failures
+     * @throws TooManyAttemptsException after repeated failures from this address ({@link SignInThrottle})
      */
     public Optional<Session> open(String username, char[] password, String remoteAddr, String userAgent) {
-        String who = username == null ? "" : username;
-        long now = clock.millis();
-        Failures f = failures.get(who);
-        if (f != null && f.lockedUntil() > now) {
-            throw new TooManyAttemptsException("Too many failed sign-ins for '" + who + "'; try again later.",
-                    Math.max(1, (f.lockedUntil() - now + 999) / 1000));
-        }
-        Optional<AccessStore.User> user = username == null || password == null ? Optional.empty() : access.checkPassword(username, password);
+        Optional<AccessStore.User> user = access.checkPassword(username, password, remoteAddr);
         if (user.isEmpty()) {
-            failures.merge(who, new Failures(1, 0), (old, one) -> {
-                int count = old.count() + 1;
-                long lock = 0;
-                if (count >= FREE_FAILURES) {
-                    long ms = FIRST_LOCK.toMillis() << Math.min(20, count - FREE_FAILURES);
-                    lock = now + Math.min(ms, MAX_LOCK.toMillis());
-                }
-                return new Failures(count, lock);
-            });
             return Optional.empty();
         }
-        failures.remove(who);
         AccessStore.User u = user.get();
         String token = TOKEN_PREFIX + Passwords.randomToken(43);
         OffsetDateTime at = OffsetDateTime.now(clock);
@@ -107,7 +84,7 @@ public final class Sessions {
                     + "VALUES (?,?,?,?,?,?,?,?)", Passwords.sha256(token), u.id(), u.tenantId(), at, at, expires, clip(remoteAddr, 100), clip(userAgent, 300));
         });
         Principal p = new Principal(u.username(), u.tenantId(), u.role(), u.operator());
-        cache.put(Passwords.sha256(token), new Cached(p, at, expires, at, now));
+        cache.put(Passwords.sha256(token), new Cached(p, at, expires, at, clock.millis()));
         return Optional.of(new Session(token, csrfToken(token), p, expires));
     }
 
@@ -120,7 +97,9 @@ public final class Sessions {
         long nowMs = clock.millis();
         OffsetDateTime now = OffsetDateTime.now(clock);
         Cached hit = cache.get(hash);
+        boolean loaded = false;
         if (hit == null || nowMs - hit.checkedAt() > RECHECK_MS) {
+            loaded = true;
             hit = db.read(c -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT u.username, u.tenant_id, u.role, u.operator, s.created_at, s.expires_at, s.last_seen_at "
                         + "FROM app_session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ? AND u.disabled_at IS NULL")) {
@@ -140,12 +119,20 @@ public final class Sessions {
             cache.remove(hash);
             return Optional.empty();
         }
+        Cached seen = hit;
         if (Duration.between(hit.lastSeen(), now).compareTo(TOUCH_EVERY) >= 0) {
             OffsetDateTime expires = expiry(hit.createdAt(), now);
             db.tx(c -> Db.update(c, "UPDATE app_session SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?", now, expires, hash));
             hit = new Cached(hit.principal(), hit.createdAt(), expires, now, hit.checkedAt());
         }
-        cache.put(hash, hit);
+        if (loaded) {
+            cache.put(hash, hit);
+        } else if (hit != seen) {
+            cache.replace(hash, seen, hit); // never brings back an entry that a sign-out removed meanwhile
+        }
+        if (cache.size() > MAX_CACHED) {
+            cache.values().removeIf(c -> !c.expiresAt().isAfter(now));
+        }
         return Optional.of(new Session(token, csrfToken(token), hit.principal(), hit.expiresAt()));
     }
 
@@ -170,6 +157,11 @@ public final class Sessions {
         cache.entrySet().removeIf(e -> e.getValue().principal().name().equals(username) && !e.getKey().equals(keep));
         db.tx(c -> Db.update(c, "DELETE FROM app_session WHERE token_hash <> ? AND user_id IN (SELECT id FROM app_user WHERE username = ?)",
                 keep, username));
+    }
+
+    /** @return how long a session lasts at most: the cookie's lifetime (the server ends idle sessions earlier) */
+    public Duration maxAge() {
+        return settings.maxAge();
     }
 
     /** @return the CSRF token of the session whose cookie holds {@code token} */

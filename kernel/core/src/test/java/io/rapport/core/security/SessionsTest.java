@@ -147,19 +147,30 @@ class SessionsTest {
     }
 
     @Test
-    void repeatedFailuresLockTheUsernameForLongerAndLonger() {
-        for (int i = 0; i < Sessions.FREE_FAILURES; i++) {
-            assertThat(sessions.open("mia", "wrong".toCharArray(), null, null)).isEmpty();
+    void repeatedFailuresWaitLongerAndLongerAndTheRightPasswordWaitsToo() {
+        for (int i = 0; i < SignInThrottle.FREE_FAILURES; i++) {
+            assertThat(sessions.open("mia", "wrong".toCharArray(), "10.0.0.1", null)).isEmpty();
         }
-        assertThatThrownBy(() -> sessions.open("mia", PASSWORD, null, null)).isInstanceOf(TooManyAttemptsException.class)
-                .satisfies(e -> assertThat(((TooManyAttemptsException) e).retryAfterSeconds()).isEqualTo(Sessions.FIRST_LOCK.toSeconds()));
-        clock.advance(Sessions.FIRST_LOCK);
-        assertThat(sessions.open("mia", "wrong".toCharArray(), null, null)).isEmpty();
-        assertThatThrownBy(() -> sessions.open("mia", PASSWORD, null, null)).isInstanceOf(TooManyAttemptsException.class)
-                .satisfies(e -> assertThat(((TooManyAttemptsException) e).retryAfterSeconds()).isEqualTo(2 * Sessions.FIRST_LOCK.toSeconds()));
-        clock.advance(Sessions.FIRST_LOCK.multipliedBy(2));
-        assertThat(sessions.open("mia", PASSWORD, null, null)).isPresent(); // the right password resets the count
-        assertThat(sessions.open("mia", "wrong".toCharArray(), null, null)).isEmpty();
-        assertThat(sessions.open("mia", PASSWORD, null, null)).isPresent();
+        assertThatThrownBy(() -> sessions.open("mia", PASSWORD, "10.0.0.1", null)).isInstanceOf(TooManyAttemptsException.class)
+                .satisfies(e -> assertThat(((TooManyAttemptsException) e).retryAfterSeconds()).isEqualTo(SignInThrottle.FIRST_LOCK.toSeconds()));
+        // from elsewhere, the user still signs in: a stranger cannot lock them out
+        assertThat(sessions.open("mia", PASSWORD, "10.0.0.2", null)).isPresent();
+        // and HTTP Basic from the locked address waits as well
+        assertThatThrownBy(() -> access.authenticateUser("mia", "also-wrong".toCharArray(), "10.0.0.1")).isInstanceOf(TooManyAttemptsException.class);
+        clock.advance(SignInThrottle.FIRST_LOCK);
+        assertThat(sessions.open("mia", "wrong".toCharArray(), "10.0.0.1", null)).isEmpty();
+        assertThatThrownBy(() -> sessions.open("mia", PASSWORD, "10.0.0.1", null)).isInstanceOf(TooManyAttemptsException.class)
+                .satisfies(e -> assertThat(((TooManyAttemptsException) e).retryAfterSeconds()).isEqualTo(2 * SignInThrottle.FIRST_LOCK.toSeconds()));
+        clock.advance(SignInThrottle.FIRST_LOCK.multipliedBy(2));
+        assertThat(sessions.open("mia", PASSWORD, "10.0.0.1", null)).isPresent(); // the right password resets the count
+        assertThat(sessions.open("mia", "wrong".toCharArray(), "10.0.0.1", null)).isEmpty();
+        assertThat(sessions.open("mia", PASSWORD, "10.0.0.1", null)).isPresent();
+    }
+
+    @Test
+    void aUsernameThatCannotExistIsRefusedWithoutBeingRemembered() {
+        assertThat(sessions.open("x".repeat(70_000), PASSWORD, "10.0.0.1", null)).isEmpty();
+        assertThat(sessions.open("has space", PASSWORD, "10.0.0.1", null)).isEmpty();
+        assertThat(sessions.open(null, PASSWORD, "10.0.0.1", null)).isEmpty();
     }
 }

@@ -117,9 +117,29 @@ public class AdminResource {
         if (username.equals(me().name())) {
             throw new InvalidInputException("/username", "is you: another admin must disable your account");
         }
+        AccessStore.User target = holder.kernel().access().users(me().tenantId()).stream().filter(x -> x.username().equals(username)).findFirst()
+                .orElseThrow(() -> new io.rapport.core.validation.NotFoundException("no user " + username));
+        if (target.operator() && !me().operator()) {
+            throw new InvalidInputException("/username", "is the operator's account: only the operator can disable it");
+        }
         AccessStore.User u = holder.kernel().access().disableUser(me().tenantId(), username);
         holder.kernel().sessions().closeAll(username);
         audit("user.disabled", username, null);
+        return CustomersResource.ok(user(u).build());
+    }
+
+    @POST
+    @Path("users/{username}/enable")
+    @Access(Role.ADMIN)
+    @Operation(summary = "Enable a disabled user again", description = "They sign in with the password they had.")
+    public Response enableUser(@PathParam("username") String username) {
+        AccessStore.User target = holder.kernel().access().users(me().tenantId()).stream().filter(x -> x.username().equals(username)).findFirst()
+                .orElseThrow(() -> new io.rapport.core.validation.NotFoundException("no user " + username));
+        if (target.operator() && !me().operator()) {
+            throw new InvalidInputException("/username", "is the operator's account: only the operator can enable it");
+        }
+        AccessStore.User u = holder.kernel().access().enableUser(me().tenantId(), username);
+        audit("user.enabled", username, null);
         return CustomersResource.ok(user(u).build());
     }
 
@@ -128,9 +148,17 @@ public class AdminResource {
     @Access(Role.ADMIN)
     @Operation(summary = "The audit log of the tenant, newest first",
             description = "Pages with ?before=<id of the last entry seen>; 'next' is that id for the following page, or null.")
-    public Response audit(@QueryParam("limit") Integer limit, @QueryParam("before") Long before) {
+    public Response audit(@QueryParam("limit") Integer limit, @QueryParam("before") String before) {
         int n = Bodies.limit(limit, 100, 1000);
-        List<AccessStore.AuditEntry> page = holder.kernel().access().auditLog(me().tenantId(), before == null ? Long.MAX_VALUE : before, n + 1);
+        long beforeId = Long.MAX_VALUE;
+        if (before != null) {
+            try {
+                beforeId = Long.parseLong(before);
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException("before", "is the id of an audit entry (the 'next' of the previous page)");
+            }
+        }
+        List<AccessStore.AuditEntry> page = holder.kernel().access().auditLog(me().tenantId(), beforeId, n + 1);
         JsonArrayBuilder a = Json.array();
         for (AccessStore.AuditEntry e : page.subList(0, Math.min(n, page.size()))) {
             a.add(Json.object().add("id", e.id()).add("actor", e.actor()).add("action", e.action()).add("target", Json.string(e.target()))

@@ -37,21 +37,30 @@ public class OverviewResource {
 
     @GET
     @Access(Role.VIEWER)
-    @Operation(summary = "The tenant at a glance", description = "eventsPerMinute: events accepted in each of the last 60 minutes on this "
-            + "node, oldest first. Failed plugins carry their reason for admins.")
+    @Operation(summary = "The tenant at a glance", description = "eventsPerMinute: the tenant's events accepted in each of the last 60 minutes "
+            + "on this node, oldest first. The server-wide parts (the relay's figures, plugins and their failures) are for the operator only.")
     public Response overview() {
         Kernel k = holder.kernel();
         Principal p = principal.get();
-        JsonObjectBuilder health = Json.object().add("relay", k.relay().isRunning() ? "running" : "stopped")
-                .add("database", k.db().dialect().name()).add("projected", k.relay().projectedCount()).add("failedEvents", k.relay().failedCount());
+        // the server is shared by tenants: its own figures are the operator's business
+        JsonObjectBuilder health = Json.object();
         String status = k.relay().isRunning() ? "up" : "down";
+        long outbox = -1;
         try {
-            health.add("outbox", k.events().outboxDepth());
+            outbox = k.events().outboxDepth();
         } catch (RuntimeException e) {
             status = "down";
-            health.add("reason", "database unreachable");
         }
         health.add("status", status);
+        if (p.operator()) {
+            health.add("relay", k.relay().isRunning() ? "running" : "stopped").add("database", k.db().dialect().name())
+                    .add("projected", k.relay().projectedCount()).add("failedEvents", k.relay().failedCount());
+            if (outbox >= 0) {
+                health.add("outbox", outbox);
+            } else {
+                health.add("reason", "database unreachable");
+            }
+        }
         long[] perMinute = k.events().perMinute().last(p.tenantId());
         JsonArrayBuilder minutes = Json.array();
         long lastHour = 0;
@@ -66,16 +75,12 @@ public class OverviewResource {
             k.whiteboard().channelTypes().stream().sorted().forEach(channels::add);
         }
         out.add("channels", channels);
-        if (k.plugins() != null) {
+        if (k.plugins() != null && p.operator()) {
             List<Plugins.Info> plugins = k.plugins().list();
             JsonArrayBuilder failed = Json.array();
             for (Plugins.Info i : plugins) {
                 if (Plugins.STATE_FAILED.equals(i.state())) {
-                    JsonObjectBuilder f = Json.object().add("name", i.symbolicName());
-                    if (p.has(Role.ADMIN)) {
-                        f.add("reason", Json.string(i.failure()));
-                    }
-                    failed.add(f);
+                    failed.add(Json.object().add("name", i.symbolicName()).add("reason", Json.string(i.failure())));
                 }
             }
             out.add("plugins", Json.object().add("installed", plugins.size())

@@ -1,7 +1,6 @@
 package io.rapport.server.rest;
 
 import java.io.InputStream;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +33,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public class SessionResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionResource.class);
+    static final int MAX_USERNAME = 100;
+    static final int MAX_PASSWORD = 1000;
 
     @Inject
     KernelHolder holder;
@@ -61,6 +63,11 @@ public class SessionResource {
     @Context
     HttpHeaders headers;
 
+    /** auto (Secure over HTTPS), true or false. */
+    @Inject
+    @ConfigProperty(name = "rapport.session.secure-cookie", defaultValue = "auto")
+    String secureCookie;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Access(anonymous = true)
@@ -73,6 +80,11 @@ public class SessionResource {
         List<FieldError> errors = new ArrayList<>();
         if (username == null || username.isBlank()) {
             errors.add(new FieldError("/username", "is required"));
+        } else if (username.length() > MAX_USERNAME) {
+            errors.add(new FieldError("/username", "is at most " + MAX_USERNAME + " characters"));
+        }
+        if (password != null && password.length() > MAX_PASSWORD) {
+            errors.add(new FieldError("/password", "is at most " + MAX_PASSWORD + " characters"));
         }
         if (password == null || password.isEmpty()) {
             errors.add(new FieldError("/password", "is required"));
@@ -90,7 +102,7 @@ public class SessionResource {
         }
         Sessions.Session s = session.get();
         holder.kernel().access().audit(s.principal().tenantId(), s.principal().name(), "session.opened", s.principal().name(), "from " + remote);
-        return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).cookie(cookie(s.token(), s.expiresAt()))
+        return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).cookie(cookie(s.token(), (int) holder.kernel().sessions().maxAge().toSeconds()))
                 .entity(Json.write(describe(s.principal(), s.csrfToken(), s.expiresAt()).build())).build();
     }
 
@@ -114,12 +126,17 @@ public class SessionResource {
             holder.kernel().sessions().close(token);
             holder.kernel().access().audit(p.tenantId(), p.name(), "session.closed", p.name(), null);
         }
-        return Response.noContent().cookie(cookie("", null)).build();
+        return Response.noContent().cookie(cookie("", 0)).build();
     }
 
-    private NewCookie cookie(String value, OffsetDateTime expires) {
-        boolean https = "https".equalsIgnoreCase(headers.getHeaderString("X-Forwarded-Proto")) || servletRequest.isSecure();
-        int maxAge = expires == null ? 0 : (int) Math.max(1, Duration.between(OffsetDateTime.now(), expires).getSeconds());
+    /**
+     * The session cookie. It lives as long as a session may ({@code maxAge}); the server ends an idle session earlier.
+     * Secure when the request came over HTTPS (directly or through a proxy that says so), or always with
+     * {@code rapport.session.secure-cookie=true}.
+     */
+    private NewCookie cookie(String value, int maxAge) {
+        boolean https = "true".equalsIgnoreCase(secureCookie) || (!"false".equalsIgnoreCase(secureCookie)
+                && ("https".equalsIgnoreCase(headers.getHeaderString("X-Forwarded-Proto")) || servletRequest.isSecure()));
         return new NewCookie.Builder(AuthFilter.SESSION_COOKIE).value(value).path("/").httpOnly(true).secure(https)
                 .sameSite(NewCookie.SameSite.STRICT).maxAge(maxAge).build();
     }

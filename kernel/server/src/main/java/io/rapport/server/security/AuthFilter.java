@@ -11,6 +11,7 @@ import io.rapport.core.security.Sessions;
 import io.rapport.server.KernelHolder;
 import io.rapport.server.rest.Problems;
 import jakarta.annotation.Priority;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -52,6 +53,9 @@ public class AuthFilter implements ContainerRequestFilter {
 
     @Context
     ResourceInfo resource;
+
+    @Context
+    HttpServletRequest servletRequest;
 
     @Override
     public void filter(ContainerRequestContext request) {
@@ -103,7 +107,8 @@ public class AuthFilter implements ContainerRequestFilter {
         Cookie cookie = request.getCookies().get(SESSION_COOKIE);
         if (auth != null && auth.startsWith(BASIC)) {
             String[] pair = decode(auth.substring(BASIC.length()).trim());
-            Optional<Principal> principal = pair == null ? Optional.empty() : holder.kernel().access().authenticateUser(pair[0], pair[1].toCharArray());
+            Optional<Principal> principal = pair == null ? Optional.empty() : holder.kernel().access().authenticateUser(pair[0], pair[1].toCharArray(),
+                    servletRequest.getRemoteAddr());
             if (principal.isEmpty()) {
                 request.abortWith(unauthorized(request, "Basic", "The username or password is wrong."));
                 return;

@@ -30,7 +30,9 @@ final class CrossOrigin {
             return null;
         }
         String host = request.getHeaderString(FORWARDED_HOST);
-        if (host == null) {
+        if (host != null) {
+            host = host.split(",", 2)[0]; // the first proxy's: the host the browser asked for
+        } else {
             host = request.getHeaderString(HttpHeaders.HOST);
         }
         if (host == null || origin.equals("null") || !authority(origin).equals(withoutDefaultPort(host.trim().toLowerCase(Locale.ROOT)))) {

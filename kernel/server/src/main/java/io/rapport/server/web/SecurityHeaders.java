@@ -23,6 +23,7 @@ public class SecurityHeaders extends HttpFilter {
     public static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
             + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     public static final String CONSOLE_PATH = "/console/";
+    public static final String API_PATH = "/api/";
 
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
@@ -39,6 +40,8 @@ public class SecurityHeaders extends HttpFilter {
         }
         if (path.startsWith(CONSOLE_PATH)) {
             response.setHeader("Cache-Control", "no-cache");
+        } else if (path.startsWith(API_PATH)) {
+            response.setHeader("Cache-Control", "no-store"); // customer data and CSRF tokens stay out of caches
         }
         chain.doFilter(request, response);
     }
