@@ -78,14 +78,14 @@ public final class Schema {
         if (files.isEmpty()) {
             throw new IOException("no V<version>__*.sql migration in " + dir);
         }
-        // the kernel's one Flyway placeholder (Migrations.TEXT_PATTERN_OPS)
-        String textPatternOps = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName()) ? "text_pattern_ops" : "";
+        // the kernel's Flyway placeholders (Migrations.placeholders)
+        boolean pg = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
         List<String> applied = new ArrayList<>();
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
             for (Path f : files) {
-                for (String sql : statements(Files.readString(f, StandardCharsets.UTF_8).replace("${textPatternOps}", textPatternOps))) {
+                for (String sql : statements(withPlaceholders(Files.readString(f, StandardCharsets.UTF_8), pg))) {
                     st.execute(sql);
                 }
                 applied.add(f.getFileName().toString());
@@ -94,6 +94,13 @@ public final class Schema {
             c.setAutoCommit(auto);
         }
         return applied;
+    }
+
+    private static String withPlaceholders(String sql, boolean pg) {
+        for (java.util.Map.Entry<String, String> e : io.rapport.core.db.Migrations.placeholders(pg).entrySet()) {
+            sql = sql.replace("${" + e.getKey() + "}", e.getValue());
+        }
+        return sql;
     }
 
     private static String version(Path p) {

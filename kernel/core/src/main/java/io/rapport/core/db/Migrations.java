@@ -27,6 +27,8 @@ public final class Migrations {
      * under any collation; empty on H2, whose indexes serve prefix LIKE as they are.
      */
     static final String TEXT_PATTERN_OPS = "textPatternOps";
+    /** A placeholder in the migrations: the outbox identity's sequence cache (large on H2, 1 on PostgreSQL; see V3). */
+    static final String OUTBOX_ID_CACHE = "outboxIdCache";
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
@@ -39,15 +41,20 @@ public final class Migrations {
                 .locations(LOCATION)
                 .table(HISTORY_TABLE)
                 .baselineOnMigrate(false)
-                .placeholders(Map.of(TEXT_PATTERN_OPS, textPatternOps(dataSource)))
+                .placeholders(placeholders(dataSource))
                 .load()
                 .migrate();
         LOG.info("Kernel schema at version {} ({} migrations applied now)", result.targetSchemaVersion, result.migrationsExecuted);
     }
 
-    private static String textPatternOps(DataSource dataSource) {
+    /** The values of the migrations' placeholders for this database. */
+    public static Map<String, String> placeholders(boolean postgres) {
+        return Map.of(TEXT_PATTERN_OPS, postgres ? "text_pattern_ops" : "", OUTBOX_ID_CACHE, postgres ? "1" : "10000");
+    }
+
+    private static Map<String, String> placeholders(DataSource dataSource) {
         try (Connection c = dataSource.getConnection()) {
-            return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName()) ? "text_pattern_ops" : "";
+            return placeholders("PostgreSQL".equals(c.getMetaData().getDatabaseProductName()));
         } catch (SQLException e) {
             throw new DataAccessException("cannot reach the database to migrate it", e);
         }
