@@ -444,4 +444,31 @@ class ConsoleIT {
         }
         Api.operator().get(PLUGINS + "/" + needy).expect(404);
     }
+
+    @Test
+    @Order(8)
+    void theKeyboardAloneReachesACustomer() {
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, "admin", adminPassword);
+            // after a page change the focus is on the page's content; the menu is just before it
+            for (int i = 0; i < 10 && !"Customers".equals(page.locator(":focus").textContent()); i++) {
+                page.keyboard().press("Shift+Tab");
+            }
+            assertThat(page.locator(":focus")).hasText("Customers");
+            page.keyboard().press("Enter");
+            assertThat(page.getByLabel("Search customers")).isVisible();
+            page.keyboard().press("Tab");
+            assertThat(page.getByLabel("Search customers")).isFocused();
+            page.keyboard().type("Ada Love");
+            page.keyboard().press("Enter");
+            Locator first = page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Ada Lovelace")).first();
+            assertThat(first).isVisible();
+            for (int i = 0; i < 20 && !"Ada Lovelace".equals(page.locator(":focus").textContent()); i++) {
+                page.keyboard().press("Tab");
+            }
+            assertThat(page.locator(":focus")).hasText("Ada Lovelace");
+            page.keyboard().press("Enter");
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
+        }
+    }
 }
