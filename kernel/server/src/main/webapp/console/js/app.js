@@ -73,12 +73,12 @@ async function render() {
   document.title = `${page.title} · Rapport`;
   const container = h('div', {class: 'page'});
   replace(main, container);
+  main.focus({preventScroll: true}); // at once, so that keys pressed while the page loads start from its top
   try {
     await page.render(container, {params, args: match.slice(1)});
   } catch (err) {
     replace(container, h('h1', {}, page.title), h('p', {class: 'form-alert', role: 'alert'}, err.message || String(err)));
   }
-  main.focus({preventScroll: true});
 }
 
 function show(title, ...content) {
