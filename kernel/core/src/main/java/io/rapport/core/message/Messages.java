@@ -165,10 +165,20 @@ public final class Messages implements AutoCloseable, MessageService {
             refusal = "no active channel of type '" + req.channel() + "': install, configure and start a plugin that provides it";
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
-        State state = refusal == null ? State.SENDING : State.REJECTED;
+        OffsetDateTime held = null;
+        if (refusal == null && !Consent.PURPOSE_TRANSACTIONAL.equals(req.purpose())) {
+            SendPolicy policy = policy(tenantId);
+            refusal = capRefusal(tenantId, customer.id(), policy, now);
+            OffsetDateTime allowed = policy.allowedAt(now, customer.timeZone());
+            if (refusal == null && allowed.isAfter(now)) {
+                held = allowed;
+            }
+        }
+        State state = refusal != null ? State.REJECTED : held != null ? State.RETRY : State.SENDING;
+        OffsetDateTime due = refusal != null ? null : held != null ? held : now.plus(lease());
+        String reason = refusal != null ? refusal : held != null ? quietReason(tenantId, customer, held) : null;
         Message m = new Message(id, customer.id(), req.channel(), req.purpose(), req.idempotencyKey(), subject, text, html,
-                req.data() == null ? Map.of() : req.data(), state, refusal == null ? 1 : 0, refusal == null ? now.plus(lease()) : null, refusal, null,
-                actor, now, now);
+                req.data() == null ? Map.of() : req.data(), state, state == State.SENDING ? 1 : 0, due, reason, null, actor, now, now);
         try {
             String rejection = refusal;
             db.tx(c -> {
@@ -186,6 +196,10 @@ public final class Messages implements AutoCloseable, MessageService {
         }
         if (refusal != null) {
             events.committed();
+            return new Submitted(m, true);
+        }
+        if (held != null) {
+            LOG.info("Message {} on {} is held for quiet hours until {}", m.id(), m.channel(), held);
             return new Submitted(m, true);
         }
         return new Submitted(attempt(tenantId, m, customer, true), true);
@@ -244,6 +258,14 @@ public final class Messages implements AutoCloseable, MessageService {
      * @param checked whether consent and suppression were checked just now (by submit); every later attempt checks again
      */
     private Message attempt(UUID tenantId, Message m, Customer customer, boolean checked) {
+        if (!checked && !Consent.PURPOSE_TRANSACTIONAL.equals(m.purpose())) {
+            // a retry that falls into quiet hours waits for their end, without spending an attempt
+            OffsetDateTime now = OffsetDateTime.now(clock);
+            OffsetDateTime allowed = policy(tenantId).allowedAt(now, customer.timeZone());
+            if (allowed.isAfter(now)) {
+                return hold(tenantId, m, allowed, quietReason(tenantId, customer, allowed));
+            }
+        }
         SendResult result;
         String refusal = checked ? null : refusal(tenantId, customer, m.channel(), m.purpose());
         Optional<Channel> channel = channels.apply(m.channel());
@@ -346,6 +368,90 @@ public final class Messages implements AutoCloseable, MessageService {
             LOG.warn("Message {} on {} is a dead letter after {} attempts: {}", m.id(), m.channel(), m.attempts(), reason);
         }
         return done;
+    }
+
+    private Message hold(UUID tenantId, Message m, OffsetDateTime until, String reason) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        int n = db.tx(c -> Db.update(c, "UPDATE message SET state = 'RETRY', attempts = attempts - 1, due_at = ?, reason = ?, updated_at = ? "
+                + "WHERE id = ? AND tenant_id = ? AND state = 'SENDING' AND attempts = ?", until, reason, now, m.id(), tenantId, m.attempts()));
+        if (n == 0) {
+            LOG.warn("Message {} changed while it was held for quiet hours", m.id());
+        }
+        return get(tenantId, m.id());
+    }
+
+    // --- the tenant's send policy ------------------------------------------------------------------------
+
+    /** How long a node trusts the send policy it read (an admin's change on another node holds after this). */
+    static final long POLICY_CACHE_MS = 30_000;
+
+    private record CachedPolicy(SendPolicy policy, long until) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<UUID, CachedPolicy> policies = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** @return the tenant's send policy, {@link SendPolicy#NONE} until an admin sets one */
+    public SendPolicy policy(UUID tenantId) {
+        long now = clock.millis();
+        CachedPolicy hit = policies.get(tenantId);
+        if (hit != null && hit.until() > now) {
+            return hit.policy();
+        }
+        SendPolicy p = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT quiet_start, quiet_end, default_zone, cap_messages, cap_days FROM send_policy WHERE tenant_id = ?")) {
+                ps.setObject(1, tenantId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return SendPolicy.NONE;
+                    }
+                    return new SendPolicy(rs.getString(1) == null ? null : java.time.LocalTime.parse(rs.getString(1)),
+                            rs.getString(2) == null ? null : java.time.LocalTime.parse(rs.getString(2)), java.time.ZoneId.of(rs.getString(3)),
+                            (Integer) rs.getObject(4, Integer.class), (Integer) rs.getObject(5, Integer.class));
+                }
+            }
+        });
+        policies.put(tenantId, new CachedPolicy(p, now + POLICY_CACHE_MS));
+        return p;
+    }
+
+    /** Replaces the tenant's send policy; held messages keep the time they were given. */
+    public SendPolicy setPolicy(UUID tenantId, SendPolicy p, String actor) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        db.tx(c -> {
+            Db.update(c, "DELETE FROM send_policy WHERE tenant_id = ?", tenantId);
+            return Db.update(c, "INSERT INTO send_policy (tenant_id, quiet_start, quiet_end, default_zone, cap_messages, cap_days, updated_by, updated_at) "
+                    + "VALUES (?,?,?,?,?,?,?,?)", tenantId, SendPolicy.format(p.quietStart()), SendPolicy.format(p.quietEnd()), p.defaultZone().getId(),
+                    p.capMessages(), p.capDays(), actor, now);
+        });
+        policies.remove(tenantId);
+        return policy(tenantId);
+    }
+
+    /** @return why the frequency cap refuses one more message to the customer, or null */
+    private String capRefusal(UUID tenantId, UUID customerId, SendPolicy policy, OffsetDateTime now) {
+        if (!policy.hasCap()) {
+            return null;
+        }
+        long recent = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM message WHERE tenant_id = ? AND customer_id = ? AND created_at > ? "
+                    + "AND purpose <> ? AND state IN ('SENT', 'SENDING', 'RETRY')")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, customerId);
+                ps.setObject(3, policy.capWindowStart(now));
+                ps.setString(4, Consent.PURPOSE_TRANSACTIONAL);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+        return recent >= policy.capMessages() ? "frequency cap: the customer already has " + recent + " messages that are not transactional in the last "
+                + policy.capDays() + " days (at most " + policy.capMessages() + ")" : null;
+    }
+
+    private String quietReason(UUID tenantId, Customer customer, OffsetDateTime until) {
+        java.time.ZoneId zone = policy(tenantId).zoneOf(customer.timeZone());
+        return "held for quiet hours until " + SendPolicy.format(until.atZoneSameInstant(zone).toLocalTime()) + " " + zone.getId();
     }
 
     Duration backoff(int attempts) {

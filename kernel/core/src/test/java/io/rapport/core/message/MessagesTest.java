@@ -509,6 +509,64 @@ class MessagesTest {
 
     // --- helpers -------------------------------------------------------------------------------------------
 
+    // --- the tenant's send policy -------------------------------------------------------------------------
+
+    @Test
+    void quietHoursHoldMarketingUntilTheyEndAndLetTransactionalThrough() {
+        UUID shop = otherTenant();
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        // quiet hours around now, in UTC: from an hour ago to two hours from now
+        java.time.LocalTime start = now.minusHours(1).toLocalTime().withSecond(0).withNano(0);
+        java.time.LocalTime end = now.plusHours(2).toLocalTime().withSecond(0).withNano(0);
+        messages.setPolicy(shop, new SendPolicy(start, end, java.time.ZoneId.of("UTC"), null, null), ACTOR);
+        Customer cy = kernel.customers().create(shop, changes("{\"email\": \"cy@example.com\"}"), ACTOR);
+        kernel.customers().setConsent(shop, cy.id(), new Consent(MARKETING, "email", ConsentStatus.GRANTED, "test", now), ACTOR);
+
+        Messages.Message held = messages.submit(shop, ACTOR, request(cy, "email", MARKETING, "Sale!", null)).message();
+        assertThat(held.state()).isEqualTo(Messages.State.RETRY);
+        assertThat(held.attempts()).isZero();
+        assertThat(held.dueAt()).isAfter(now.plusHours(1)).isBefore(now.plusHours(2).plusMinutes(1));
+        assertThat(held.reason()).startsWith("held for quiet hours until " + SendPolicy.format(end) + " UTC");
+        assertThat(sentTo(email, cy)).isEmpty();
+
+        Messages.Message receipt = messages.submit(shop, ACTOR, request(cy, "email", TRANSACTIONAL, "Your receipt", null)).message();
+        assertThat(receipt.state()).isEqualTo(Messages.State.SENT);
+
+        // a customer in a zone where it is not quiet now gets it at once
+        String zone = java.time.ZoneId.getAvailableZoneIds().stream().sorted()
+                .filter(z -> new SendPolicy(start, end, java.time.ZoneId.of("UTC"), null, null).allowedAt(now, z).equals(now))
+                .filter(z -> z.contains("/")).findFirst().orElseThrow();
+        Customer dee = kernel.customers().create(shop, changes("{\"email\": \"dee@example.com\", \"timeZone\": \"" + zone + "\"}"), ACTOR);
+        kernel.customers().setConsent(shop, dee.id(), new Consent(MARKETING, "email", ConsentStatus.GRANTED, "test", now), ACTOR);
+        assertThat(messages.submit(shop, ACTOR, request(dee, "email", MARKETING, "Sale!", null)).message().state()).isEqualTo(Messages.State.SENT);
+
+        // the held message is not touched by the retry worker before its time
+        messages.runDue();
+        assertThat(messages.get(shop, held.id()).state()).isEqualTo(Messages.State.RETRY);
+        assertThat(messages.get(shop, held.id()).attempts()).isZero();
+    }
+
+    @Test
+    void theFrequencyCapCountsEveryChannelButNotTransactionalMessages() {
+        UUID shop = otherTenant();
+        messages.setPolicy(shop, new SendPolicy(null, null, java.time.ZoneId.of("Europe/Paris"), 2, 7), ACTOR);
+        assertThat(messages.policy(shop).capMessages()).isEqualTo(2);
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        Customer eve = kernel.customers().create(shop, changes("{\"email\": \"eve@example.com\", \"phone\": \"+33612345678\"}"), ACTOR);
+        for (String ch : List.of("email", "sms")) {
+            kernel.customers().setConsent(shop, eve.id(), new Consent(MARKETING, ch, ConsentStatus.GRANTED, "test", now), ACTOR);
+        }
+        assertThat(messages.submit(shop, ACTOR, request(eve, "email", MARKETING, "one", null)).message().state()).isEqualTo(Messages.State.SENT);
+        assertThat(messages.submit(shop, ACTOR, request(eve, "email", TRANSACTIONAL, "receipt", null)).message().state()).isEqualTo(Messages.State.SENT);
+        assertThat(messages.submit(shop, ACTOR, request(eve, "sms", MARKETING, "two", null)).message().state()).isEqualTo(Messages.State.SENT);
+        Messages.Message third = messages.submit(shop, ACTOR, request(eve, "email", MARKETING, "three", null)).message();
+        assertThat(third.state()).isEqualTo(Messages.State.REJECTED);
+        assertThat(third.reason()).startsWith("frequency cap").contains("at most 2");
+        assertThat(messages.submit(shop, ACTOR, request(eve, "sms", TRANSACTIONAL, "code 1234", null)).message().state()).isEqualTo(Messages.State.SENT);
+        // another tenant has no policy
+        assertThat(messages.policy(tenant)).isEqualTo(SendPolicy.NONE);
+    }
+
     private Messages.SendRequest request(Customer c, String channel, String purpose, String text, String html) {
         return new Messages.SendRequest(c.id(), channel, purpose, "About your order", text, html, Map.of("order", "42"), null);
     }
