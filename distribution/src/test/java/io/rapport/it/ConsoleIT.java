@@ -471,4 +471,59 @@ class ConsoleIT {
             assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
         }
     }
+
+    /** A link from a message, sent to this test server (the links name the configured public URL). */
+    static String local(String link) {
+        URI u = URI.create(link);
+        return Api.URL + u.getRawPath() + "?" + u.getRawQuery();
+    }
+
+    @Test
+    @Order(9)
+    void aCustomerUnsubscribesInOneClickAndChangesTheirMindInThePreferenceCentre() {
+        String email = "prefs-" + UUID.randomUUID() + "@example.com";
+        String id = Api.operator().post("/api/v1/customers", "{\"email\": \"" + email + "\", \"firstName\": \"Grace\"}").expect(201).json().getString("id");
+        Api.operator().put("/api/v1/customers/" + id + "/consents", "{\"purpose\": \"marketing\", \"channel\": \"webhook\", \"status\": \"granted\", "
+                + "\"source\": \"signup\"}").expect(200);
+        receiver.hits.clear();
+        Api.operator().post("/api/v1/messages", "{\"customerId\": \"" + id + "\", \"channel\": \"webhook\", \"purpose\": \"marketing\", "
+                + "\"text\": \"Our spring sale\"}").expect(201);
+        JsonObject data = jakarta.json.Json.createReader(new java.io.StringReader(receiver.hits.get(0).body())).readObject().getJsonObject("data");
+        String unsubscribe = local(data.getString("unsubscribeUrl"));
+        String preferences = local(data.getString("preferencesUrl"));
+
+        // RFC 8058: the mail provider POSTs List-Unsubscribe=One-Click, from its own servers
+        Api.Answer one = Api.anonymous().send(HttpRequest.newBuilder(URI.create(unsubscribe)).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("List-Unsubscribe=One-Click")));
+        assertThat(one.status()).isEqualTo(200);
+        JsonObject customer = Api.operator().get("/api/v1/customers/" + id).expect(200).json();
+        assertThat(customer.getJsonArray("consents").getJsonObject(0).getString("status")).isEqualTo("withdrawn");
+        assertThat(customer.getJsonArray("consents").getJsonObject(0).getString("source")).isEqualTo("one-click unsubscribe");
+        assertThat(Api.operator().post("/api/v1/messages", "{\"customerId\": \"" + id + "\", \"channel\": \"webhook\", \"purpose\": \"marketing\", "
+                + "\"text\": \"Another sale\"}").expect(201).json().getString("state")).isEqualTo("REJECTED");
+        // a GET changes nothing and leads to the preference centre; a changed token is refused
+        Api.Answer get = Api.anonymous().send(HttpRequest.newBuilder(URI.create(unsubscribe)).GET());
+        assertThat(get.status()).isEqualTo(303);
+        Api.anonymous().send(HttpRequest.newBuilder(URI.create(unsubscribe.substring(0, unsubscribe.length() - 3) + "AAA"))
+                .POST(HttpRequest.BodyPublishers.noBody())).expectProblem(403, null);
+
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(375, 812).setIsMobile(true))) {
+            Page page = context.newPage();
+            page.navigate(preferences);
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Grace, choose what we send you"))).isVisible();
+            Locator box = page.getByLabel("By webhook").first();
+            assertThat(box).not().isChecked();
+            shot(page, "13-preferences-phone");
+            box.check();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Save my choices")).click();
+            assertThat(page.locator(".result")).hasText("Saved. Thank you.");
+            page.navigate(Api.URL + "/console/preferences.html?token=forged.token");
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("This link does not work"))).isVisible();
+        }
+        JsonObject after = Api.operator().get("/api/v1/customers/" + id).expect(200).json();
+        JsonObject marketing = after.getJsonArray("consents").getValuesAs(JsonObject.class).stream()
+                .filter(k -> k.getString("purpose").equals("marketing") && k.getString("channel").equals("webhook")).findFirst().orElseThrow();
+        assertThat(marketing.getString("status")).isEqualTo("granted");
+        assertThat(marketing.getString("source")).isEqualTo("preference centre");
+    }
 }

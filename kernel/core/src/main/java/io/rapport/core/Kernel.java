@@ -24,6 +24,7 @@ import io.rapport.core.event.EventStore;
 import io.rapport.core.event.OutboxRelay;
 import io.rapport.core.event.KernelPublisher;
 import io.rapport.core.event.Relays;
+import io.rapport.core.message.Links;
 import io.rapport.core.message.Messages;
 import io.rapport.core.plugin.PluginHost;
 import io.rapport.core.plugin.Plugins;
@@ -61,34 +62,45 @@ public final class Kernel implements AutoCloseable {
      * @param plugins              where the plugin host keeps its files, or null to run without plugins
      * @param messages             how messages are sent through channels
      * @param sessions             how long console sessions last
+     * @param publicUrl            where customers reach this server: the base of the signed links in messages
      */
     public record Settings(int busPartitions, int relayBatch, int maxIngestBatch, List<String> stages, String stageRules, Path dataDir,
-                           String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages, Sessions.Settings sessions) {
+                           String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages, Sessions.Settings sessions,
+                           java.net.URI publicUrl) {
+
+        /** Where customers reach a server that was told nothing: the default port on this machine. */
+        public static final java.net.URI LOCAL_URL = java.net.URI.create("http://localhost:9080");
 
         public static Settings defaults(Path dataDir) {
             return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 2000, 1000, StageRules.DEFAULT_STAGES,
-                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults(), Sessions.Settings.defaults());
+                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults(), Sessions.Settings.defaults(), LOCAL_URL);
         }
 
         /** @return these settings with a plugin host */
         public Settings withPlugins(PluginHost.Settings pluginSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages, sessions);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages, sessions, publicUrl);
         }
 
         /** @return these settings with other message settings */
         public Settings withMessages(Messages.Settings messageSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings, sessions);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings, sessions, publicUrl);
         }
 
         /** @return these settings with other session lifetimes */
         public Settings withSessions(Sessions.Settings sessionSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessionSettings);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessionSettings, publicUrl);
+        }
+
+        /** @return these settings with another public URL */
+        public Settings withPublicUrl(java.net.URI url) {
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, url);
         }
     }
 
     private final Db db;
     private final AccessStore access;
     private final Sessions sessions;
+    private final Links links;
     private final EventStore events;
     private final CustomerStore customers;
     private final EventBus bus;
@@ -131,8 +143,9 @@ public final class Kernel implements AutoCloseable {
             this.whiteboard = null;
             this.plugins = null;
         }
+        this.links = new Links(db, clock, settings.publicUrl());
         this.messages = new Messages(db, clock, customers, events,
-                type -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(type), settings.messages());
+                type -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(type), settings.messages(), links);
         this.publisher = publisher;
         if (plugins != null) {
             pluginHost.register(MessageService.class, messages, Map.of());
@@ -179,6 +192,10 @@ public final class Kernel implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    public Links links() {
+        return links;
     }
 
     public Sessions sessions() {

@@ -97,6 +97,11 @@ public class KernelHolder {
     @ConfigProperty(name = "rapport.session.max-hours", defaultValue = "12")
     long sessionMaxHours;
 
+    /** Where customers reach this server (the base of unsubscribe and preference links), such as https://engage.example.com. */
+    @Inject
+    @ConfigProperty(name = "rapport.public-url")
+    Optional<String> publicUrl;
+
     private volatile Kernel kernel;
 
     void start(@Observes Startup startup) {
@@ -105,7 +110,8 @@ public class KernelHolder {
         Kernel.Settings settings = new Kernel.Settings(partitions, relayBatch, maxBatch, stageList, stageRules, Path.of(dataDir),
                 adminPassword.filter(p -> !p.isBlank()).orElse(null), null,
                 new Messages.Settings(Duration.ofMillis(sendTimeoutMs), sendThreads, sendAttempts, Duration.ofMillis(sendBackoffMs)),
-                new Sessions.Settings(Duration.ofMinutes(sessionIdleMinutes), Duration.ofHours(sessionMaxHours)));
+                new Sessions.Settings(Duration.ofMinutes(sessionIdleMinutes), Duration.ofHours(sessionMaxHours)),
+                publicUrl.filter(u -> !u.isBlank()).map(java.net.URI::create).orElse(Kernel.Settings.LOCAL_URL));
         if (pluginsEnabled) {
             // Felix's cache is rebuilt from the database at every start; it lives beside the data, not in it
             Path drop = pluginsDir.filter(d -> !d.isBlank()).map(Path::of).orElse(null);

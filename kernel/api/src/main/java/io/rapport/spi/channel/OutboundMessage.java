@@ -19,7 +19,12 @@ import io.rapport.api.customer.Customer;
  * @param html     the rendered HTML body, or null
  * @param data     the sender's extra values (JSON-like, as in {@link io.rapport.api.event.Event#properties()})
  * @param attempt  1 for the first attempt, then 2, 3, ...
- * @since 0.1
+ * @param unsubscribeUrl a signed URL that withdraws this purpose on this channel for this customer when POSTed to
+ *                       (RFC 8058 one-click: an email channel puts it in {@code List-Unsubscribe}); null for a
+ *                       transactional message
+ * @param preferencesUrl a signed URL of the customer's preference centre page, where they see and change their
+ *                       consents; a channel may add it to a message's footer
+ * @since 0.1 ({@code unsubscribeUrl} and {@code preferencesUrl} since 0.2)
  */
 public record OutboundMessage(
         UUID id,
@@ -31,7 +36,9 @@ public record OutboundMessage(
         String text,
         String html,
         Map<String, Object> data,
-        int attempt) {
+        int attempt,
+        java.net.URI unsubscribeUrl,
+        java.net.URI preferencesUrl) {
 
     public OutboundMessage {
         Objects.requireNonNull(id, "id");

@@ -110,13 +110,15 @@ public final class Messages implements AutoCloseable, MessageService {
     private final EventStore events;
     private final java.util.function.Function<String, Optional<Channel>> channels;
     private final Settings settings;
+    private final Links links;
     private final ThreadPoolExecutor pool;
     private final Thread worker;
     private final Object wake = new Object();
     private volatile boolean running = true;
 
     public Messages(Db db, Clock clock, CustomerStore customers, EventStore events, java.util.function.Function<String, Optional<Channel>> channels,
-                    Settings settings) {
+                    Settings settings, Links links) {
+        this.links = links;
         this.db = db;
         this.clock = clock;
         this.customers = customers;
@@ -274,8 +276,10 @@ public final class Messages implements AutoCloseable, MessageService {
         } else if (channel.isEmpty()) {
             result = SendResult.retryLater("no active channel of type '" + m.channel() + "'", null);
         } else {
+            boolean transactional = Consent.PURPOSE_TRANSACTIONAL.equals(m.purpose());
             OutboundMessage out = new OutboundMessage(m.id(), tenantId, customer, m.channel(), m.purpose(), m.subject(), m.text(), m.html(), m.data(),
-                    m.attempts());
+                    m.attempts(), links == null || transactional ? null : links.unsubscribe(tenantId, customer.id(), m.purpose(), m.channel()),
+                    links == null ? null : links.preferences(tenantId, customer.id()));
             result = call(channel.get(), out);
         }
         return finish(tenantId, m, result);

@@ -2,35 +2,18 @@ package io.rapport.core.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.UUID;
 
+import io.rapport.core.TestClock;
 import org.junit.jupiter.api.Test;
 
 class MinuteCountsTest {
 
     @Test
     void countsPerMinuteForTheLastHourPerTenant() {
-        Instant[] now = {Instant.parse("2026-11-22T10:00:30Z")};
-        Clock clock = new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
+        TestClock clock = new TestClock(Instant.parse("2026-11-22T10:00:30Z"));
         MinuteCounts counts = new MinuteCounts(clock);
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
@@ -38,7 +21,7 @@ class MinuteCountsTest {
         counts.add(a, 2);
         counts.add(b, 7);
         counts.add(a, 0);
-        now[0] = now[0].plus(Duration.ofMinutes(2));
+        clock.advance(Duration.ofMinutes(2));
         counts.add(a, 1);
         long[] last = counts.last(a);
         assertThat(last).hasSize(MinuteCounts.MINUTES);
@@ -48,10 +31,10 @@ class MinuteCountsTest {
         assertThat(counts.last(b)[57]).isEqualTo(7);
         assertThat(counts.last(UUID.randomUUID())).containsOnly(0);
         // an hour later the old minutes are gone, even where the ring's slot is reused
-        now[0] = now[0].plus(Duration.ofMinutes(58));
+        clock.advance(Duration.ofMinutes(58));
         assertThat(counts.last(a)[0]).isZero();
         assertThat(counts.last(a)[1]).isEqualTo(1);
-        now[0] = now[0].plus(Duration.ofMinutes(60));
+        clock.advance(Duration.ofMinutes(60));
         counts.add(a, 4);
         assertThat(counts.last(a)).containsOnly(0, 4);
         assertThat(java.util.Arrays.stream(counts.last(a)).sum()).isEqualTo(4);

@@ -324,7 +324,7 @@ class MessagesTest {
     @Test
     void theBackoffDoublesAfterEachAttemptUpToAnHour() {
         Messages m = new Messages(null, clock, null, null, type -> Optional.empty(),
-                new Messages.Settings(Duration.ofSeconds(1), 1, 30, Duration.ofSeconds(30)));
+                new Messages.Settings(Duration.ofSeconds(1), 1, 30, Duration.ofSeconds(30)), null);
         assertThat(m.backoff(1)).isEqualTo(Duration.ofSeconds(30));
         assertThat(m.backoff(2)).isEqualTo(Duration.ofSeconds(60));
         assertThat(m.backoff(3)).isEqualTo(Duration.ofSeconds(120));
@@ -508,6 +508,26 @@ class MessagesTest {
     }
 
     // --- helpers -------------------------------------------------------------------------------------------
+
+    @Test
+    void aMarketingMessageCarriesSignedLinksToUnsubscribeAndToThePreferences() {
+        Customer fay = customer("{\"email\": \"fay-links@example.com\"}");
+        consent(fay, MARKETING, "email", ConsentStatus.GRANTED);
+        messages.submit(tenant, ACTOR, request(fay, "email", MARKETING, "News", null));
+        messages.submit(tenant, ACTOR, request(fay, "email", TRANSACTIONAL, "Receipt", null));
+        List<OutboundMessage> out = sentTo(email, fay);
+        assertThat(out).hasSize(2);
+        OutboundMessage news = out.get(0);
+        Links.Claim unsubscribe = kernel.links().verify(LinksTest.token(news.unsubscribeUrl())).orElseThrow();
+        assertThat(unsubscribe.kind()).isEqualTo(Links.Kind.UNSUBSCRIBE);
+        assertThat(unsubscribe.customerId()).isEqualTo(fay.id());
+        assertThat(unsubscribe.purpose()).isEqualTo(MARKETING);
+        assertThat(unsubscribe.channel()).isEqualTo("email");
+        assertThat(kernel.links().verify(LinksTest.token(news.preferencesUrl())).orElseThrow().kind()).isEqualTo(Links.Kind.PREFERENCES);
+        // a transactional message has nothing to unsubscribe from
+        assertThat(out.get(1).unsubscribeUrl()).isNull();
+        assertThat(out.get(1).preferencesUrl()).isNotNull();
+    }
 
     // --- the tenant's send policy -------------------------------------------------------------------------
 

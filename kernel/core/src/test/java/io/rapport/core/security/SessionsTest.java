@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.UUID;
 
+import io.rapport.core.TestClock;
 import io.rapport.core.TestDb;
 import io.rapport.core.db.Db;
 import io.rapport.core.db.Migrations;
@@ -21,36 +18,12 @@ import org.junit.jupiter.api.Test;
 
 class SessionsTest {
 
-    /** A clock the test moves by hand. */
-    static final class Hands extends Clock {
-        Instant now = Instant.parse("2026-11-22T10:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     static final char[] PASSWORD = "a-good-long-password".toCharArray();
 
     private TestDb db;
     private AccessStore access;
     private Sessions sessions;
-    private final Hands clock = new Hands();
+    private final TestClock clock = new TestClock();
     private UUID tenant;
 
     @BeforeEach

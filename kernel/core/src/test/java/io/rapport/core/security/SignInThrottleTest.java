@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 
+import io.rapport.core.TestClock;
 import io.rapport.core.validation.TooManyAttemptsException;
 import org.junit.jupiter.api.Test;
 
 class SignInThrottleTest {
 
-    private final SessionsTest.Hands clock = new SessionsTest.Hands();
+    private final TestClock clock = new TestClock();
     private final SignInThrottle throttle = new SignInThrottle(clock);
 
     @Test

@@ -74,6 +74,9 @@ public final class ExceptionMappers {
     public static class WebApplication implements ExceptionMapper<WebApplicationException> {
         @Override
         public Response toResponse(WebApplicationException e) {
+            if (e.getResponse().hasEntity() && Problems.PROBLEM_JSON.isCompatible(e.getResponse().getMediaType())) {
+                return e.getResponse(); // thrown by our code with its own problem
+            }
             Response.StatusType status = e.getResponse().getStatusInfo();
             String slug = switch (status.getStatusCode()) {
                 case 404 -> "not-found";

@@ -26,4 +26,10 @@ public @interface Access {
 
     /** Whether anyone may call the method without credentials (signing in). Cross-origin writes are still refused. */
     boolean anonymous() default false;
+
+    /**
+     * Whether a change may come from a page of another site: only for anonymous methods authorised by a signed token
+     * in the request itself (one-click unsubscribe), which a browser never adds on its own.
+     */
+    boolean crossSite() default false;
 }

@@ -182,6 +182,9 @@ public final class WebhookChannel implements Channel {
         data.put("html", m.html());
         data.put("customer", customer);
         data.put("data", m.data());
+        // signed links for the receiver to show: one-click unsubscribe (not for transactional messages) and preferences
+        data.put("unsubscribeUrl", m.unsubscribeUrl() == null ? null : m.unsubscribeUrl().toString());
+        data.put("preferencesUrl", m.preferencesUrl() == null ? null : m.preferencesUrl().toString());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("type", PAYLOAD_TYPE);
         root.put("timestamp", java.time.Instant.ofEpochSecond(timestamp).toString());

@@ -72,7 +72,7 @@ class WebhookChannelIT {
 
     OutboundMessage message(Customer c) {
         return new OutboundMessage(UUID.randomUUID(), PluginTestHost.TENANT, c, WebhookChannel.TYPE, Consent.PURPOSE_TRANSACTIONAL, "Hi",
-                "Hello \"Ada\"\n", "<p>Hello</p>", Map.of("order", "A-1"), 1);
+                "Hello \"Ada\"\n", "<p>Hello</p>", Map.of("order", "A-1"), 1, null, null);
     }
 
     @Test

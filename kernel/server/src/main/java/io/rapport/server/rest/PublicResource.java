@@ -1,0 +1,186 @@
+package io.rapport.server.rest;
+
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import io.rapport.api.customer.Consent;
+import io.rapport.api.customer.ConsentStatus;
+import io.rapport.api.customer.Customer;
+import io.rapport.core.Kernel;
+import io.rapport.core.json.Json;
+import io.rapport.core.message.Links;
+import io.rapport.core.validation.FieldError;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.server.KernelHolder;
+import io.rapport.server.security.Access;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * What a customer reaches from a link in a message, without an account: one-click unsubscribe (RFC 8058) and the
+ * preference centre. The signed token in the link is the only credential, and it only ever changes that customer's
+ * consents (never transactional messages, which need none).
+ */
+@Path("/v1/public")
+@RequestScoped
+@Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
+public class PublicResource {
+
+    /** Where a change through these links comes from, on the timeline's consent.changed events. */
+    static final String SOURCE_ONE_CLICK = "one-click unsubscribe";
+    static final String SOURCE_PREFERENCES = "preference centre";
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,39}");
+    static final int MAX_CHOICES = 100;
+
+    @Inject
+    KernelHolder holder;
+
+    @POST
+    @Path("unsubscribe")
+    @Access(anonymous = true, crossSite = true)
+    @Operation(summary = "One-click unsubscribe (RFC 8058)", description = "The List-Unsubscribe-Post target: withdraws the purpose on the channel "
+            + "that the token names, at once. The body (List-Unsubscribe=One-Click) is not needed. Repeating it changes nothing.")
+    public Response unsubscribe(@QueryParam(Links.TOKEN_PARAMETER) String token, InputStream ignored) {
+        Links.Claim claim = claim(token, Links.Kind.UNSUBSCRIBE);
+        Kernel k = holder.kernel();
+        Customer c = customer(claim);
+        boolean already = c.consents().stream().anyMatch(x -> x.purpose().equals(claim.purpose()) && x.channel().equals(claim.channel())
+                && x.status() == ConsentStatus.WITHDRAWN);
+        if (!already) {
+            k.customers().setConsent(claim.tenantId(), c.id(), new Consent(claim.purpose(), claim.channel(), ConsentStatus.WITHDRAWN, SOURCE_ONE_CLICK,
+                    OffsetDateTime.now()), SOURCE_ONE_CLICK);
+        }
+        return CustomersResource.ok(Json.object().add("purpose", claim.purpose()).add("channel", claim.channel()).add("status", "withdrawn").build());
+    }
+
+    @GET
+    @Path("unsubscribe")
+    @Access(anonymous = true)
+    @Operation(summary = "An unsubscribe link opened in a browser", description = "Changes nothing (a GET must not): leads to the preference centre.")
+    public Response unsubscribePage(@QueryParam(Links.TOKEN_PARAMETER) String token) {
+        Links.Claim claim = claim(token, Links.Kind.UNSUBSCRIBE);
+        customer(claim);
+        return Response.seeOther(holder.kernel().links().preferences(claim.tenantId(), claim.customerId())).build();
+    }
+
+    @GET
+    @Path("preferences")
+    @Access(anonymous = true)
+    @Operation(summary = "The preference centre's content", description = "The customer's first name and, for every purpose and channel they "
+            + "can be asked about, whether they agree.")
+    public Response preferences(@QueryParam(Links.TOKEN_PARAMETER) String token) {
+        Links.Claim claim = claim(token, Links.Kind.PREFERENCES);
+        return CustomersResource.ok(describe(customer(claim)));
+    }
+
+    @PUT
+    @Path("preferences")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Access(anonymous = true)
+    @Operation(summary = "Change consents from the preference centre", description = "Body: {consents: [{purpose, channel, status: granted|withdrawn}]}.")
+    public Response change(@QueryParam(Links.TOKEN_PARAMETER) String token, InputStream body) {
+        Links.Claim claim = claim(token, Links.Kind.PREFERENCES);
+        Customer c = customer(claim);
+        JsonObject o = AdminResource.object(body);
+        JsonValue list = o.get("consents");
+        List<FieldError> errors = new ArrayList<>();
+        List<Consent> wanted = new ArrayList<>();
+        if (list == null || list.getValueType() != JsonValue.ValueType.ARRAY || list.asJsonArray().size() > MAX_CHOICES) {
+            errors.add(new FieldError("/consents", "is a list of at most " + MAX_CHOICES + " {purpose, channel, status}"));
+        } else {
+            for (int i = 0; i < list.asJsonArray().size(); i++) {
+                JsonValue v = list.asJsonArray().get(i);
+                String at = "/consents/" + i;
+                if (v.getValueType() != JsonValue.ValueType.OBJECT) {
+                    errors.add(new FieldError(at, "is {purpose, channel, status}"));
+                    continue;
+                }
+                String purpose = AdminResource.string(v.asJsonObject(), "purpose");
+                String channel = AdminResource.string(v.asJsonObject(), "channel");
+                String status = AdminResource.string(v.asJsonObject(), "status");
+                if (purpose == null || !NAME.matcher(purpose).matches() || Consent.PURPOSE_TRANSACTIONAL.equals(purpose)) {
+                    errors.add(new FieldError(at + "/purpose", "is a purpose such as marketing (transactional messages need no consent)"));
+                }
+                if (channel == null || !NAME.matcher(channel).matches()) {
+                    errors.add(new FieldError(at + "/channel", "is a channel such as email"));
+                }
+                if (!"granted".equals(status) && !"withdrawn".equals(status)) {
+                    errors.add(new FieldError(at + "/status", "is granted or withdrawn"));
+                }
+                if (errors.isEmpty()) {
+                    wanted.add(new Consent(purpose, channel, "granted".equals(status) ? ConsentStatus.GRANTED : ConsentStatus.WITHDRAWN, SOURCE_PREFERENCES,
+                            OffsetDateTime.now()));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        for (Consent w : wanted) {
+            Optional<Consent> now = c.consents().stream().filter(x -> x.purpose().equals(w.purpose()) && x.channel().equals(w.channel())).findFirst();
+            if (now.isEmpty() || now.get().status() != w.status()) {
+                holder.kernel().customers().setConsent(claim.tenantId(), c.id(), w, SOURCE_PREFERENCES);
+            }
+        }
+        return CustomersResource.ok(describe(customer(claim)));
+    }
+
+    private JsonObject describe(Customer c) {
+        Set<String> purposes = new TreeSet<>(List.of(Consent.PURPOSE_MARKETING, Consent.PURPOSE_SURVEYS));
+        Set<String> channels = new TreeSet<>();
+        if (holder.kernel().whiteboard() != null) {
+            channels.addAll(holder.kernel().whiteboard().channelTypes());
+        }
+        for (Consent k : c.consents()) {
+            if (!Consent.PURPOSE_TRANSACTIONAL.equals(k.purpose())) {
+                purposes.add(k.purpose());
+                channels.add(k.channel());
+            }
+        }
+        JsonArrayBuilder choices = Json.array();
+        for (String p : purposes) {
+            for (String ch : channels) {
+                Optional<Consent> k = c.consents().stream().filter(x -> x.purpose().equals(p) && x.channel().equals(ch)).findFirst();
+                choices.add(Json.object().add("purpose", p).add("channel", ch)
+                        .add("status", k.map(x -> x.status() == ConsentStatus.GRANTED ? "granted" : "withdrawn").orElse("unknown"))
+                        .add("changedAt", k.map(x -> Json.string(x.changedAt().toString())).orElse(JsonValue.NULL)));
+            }
+        }
+        return Json.object().add("firstName", Json.string(c.firstName())).add("consents", choices).build();
+    }
+
+    private Links.Claim claim(String token, Links.Kind kind) {
+        Optional<Links.Claim> claim = holder.kernel().links().verify(token);
+        if (claim.isEmpty() || claim.get().kind() != kind) {
+            throw new WebApplicationException(Problems.response(Response.Status.FORBIDDEN, "invalid-link",
+                    "This link is not valid or has expired. Use the link in a newer message.", null));
+        }
+        return claim.get();
+    }
+
+    private Customer customer(Links.Claim claim) {
+        return holder.kernel().customers().find(claim.tenantId(), claim.customerId())
+                .orElseThrow(() -> new WebApplicationException(Problems.response(Response.Status.NOT_FOUND, "not-found",
+                        "There is no such customer any more.", null)));
+    }
+}
