@@ -157,6 +157,12 @@ final class Api {
         }, c -> c != null && ready.test(c));
     }
 
+    /** A link from a message, sent to this test server instead (links name the configured public URL). */
+    static String local(String link) {
+        URI u = URI.create(link);
+        return URL + u.getRawPath() + "?" + u.getRawQuery();
+    }
+
     static void awaitReady() {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> anonymous().get("/health/ready").status() == 200);

@@ -472,11 +472,6 @@ class ConsoleIT {
         }
     }
 
-    /** A link from a message, sent to this test server (the links name the configured public URL). */
-    static String local(String link) {
-        URI u = URI.create(link);
-        return Api.URL + u.getRawPath() + "?" + u.getRawQuery();
-    }
 
     @Test
     @Order(9)
@@ -489,8 +484,8 @@ class ConsoleIT {
         Api.operator().post("/api/v1/messages", "{\"customerId\": \"" + id + "\", \"channel\": \"webhook\", \"purpose\": \"marketing\", "
                 + "\"text\": \"Our spring sale\"}").expect(201);
         JsonObject data = jakarta.json.Json.createReader(new java.io.StringReader(receiver.hits.get(0).body())).readObject().getJsonObject("data");
-        String unsubscribe = local(data.getString("unsubscribeUrl"));
-        String preferences = local(data.getString("preferencesUrl"));
+        String unsubscribe = Api.local(data.getString("unsubscribeUrl"));
+        String preferences = Api.local(data.getString("preferencesUrl"));
 
         // RFC 8058: the mail provider POSTs List-Unsubscribe=One-Click, from its own servers
         Api.Answer one = Api.anonymous().send(HttpRequest.newBuilder(URI.create(unsubscribe)).header("Content-Type", "application/x-www-form-urlencoded")

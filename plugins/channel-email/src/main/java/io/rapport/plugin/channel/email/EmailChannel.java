@@ -1,0 +1,181 @@
+package io.rapport.plugin.channel.email;
+
+import java.time.Duration;
+import java.util.Properties;
+
+import io.rapport.spi.channel.Channel;
+import io.rapport.spi.channel.OutboundMessage;
+import io.rapport.spi.channel.SendResult;
+import jakarta.mail.Session;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/**
+ * The {@code email} channel: SMTP through Jakarta Mail (Angus), embedded in this bundle. Connections are kept open
+ * and reused between messages; a configured rate is never exceeded. Temporary failures (4xx, no connection, a
+ * timeout) ask the kernel to retry; permanent ones (5xx) reject the message with the server's words.
+ */
+@Component(service = Channel.class, configurationPid = EmailChannel.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        property = Channel.TYPE + "=" + EmailChannel.TYPE)
+@Designate(ocd = EmailChannel.Config.class)
+public class EmailChannel implements Channel {
+
+    /** The channel type messages name. */
+    public static final String TYPE = "email";
+    /** Its configuration's PID. */
+    public static final String PID = "io.rapport.channel.email";
+    /** Below the kernel's default send timeout (10 s), so that the channel answers before the kernel gives up on it. */
+    static final int MAX_TIMEOUT_SECONDS = 8;
+    static final int MAX_CONNECTIONS = 8;
+    static final String SECURITY_STARTTLS = "starttls";
+    static final String SECURITY_TLS = "tls";
+    static final String SECURITY_NONE = "none";
+
+    @ObjectClassDefinition(name = "Email channel (SMTP)", description = "Sends email through your mail server or provider's SMTP relay.")
+    public @interface Config {
+        @AttributeDefinition(name = "SMTP host", description = "Your mail server or relay, such as smtp.example.com.")
+        String host();
+
+        @AttributeDefinition(name = "Port", description = "587 for STARTTLS, 465 for TLS, 25 for a local relay.", min = "1", max = "65535")
+        int port() default 587;
+
+        @AttributeDefinition(name = "Security", options = {
+                @Option(value = SECURITY_STARTTLS, label = "STARTTLS (required)"),
+                @Option(value = SECURITY_TLS, label = "TLS from the start (SMTPS)"),
+                @Option(value = SECURITY_NONE, label = "None (a relay on this machine or network only)")})
+        String security() default SECURITY_STARTTLS;
+
+        @AttributeDefinition(name = "Username", description = "Leave empty when the server takes mail without signing in.", required = false)
+        String username() default "";
+
+        @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD, required = false)
+        String password() default "";
+
+        @AttributeDefinition(name = "From address", description = "The sender every message shows, such as news@shop.example.")
+        String from();
+
+        @AttributeDefinition(name = "From name", description = "Shown beside the address, such as your shop's name.", required = false)
+        String fromName() default "";
+
+        @AttributeDefinition(name = "Reply-To address", description = "Where replies go, if not to the From address.", required = false)
+        String replyTo() default "";
+
+        @AttributeDefinition(name = "Messages per second", description = "The most this channel sends in any second; 0 for no limit.", min = "0")
+        int ratePerSecond() default 0;
+
+        @AttributeDefinition(name = "Connections", description = "SMTP connections kept open and used at once.", min = "1", max = "8")
+        int connections() default 2;
+
+        @AttributeDefinition(name = "Timeout (seconds)", description = "For connecting, and for each answer of the server.", min = "1", max = "8")
+        int timeoutSeconds() default 5;
+    }
+
+    private volatile Sender sender;
+
+    @Activate
+    void activate(Config config) {
+        modified(config);
+    }
+
+    @Modified
+    void modified(Config config) {
+        Sender next = new Sender(settings(config));
+        Sender previous = sender;
+        sender = next;
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        Sender s = sender;
+        sender = null;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    @Override
+    public SendResult send(OutboundMessage message) {
+        Sender s = sender;
+        if (s == null) {
+            return SendResult.retryLater("the email channel is stopping", null);
+        }
+        return s.send(message);
+    }
+
+    /** Checks the configuration (an error here is shown to the admin as the plugin's failure) and builds the session. */
+    static Settings settings(Config c) {
+        if (c.host() == null || c.host().isBlank()) {
+            throw new IllegalArgumentException("the SMTP host is required");
+        }
+        if (c.port() < 1 || c.port() > 65535) {
+            throw new IllegalArgumentException("the port is 1 to 65535");
+        }
+        String security = c.security() == null ? SECURITY_STARTTLS : c.security();
+        if (!security.equals(SECURITY_STARTTLS) && !security.equals(SECURITY_TLS) && !security.equals(SECURITY_NONE)) {
+            throw new IllegalArgumentException("security is starttls, tls or none");
+        }
+        InternetAddress from = address(c.from(), "from address");
+        if (c.fromName() != null && !c.fromName().isBlank()) {
+            try {
+                from = new InternetAddress(from.getAddress(), c.fromName().strip(), "UTF-8");
+            } catch (java.io.UnsupportedEncodingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        InternetAddress replyTo = c.replyTo() == null || c.replyTo().isBlank() ? null : address(c.replyTo(), "Reply-To address");
+        int timeout = Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, c.timeoutSeconds()));
+        int connections = Math.max(1, Math.min(MAX_CONNECTIONS, c.connections()));
+        boolean auth = c.username() != null && !c.username().isBlank();
+
+        Properties p = new Properties();
+        String proto = security.equals(SECURITY_TLS) ? "smtps" : "smtp";
+        p.put("mail.transport.protocol", proto);
+        p.put("mail." + proto + ".host", c.host().strip());
+        p.put("mail." + proto + ".port", Integer.toString(c.port()));
+        p.put("mail." + proto + ".auth", Boolean.toString(auth));
+        p.put("mail." + proto + ".connectiontimeout", Long.toString(Duration.ofSeconds(timeout).toMillis()));
+        p.put("mail." + proto + ".timeout", Long.toString(Duration.ofSeconds(timeout).toMillis()));
+        p.put("mail." + proto + ".writetimeout", Long.toString(Duration.ofSeconds(timeout).toMillis()));
+        if (security.equals(SECURITY_STARTTLS)) {
+            p.put("mail.smtp.starttls.enable", "true");
+            p.put("mail.smtp.starttls.required", "true");
+        }
+        if (!security.equals(SECURITY_NONE)) {
+            p.put("mail." + proto + ".ssl.checkserveridentity", "true");
+        }
+        Session session = Sender.withBundleLoader(() -> Session.getInstance(p));
+        return new Settings(session, proto, auth ? c.username() : null, auth ? c.password() : null, from, replyTo, c.ratePerSecond(), connections,
+                Duration.ofSeconds(timeout));
+    }
+
+    private static InternetAddress address(String s, String what) {
+        if (s == null || s.isBlank()) {
+            throw new IllegalArgumentException("the " + what + " is required");
+        }
+        try {
+            InternetAddress a = new InternetAddress(s.strip(), true);
+            a.validate();
+            return a;
+        } catch (AddressException e) {
+            throw new IllegalArgumentException("the " + what + " '" + s + "' is not an email address: " + e.getMessage());
+        }
+    }
+
+    /** What a configuration amounts to. */
+    record Settings(Session session, String protocol, String username, String password, InternetAddress from, InternetAddress replyTo, int ratePerSecond,
+                    int connections, Duration timeout) {
+    }
+}
