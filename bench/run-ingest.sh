@@ -53,6 +53,9 @@ usage: bench/run-ingest.sh [options]
   --console              run the console benchmark instead (PostgreSQL only): seeds --console-customers N profiles
                          (default 1000000) into the server's schema with COPY, then times the calls of the customer
                          search, profile and plugins pages; writes bench/target/console-results.md
+  --email                run the email benchmark instead: --email-messages N (default 100000) personalised messages
+                         through POST /api/v1/messages and the email plugin to an SMTP sink, beside a bare Jakarta Mail
+                         loop; writes bench/target/email-results.md
   --port N               server HTTP port (default: the first free one from 9181)
   --no-restart           measure the first start only (default: first start, stop, then a restart that is measured too)
   --build | --no-build   always / never build the bench module (default: when missing or older than its sources)
@@ -84,6 +87,8 @@ while [ $# -gt 0 ]; do
         --phases) PHASES="$2"; shift 2 ;;
         --plugins) PLUGINS=1; shift ;;
         --console) CONSOLE=1; shift ;;
+        --email) EMAIL=1; shift ;;
+        --email-messages) EMAIL_MESSAGES="$2"; shift 2 ;;
         --console-customers) CONSOLE_CUSTOMERS="$2"; shift 2 ;;
         --plugin-rate) PLUGIN_RATE="$2"; shift 2 ;;
         --plugin-rounds) PLUGIN_ROUNDS="$2"; shift 2 ;;
@@ -291,6 +296,12 @@ if [ "${PLUGINS:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.PluginBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --plugin-jar "$PLUGIN_JAR" --rounds "${PLUGIN_ROUNDS:-20}" --rate "${PLUGIN_RATE:-500}" \
         --duration "$DURATION" --warmup "$WARMUP" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/plugin-results.md"
+    exit $?
+fi
+if [ "${EMAIL:-0}" = 1 ]; then
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.EmailBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --messages "${EMAIL_MESSAGES:-100000}" \
+        --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/email-results.md"
     exit $?
 fi
 if [ "${CONSOLE:-0}" = 1 ]; then

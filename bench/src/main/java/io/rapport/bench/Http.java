@@ -56,6 +56,14 @@ final class Http {
         return new Response(resp.statusCode(), resp.body());
     }
 
+    Response put(String path, String authorization, String json) throws IOException, InterruptedException {
+        HttpRequest r = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Authorization", authorization)
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build();
+        HttpResponse<String> resp = client.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return new Response(resp.statusCode(), resp.body());
+    }
+
     /** The same POST without waiting: for load sent on a schedule, whatever the server's latency. */
     java.util.concurrent.CompletableFuture<Response> postAsync(String path, String authorization, String json) {
         HttpRequest r = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Authorization", authorization)

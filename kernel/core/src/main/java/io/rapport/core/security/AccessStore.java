@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -62,6 +63,7 @@ public final class AccessStore {
     private final ConcurrentHashMap<String, Cached> keyCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Tenant> tenantCache = new ConcurrentHashMap<>();
     private final SignInThrottle throttle;
+    private final ConcurrentHashMap<String, CompletableFuture<Optional<Principal>>> checking = new ConcurrentHashMap<>();
 
     public AccessStore(Db db, Clock clock) {
         this.db = db;
@@ -292,9 +294,28 @@ public final class AccessStore {
         if (hit != null && hit.until() > now) {
             return Optional.of(hit.principal());
         }
-        Optional<Principal> p = checkPassword(username, password, remote).map(u -> new Principal(u.username(), u.tenantId(), u.role(), u.operator()));
-        p.ifPresent(pr -> userCache.put(cacheKey, new Cached(pr, now + USER_CACHE_MS)));
-        return p;
+        // requests that carry the same credentials at the same moment share one check: a client's parallel calls when its
+        // cached entry expires are one attempt, not a burst the throttle would refuse
+        CompletableFuture<Optional<Principal>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<Principal>> running = checking.putIfAbsent(cacheKey, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        try {
+            Optional<Principal> p = checkPassword(username, password, remote).map(u -> new Principal(u.username(), u.tenantId(), u.role(), u.operator()));
+            p.ifPresent(pr -> userCache.put(cacheKey, new Cached(pr, now + USER_CACHE_MS)));
+            mine.complete(p);
+            return p;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            checking.remove(cacheKey, mine);
+        }
     }
 
     // --- API keys ----------------------------------------------------------------------------------------

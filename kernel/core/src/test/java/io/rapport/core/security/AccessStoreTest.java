@@ -92,4 +92,21 @@ class AccessStoreTest {
         assertThatThrownBy(() -> access.createTenant("Bad Slug", "", "XX")).isInstanceOf(InvalidInputException.class)
                 .satisfies(e -> assertThat(((InvalidInputException) e).errors()).hasSize(3));
     }
+
+    @Test
+    void manyParallelCallsWithTheRightPasswordAreNotABurst() throws Exception {
+        access.createUser(tenant, "zed", "the-right-password".toCharArray(), Role.VIEWER, false);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            java.util.List<java.util.concurrent.Future<java.util.Optional<Principal>>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                calls.add(pool.submit(() -> access.authenticateUser("zed", "the-right-password".toCharArray(), "10.0.0.9")));
+            }
+            for (var f : calls) {
+                assertThat(f.get()).isPresent();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }

@@ -1,0 +1,226 @@
+package io.rapport.bench;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import jakarta.mail.Address;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+
+/**
+ * Personalised emails through the running server to an SMTP sink on loopback (GreenMail, in this JVM): each message is
+ * one {@code POST /api/v1/messages} (the kernel checks, renders a Mustache template with the customer's first name,
+ * stores it, calls the email plugin, which sends it over SMTP, and records the outcome). Counted at the sink, with
+ * every {@code X-Rapport-Message-Id} checked for duplicates. Baseline in the same run: a bare Jakarta Mail loop over one
+ * reused connection to the same sink.
+ */
+public final class EmailBench {
+
+    static final Set<String> OPTIONS = Set.of("url", "messages", "warmup-messages", "threads", "customers", "connections", "out", "machine", "command", "db");
+    static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]{36})\"");
+    static final Pattern NEXT = Pattern.compile("\"next\"\\s*:\\s*\"([^\"]+)\"");
+    static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([A-Z]+)\"");
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args, OPTIONS);
+        String pw = System.getenv("BENCH_ADMIN_PASSWORD");
+        if (pw == null || pw.isBlank()) {
+            System.err.println("set BENCH_ADMIN_PASSWORD to the server's admin password");
+            System.exit(2);
+        }
+        Http http = new Http(URI.create(o.str("url", "http://127.0.0.1:9080")));
+        String admin = Http.basic("admin", pw);
+        int messages = o.integer("messages", 100_000);
+        int warm = o.integer("warmup-messages", 5_000);
+        int threads = o.integer("threads", 8);
+        int customers = o.integer("customers", 1_000);
+        int connections = o.integer("connections", 4);
+
+        GreenMail sink = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
+        sink.start();
+        try {
+            int port = sink.getSmtp().getPort();
+            log("SMTP sink (GreenMail) on 127.0.0.1:%d", port);
+            expect(http.put("/api/v1/admin/configurations/io.rapport.channel.email", admin, "{\"host\": \"127.0.0.1\", \"port\": " + port
+                    + ", \"security\": \"none\", \"from\": \"news@bench.example\", \"fromName\": \"Bench\", \"connections\": " + connections + "}"), 200, 201);
+            awaitChannel(http, admin);
+            List<String> ids = customers(http, pw, admin, customers);
+            log("%d customers", ids.size());
+
+            log("warm-up: %,d messages, not measured", warm);
+            run(http, admin, ids, warm, threads);
+            sink.purgeEmailFromAllMailboxes();
+
+            log("server: %,d messages, %d client threads", messages, threads);
+            Result server = run(http, admin, ids, messages, threads);
+            int received = sink.getReceivedMessages().length;
+            Set<String> seen = new HashSet<>();
+            int duplicates = 0;
+            for (MimeMessage m : sink.getReceivedMessages()) {
+                if (!seen.add(m.getHeader("X-Rapport-Message-Id", null))) {
+                    duplicates++;
+                }
+            }
+            log("  %,.0f messages/s, %,d sent, %,d received, %d duplicates, %d not sent", server.perSecond(), server.sent(), received, duplicates, server.failed());
+            sink.purgeEmailFromAllMailboxes();
+
+            log("baseline: a bare Jakarta Mail loop over one connection, %,d messages", messages);
+            double baseline = bare(port, messages);
+            log("  %,.0f messages/s", baseline);
+
+            String md = "## Email dispatch (" + Instant.now() + ")\n\n```sh\n" + o.str("command", "") + "\n```\n\n"
+                    + "- Machine: " + o.str("machine", "") + "\n- Database: " + o.str("db", "") + "\n"
+                    + String.format("- %,d personalised messages (`Hello {{customer.firstName}}`, transactional) to %,d customers, %d client threads, "
+                            + "the email plugin with %d SMTP connections, GreenMail as the sink; %,d warm-up messages first.%n%n", messages, customers,
+                            threads, connections, warm)
+                    + "| figure | server | bare Jakarta Mail loop (baseline) | ratio | target |\n|---|---|---|---|---|\n"
+                    + String.format("| messages/s | %,.0f | %,.0f | %.2f× | ≥ 1,000/s — %s |%n", server.perSecond(), baseline, server.perSecond() / baseline,
+                            server.perSecond() >= 1000 ? "met" : "**missed**")
+                    + String.format("| sent / received at the sink / duplicates / not sent | %,d / %,d / %d / %d | | | 0 duplicates — %s |%n", server.sent(),
+                            received, duplicates, server.failed(), duplicates == 0 && received == server.sent() ? "met" : "**missed**");
+            System.out.println(md);
+            String out = o.str("out", null);
+            if (out != null) {
+                Files.createDirectories(Path.of(out).toAbsolutePath().getParent());
+                Files.writeString(Path.of(out), md);
+            }
+        } finally {
+            sink.stop();
+        }
+        System.exit(0);
+    }
+
+    record Result(double perSecond, long sent, long failed) {
+    }
+
+    static Result run(Http http, String admin, List<String> ids, int messages, int threads) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong sent = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        List<Thread> ts = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            Thread th = new Thread(() -> {
+                for (int i; (i = next.getAndIncrement()) < messages; ) {
+                    String body = "{\"customerId\": \"" + ids.get(i % ids.size()) + "\", \"channel\": \"email\", \"purpose\": \"transactional\", "
+                            + "\"subject\": \"Your order {{data.order}}\", \"text\": \"Hello {{customer.firstName}}, order {{data.order}} is on its way.\", "
+                            + "\"data\": {\"order\": \"B-" + i + "\"}}";
+                    try {
+                        Http.Response r = http.post("/api/v1/messages", admin, body);
+                        Matcher m = STATE.matcher(r.body());
+                        if (r.status() == 201 && m.find() && m.group(1).equals("SENT")) {
+                            sent.incrementAndGet();
+                        } else {
+                            if (failed.incrementAndGet() <= 3) {
+                                log("  not sent: %d %s", r.status(), r.body());
+                            }
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            });
+            th.start();
+            ts.add(th);
+        }
+        for (Thread th : ts) {
+            th.join();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Result(messages / seconds, sent.get(), failed.get());
+    }
+
+    static double bare(int port, int messages) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", Integer.toString(port));
+        Session session = Session.getInstance(p);
+        long t0;
+        try (Transport t = session.getTransport("smtp")) {
+            t.connect();
+            t0 = System.nanoTime();
+            for (int i = 0; i < messages; i++) {
+                MimeMessage m = new MimeMessage(session);
+                m.setFrom(new InternetAddress("news@bench.example", "Bench", "UTF-8"));
+                InternetAddress to = new InternetAddress("c" + (i % 1000) + "@bench.example");
+                m.setRecipient(Message.RecipientType.TO, to);
+                m.setSubject("Your order B-" + i, "UTF-8");
+                m.setText("Hello Ada, order B-" + i + " is on its way.", "UTF-8");
+                m.saveChanges();
+                t.sendMessage(m, new Address[] {to});
+            }
+        }
+        return messages / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Creates the customers with one batch of identify events and returns their ids. */
+    static List<String> customers(Http http, String adminPassword, String admin, int n) throws Exception {
+        String key = "Bearer " + http.createApiKey(adminPassword, "email-bench");
+        for (int from = 0; from < n; from += 500) {
+            StringBuilder b = new StringBuilder("[");
+            for (int i = from; i < Math.min(n, from + 500); i++) {
+                b.append(i == from ? "" : ",").append("{\"type\": \"customer.identified\", \"customer\": {\"email\": \"reader").append(i)
+                        .append("@bench.example\"}, \"traits\": {\"firstName\": \"Reader").append(i).append("\"}}");
+            }
+            expect(http.post("/api/v1/events", key, b.append(']').toString()), 202);
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!http.customerExists("reader" + (n - 1) + "@bench.example", admin)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the customers did not appear within 60 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+        List<String> ids = new ArrayList<>();
+        String cursor = null;
+        do {
+            Http.Response r = http.get("/api/v1/customers?limit=100" + (cursor == null ? "" : "&cursor=" + cursor), admin);
+            Matcher m = ID.matcher(r.body());
+            while (m.find()) {
+                ids.add(m.group(1));
+            }
+            Matcher nx = NEXT.matcher(r.body());
+            cursor = nx.find() ? nx.group(1) : null;
+        } while (cursor != null);
+        return ids;
+    }
+
+    static void awaitChannel(Http http, String admin) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!http.get("/api/v1/channels", admin).body().contains("\"email\"")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the email channel did not become active: is channel-email in the server's plugins folder?");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+    }
+
+    static void expect(Http.Response r, int... ok) {
+        for (int s : ok) {
+            if (r.status() == s) {
+                return;
+            }
+        }
+        throw new IllegalStateException("unexpected answer " + r.status() + ": " + r.body());
+    }
+
+    static void log(String fmt, Object... args) {
+        System.err.printf("[email-bench] " + fmt + "%n", args);
+    }
+}
