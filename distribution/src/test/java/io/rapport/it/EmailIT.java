@@ -65,6 +65,16 @@ class EmailIT {
         String id = shop.marketer().post("/api/v1/customers", "{\"email\": \"" + email + "\", \"firstName\": \"Rosa\", \"consents\": "
                 + "[{\"purpose\": \"marketing\", \"channel\": \"email\", \"status\": \"granted\", \"source\": \"signup\"}]}").expect(201).json().getString("id");
 
+        // the template editor's preview: rendered for this customer, nothing stored or sent; a typo is an error at its field
+        JsonObject preview = shop.marketer().post("/api/v1/messages/preview", "{\"customerId\": \"" + id + "\", \"channel\": \"email\", "
+                + "\"subject\": \"Hello {{customer.firstName}}\", \"text\": \"Our new season\", \"html\": \"<p>{{data.note}}</p>\", "
+                + "\"data\": {\"note\": \"<b>-20 %</b>\"}}").expect(200).json();
+        assertThat(preview.getString("subject")).isEqualTo("Hello Rosa");
+        assertThat(preview.getString("html")).isEqualTo("<p>&lt;b&gt;-20 %&lt;/b&gt;</p>");
+        shop.marketer().post("/api/v1/messages/preview", "{\"customerId\": \"" + id + "\", \"channel\": \"email\", \"text\": \"Hi {{customer.frstName}}\"}")
+                .expectProblem(400, "/text");
+        assertThat(smtp.getReceivedMessages()).isEmpty();
+
         JsonObject m = shop.marketer().post("/api/v1/messages", "{\"customerId\": \"" + id + "\", \"channel\": \"email\", \"purpose\": \"marketing\", "
                 + "\"subject\": \"Hello {{customer.firstName}}\", \"text\": \"Our new season\", \"html\": \"<p>Our new season, {{customer.firstName}}</p>\"}")
                 .expect(201).json();

@@ -207,6 +207,23 @@ public final class Messages implements AutoCloseable, MessageService {
         return new Submitted(attempt(tenantId, m, customer, true), true);
     }
 
+    /** A message rendered for one customer, without being stored or sent. */
+    public record Preview(String subject, String text, String html) {
+    }
+
+    /**
+     * Renders a message for a customer as it would be sent, without storing or sending it: the template editor's preview.
+     *
+     * @throws InvalidInputException if the customer does not exist or a template is broken or reads an unknown value
+     */
+    public Preview preview(UUID tenantId, SendRequest req) {
+        Customer customer = customers.find(tenantId, req.customerId())
+                .orElseThrow(() -> new InvalidInputException("/customerId", "no customer " + req.customerId() + " in this tenant"));
+        Map<String, Object> ctx = Templates.context(customer, Ids.timeOrdered(), req.data());
+        return new Preview(Templates.render(req.subject(), false, ctx, "/subject"), Templates.render(req.text(), false, ctx, "/text"),
+                Templates.render(req.html(), true, ctx, "/html"));
+    }
+
     @Override
     public Receipt send(UUID tenantId, String source, Request r) {
         Submitted s;

@@ -50,11 +50,72 @@ public final class Templates {
         } catch (MustacheException | IllegalArgumentException e) {
             throw new InvalidInputException(field, "is not a valid Mustache template: " + e.getMessage());
         }
+        String unknown = unknownVariable(t);
+        if (unknown != null) {
+            throw new InvalidInputException(field, "uses {{" + unknown + "}}, which is not a value a template can read; it reads customer.<"
+                    + String.join("|", CUSTOMER_FIELDS) + ">, customer.attributes.<name>, data.<name> and message.id");
+        }
         try {
             return t.execute(context);
         } catch (MustacheException | IllegalArgumentException e) {
             throw new InvalidInputException(field, "cannot be rendered: " + e.getMessage());
         }
+    }
+
+    /** The profile's fields a template may read as {@code customer.<field>}: what {@link #context} puts there. */
+    static final List<String> CUSTOMER_FIELDS = List.of("id", "email", "phone", "firstName", "lastName", "locale", "timeZone", "stage", "orderCount",
+            "revenue", "attributes", "tags");
+
+    /**
+     * @return the first variable or section name outside a section that no context can have (a typo such as
+     *         {{customer.frstName}}), or null. Names inside sections are relative to the section's value and not checked.
+     */
+    static String unknownVariable(Template t) {
+        String[] found = {null};
+        t.visit(new Mustache.Visitor() {
+            @Override
+            public void visitText(String text) {
+            }
+
+            @Override
+            public void visitVariable(String name) {
+                check(name);
+            }
+
+            @Override
+            public boolean visitInclude(String name) {
+                return false;
+            }
+
+            @Override
+            public boolean visitSection(String name) {
+                check(name);
+                return false;
+            }
+
+            @Override
+            public boolean visitInvertedSection(String name) {
+                check(name);
+                return false;
+            }
+
+            private void check(String name) {
+                if (found[0] == null && !known(name)) {
+                    found[0] = name;
+                }
+            }
+        });
+        return found[0];
+    }
+
+    private static boolean known(String name) {
+        String[] p = name.split("\\.", -1);
+        return switch (p[0]) {
+            case CUSTOMER -> p.length == 1 || CUSTOMER_FIELDS.contains(p[1]) && (p.length == 2 || p[1].equals("attributes") && p.length == 3);
+            case DATA -> true;
+            case MESSAGE -> p.length == 1 || p.length == 2 && p[1].equals("id");
+            default -> false;
+        };
     }
 
     /** @return the values a template sees for this customer, message and data */

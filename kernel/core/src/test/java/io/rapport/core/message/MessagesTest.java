@@ -529,6 +529,28 @@ class MessagesTest {
         assertThat(out.get(1).preferencesUrl()).isNotNull();
     }
 
+    @Test
+    void aTemplateThatReadsAValueNoContextHasIsRefusedAndAPreviewRendersWithoutSending() throws SQLException {
+        Customer gus = customer("{\"email\": \"gus-preview@example.com\", \"firstName\": \"Gus\", \"attributes\": {\"city\": \"Lyon\"}}");
+        List<FieldError> errors = invalid(() -> messages.submit(tenant, ACTOR, request(gus, "email", TRANSACTIONAL, "Hi {{customer.frstName}}", null)));
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(e.field()).isEqualTo("/text");
+            assertThat(e.detail()).contains("{{customer.frstName}}").contains("firstName");
+        });
+        assertThat(invalid(() -> messages.submit(tenant, ACTOR, request(gus, "email", TRANSACTIONAL, "Hi", "<p>{{firstName}}</p>"))))
+                .extracting(FieldError::field).containsExactly("/html");
+        assertThat(sentTo(email, gus)).isEmpty();
+
+        Messages.Preview p = messages.preview(tenant, new Messages.SendRequest(gus.id(), "email", MARKETING, "For {{customer.firstName}}",
+                "{{customer.firstName}} in {{customer.attributes.city}}: {{data.offer}}", "<b>{{customer.firstName}}</b> & {{data.offer}}",
+                Map.of("offer", "<20 %>"), null));
+        assertThat(p.subject()).isEqualTo("For Gus");
+        assertThat(p.text()).isEqualTo("Gus in Lyon: <20 %>");
+        assertThat(p.html()).isEqualTo("<b>Gus</b> & &lt;20 %&gt;");
+        assertThat(sentTo(email, gus)).isEmpty();
+        assertThat(count("SELECT COUNT(*) FROM message WHERE customer_id = ?", gus.id())).isZero();
+    }
+
     // --- the tenant's send policy -------------------------------------------------------------------------
 
     @Test

@@ -61,7 +61,27 @@ public class MessagesResource {
             + "and suppression, renders, and makes the first attempt before answering: state SENT, RETRY (tried again later), REJECTED (with "
             + "the reason) or DEAD. A repeated idempotency key answers 200 with the message it created first.")
     public Response send(InputStream body) {
-        JsonObject o = AdminResource.object(body);
+        Principal me = principal.get();
+        Messages.Submitted s = holder.kernel().messages().submit(me.tenantId(), me.name(), request(AdminResource.object(body)));
+        return Response.status(s.created() ? 201 : 200).type(MediaType.APPLICATION_JSON_TYPE)
+                .header("Location", "/api/v1/messages/" + s.message().id()).entity(Json.write(json(s.message()).build())).build();
+    }
+
+    @POST
+    @Path("preview")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Access(Role.MARKETER)
+    @Operation(summary = "Render a message without sending it", description = "The body of a send; answers {subject, text, html} as the customer "
+            + "would get them. Nothing is stored or sent, and consent is not checked. A template that reads a value no message has, such as "
+            + "{{customer.frstName}}, is an error at its field.")
+    public Response preview(InputStream body) {
+        Messages.Preview p = holder.kernel().messages().preview(principal.get().tenantId(), request(AdminResource.object(body)));
+        return CustomersResource.ok(Json.object().add("subject", nullable(p.subject())).add("text", nullable(p.text()))
+                .add("html", nullable(p.html())).build());
+    }
+
+    /** Reads and checks a send's body; every wrong field is named. */
+    private static Messages.SendRequest request(JsonObject o) {
         List<FieldError> errors = new ArrayList<>();
         for (String k : o.keySet()) {
             if (!FIELDS.contains(k)) {
@@ -100,11 +120,7 @@ public class MessagesResource {
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
-        Principal me = principal.get();
-        Messages.Submitted s = holder.kernel().messages().submit(me.tenantId(), me.name(),
-                new Messages.SendRequest(customerId, channel, purpose, subject, textBody, html, data, key));
-        return Response.status(s.created() ? 201 : 200).type(MediaType.APPLICATION_JSON_TYPE)
-                .header("Location", "/api/v1/messages/" + s.message().id()).entity(Json.write(json(s.message()).build())).build();
+        return new Messages.SendRequest(customerId, channel, purpose, subject, textBody, html, data, key);
     }
 
     @GET
