@@ -21,7 +21,14 @@ public record SendResult(Outcome outcome, String reason, String providerMessageI
         /** A temporary failure (timeout, 5xx, rate limit): the kernel tries again with backoff. */
         RETRY_LATER,
         /** A permanent failure (bad address, 4xx): the kernel does not try again. */
-        REJECTED
+        REJECTED,
+        /**
+         * The address does not exist or refuses this sender for good (a hard bounce, such as SMTP 550 5.1.1): the
+         * kernel rejects the message, records {@code message.bounced} and suppresses the customer on this channel.
+         *
+         * @since 0.2
+         */
+        BOUNCED
     }
 
     public SendResult {
@@ -44,5 +51,10 @@ public record SendResult(Outcome outcome, String reason, String providerMessageI
     /** @return a result for a message that will never be delivered */
     public static SendResult rejected(String reason) {
         return new SendResult(Outcome.REJECTED, reason, null, null);
+    }
+
+    /** @return a hard bounce, for the reason the provider gave (the address will not be tried again on this channel) */
+    public static SendResult bounced(String reason) {
+        return new SendResult(Outcome.BOUNCED, reason, null, null);
     }
 }

@@ -341,6 +341,10 @@ public final class Messages implements AutoCloseable, MessageService {
                 state = State.REJECTED;
                 event = EventTypes.MESSAGE_REJECTED;
             }
+            case BOUNCED -> {
+                state = State.REJECTED;
+                event = EventTypes.MESSAGE_BOUNCED;
+            }
             default -> {
                 if (m.attempts() >= settings.maxAttempts()) {
                     state = State.DEAD;
@@ -370,6 +374,12 @@ public final class Messages implements AutoCloseable, MessageService {
                 if (ps.executeUpdate() == 0) {
                     return false;
                 }
+            }
+            if (r.outcome() == SendResult.Outcome.BOUNCED) {
+                // a hard bounce: the address is not tried again on this channel until someone lifts the suppression
+                Db.update(c, "INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) SELECT ?, ?, ?, ?, ? "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)",
+                        tenantId, m.customerId(), m.channel(), truncate("hard bounce: " + reason, 200), now, tenantId, m.customerId(), m.channel());
             }
             if (eventType != null) {
                 messageEvent(c, tenantId, done, eventType, reason);

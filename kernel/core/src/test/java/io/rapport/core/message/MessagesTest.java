@@ -551,6 +551,25 @@ class MessagesTest {
         assertThat(count("SELECT COUNT(*) FROM message WHERE customer_id = ?", gus.id())).isZero();
     }
 
+    @Test
+    void aHardBounceRejectsTheMessageAndSuppressesTheCustomerOnThatChannel() {
+        Customer hal = customer("{\"email\": \"hal-bounce@example.com\"}");
+        Messages.Message m = messages.submit(tenant, ACTOR, new Messages.SendRequest(hal.id(), "email", TRANSACTIONAL, "Receipt", "Thanks", null,
+                Map.of("answer", "bounce"), null)).message();
+        assertThat(m.state()).isEqualTo(Messages.State.REJECTED);
+        assertThat(m.reason()).contains("550 5.1.1");
+        assertThat(onlyEvent(hal, EventTypes.MESSAGE_BOUNCED).properties()).containsEntry(EventTypes.PROPERTY_MESSAGE_ID, m.id().toString());
+        assertThat(messages.suppressions(tenant, hal.id())).singleElement().satisfies(s -> {
+            assertThat(s.channel()).isEqualTo("email");
+            assertThat(s.reason()).startsWith("hard bounce: ");
+        });
+        // the next message to that address is refused by the kernel before the channel sees it; another channel still works
+        Messages.Message next = messages.submit(tenant, ACTOR, request(hal, "email", TRANSACTIONAL, "Receipt", null)).message();
+        assertThat(next.state()).isEqualTo(Messages.State.REJECTED);
+        assertThat(next.reason()).contains("suppressed");
+        assertThat(messages.submit(tenant, ACTOR, request(hal, "sms", TRANSACTIONAL, "Code 1234", null)).message().state()).isEqualTo(Messages.State.SENT);
+    }
+
     // --- the tenant's send policy -------------------------------------------------------------------------
 
     @Test

@@ -110,6 +110,10 @@ final class Sender implements AutoCloseable {
         } catch (MessagingException e) {
             int code = returnCode(e);
             String why = describe(e, code);
+            if (code >= 500 && isAddressFailure(e)) {
+                // the recipient does not exist or is refused for good: a hard bounce, the kernel suppresses the address
+                return SendResult.bounced("the mail server refused the address: " + why);
+            }
             if (code >= 500) {
                 return SendResult.rejected("the mail server refused the message: " + why);
             }
@@ -198,6 +202,16 @@ final class Sender implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /** @return whether the server refused the recipient itself (RCPT TO, a 5xx), rather than the sender or the content */
+    static boolean isAddressFailure(MessagingException e) {
+        for (Exception x = e; x != null; x = x instanceof MessagingException me ? me.getNextException() : null) {
+            if (x instanceof SMTPAddressFailedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(MessagingException e, int code) {

@@ -129,7 +129,7 @@ class EmailChannelIT {
             assertThat(later.reason()).contains("451").contains("greylisted");
 
             SendResult refused = channel.send(message(ada, Consent.PURPOSE_MARKETING, null));
-            assertThat(refused.outcome()).isEqualTo(SendResult.Outcome.REJECTED);
+            assertThat(refused.outcome()).as("a recipient refused for good is a hard bounce").isEqualTo(SendResult.Outcome.BOUNCED);
             assertThat(refused.reason()).contains("550").contains("no such mailbox");
 
             assertThat(channel.send(message(ada, Consent.PURPOSE_MARKETING, null)).outcome()).isEqualTo(SendResult.Outcome.SENT);
