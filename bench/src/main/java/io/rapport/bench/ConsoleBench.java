@@ -4,8 +4,6 @@ import java.io.StringReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -20,13 +18,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -55,11 +50,27 @@ public final class ConsoleBench {
             + "Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Lovelace Hopper Turing Curie Noether Lamarr").split(" ");
     static final String[] PLANS = {"gold", "silver", "bronze"};
 
-    record Stat(String name, Histogram h, long errors) {
+    /** One row of the table: ClosedLoop's result, whose failures are the errors. */
+    record Stat(ClosedLoop.Result r) {
+        String name() {
+            return r.name();
+        }
+
+        long count() {
+            return r.ops();
+        }
+
+        long errors() {
+            return r.errors() + r.warmupErrors();
+        }
+
         double ms(double pct) {
-            return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(pct) / 1000.0;
+            return r.percentileMs(pct);
         }
     }
+
+    /** The console benchmark does not sample CPU: no server pid. */
+    static final CpuMeter NO_CPU = new CpuMeter(0, 100);
 
     private final Http http;
     private final String admin;
@@ -77,9 +88,8 @@ public final class ConsoleBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args, OPTIONS);
-        String pw = System.getenv("BENCH_ADMIN_PASSWORD");
-        if (pw == null || pw.isBlank()) {
-            System.err.println("set BENCH_ADMIN_PASSWORD to the server's admin password");
+        String pw = Http.adminPassword();
+        if (pw == null) {
             System.exit(2);
         }
         String jdbc = o.str("jdbc-url", null);
@@ -92,11 +102,7 @@ public final class ConsoleBench {
         String md = b.run(o.integer("customers", 1_000_000), o.integer("profiles", 1000), o.number("duration", 20), o.number("warmup", 10),
                 o.integer("threads", 2), o.str("machine", ""), o.str("command", ""), o.str("db", ""));
         System.out.println(md);
-        String out = o.str("out", null);
-        if (out != null) {
-            Files.createDirectories(Path.of(out).toAbsolutePath().getParent());
-            Files.writeString(Path.of(out), md);
-        }
+        Report.write(o.str("out", null), md);
         System.exit(0);
     }
 
@@ -149,7 +155,7 @@ public final class ConsoleBench {
             if (!target.isEmpty()) {
                 target += s.ms(95) <= (target.contains("300") ? 300 : 200) && s.errors() == 0 ? " — met" : " — **missed**";
             }
-            md.append(String.format("| %s | %,d | %.2f | %.2f | %.2f | %.1f | %d | %s |%n", s.name(), s.h().getTotalCount(), s.ms(50), s.ms(95), s.ms(99),
+            md.append(String.format("| %s | %,d | %.2f | %.2f | %.2f | %.1f | %d | %s |%n", s.name(), s.count(), s.ms(50), s.ms(95), s.ms(99),
                     s.ms(95) / floor.ms(95), s.errors(), target));
         }
         md.append(String.format("%nThe profile page's p95 is %.1f× the JDBC reads it cannot do without (%.2f ms).%n", profile.ms(95) / jdbcProfile.ms(95), jdbcProfile.ms(95)));
@@ -160,41 +166,11 @@ public final class ConsoleBench {
 
     Stat measure(String name, int threads, double warmup, double duration, Function<SplittableRandom, String> path) throws Exception {
         log("%s", name);
-        Recorder rec = new Recorder(3);
-        AtomicLong errors = new AtomicLong();
-        long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
-        long end = warmEnd + (long) (duration * 1e9);
-        List<Thread> ts = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
+        Stat s = new Stat(ClosedLoop.run(name, threads, warmup, duration, Long.MAX_VALUE, t -> {
             SplittableRandom r = new SplittableRandom(1000 + t);
-            Thread th = new Thread(() -> {
-                try {
-                    while (System.nanoTime() < end) {
-                        long s = System.nanoTime();
-                        boolean ok = path != null ? http.get(path.apply(r), admin).status() == 200 : page(name, r);
-                        long e = System.nanoTime();
-                        if (s >= warmEnd && e <= end) {
-                            if (ok) {
-                                rec.recordValue((e - s) / 1000);
-                            } else {
-                                errors.incrementAndGet();
-                            }
-                        }
-                    }
-                } catch (Exception ex) {
-                    errors.incrementAndGet();
-                    log("  %s: %s", name, ex);
-                }
-            });
-            th.start();
-            ts.add(th);
-        }
-        for (Thread th : ts) {
-            th.join();
-        }
-        Histogram h = rec.getIntervalHistogram();
-        Stat s = new Stat(name, h, errors.get());
-        log("  %,d requests, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, %d errors", h.getTotalCount(), s.ms(50), s.ms(95), s.ms(99), s.errors());
+            return () -> (path != null ? http.get(path.apply(r), admin).status() == 200 : page(name, r)) ? 1 : 0;
+        }, NO_CPU));
+        log("  %,d requests, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, %d errors", s.count(), s.ms(50), s.ms(95), s.ms(99), s.errors());
         return s;
     }
 
@@ -211,54 +187,52 @@ public final class ConsoleBench {
 
     Stat jdbcBaseline(String name, int threads, double warmup, double duration, boolean profile) throws Exception {
         log("%s", name);
-        Recorder rec = new Recorder(3);
-        long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
-        long end = warmEnd + (long) (duration * 1e9);
-        List<Thread> ts = new ArrayList<>();
-        AtomicLong errors = new AtomicLong();
-        for (int t = 0; t < threads; t++) {
-            SplittableRandom r = new SplittableRandom(2000 + t);
-            Thread th = new Thread(() -> {
-                try (Connection c = DriverManager.getConnection(jdbcUrl, jdbcUser, System.getenv("BASELINE_PASSWORD"));
-                     PreparedStatement search = c.prepareStatement("SELECT id, created_at FROM customer WHERE tenant_id = ? AND merged_into IS NULL "
-                             + "AND name_key LIKE ? ORDER BY created_at, id LIMIT 26");
-                     PreparedStatement row = c.prepareStatement("SELECT * FROM customer WHERE tenant_id = ? AND id = ?");
-                     PreparedStatement events = c.prepareStatement("SELECT * FROM event WHERE tenant_id = ? AND customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 51")) {
-                    while (System.nanoTime() < end) {
-                        long s = System.nanoTime();
-                        if (profile) {
-                            UUID id = UUID.fromString(profileIds.get(r.nextInt(profileIds.size())));
-                            row.setObject(1, tenant);
-                            row.setObject(2, id);
-                            drain(row);
-                            events.setObject(1, tenant);
-                            events.setObject(2, id);
-                            drain(events);
-                        } else {
-                            search.setObject(1, tenant);
-                            search.setString(2, FIRST[r.nextInt(FIRST.length)].substring(0, 3).toLowerCase(Locale.ROOT) + "%");
-                            drain(search);
-                        }
-                        long e = System.nanoTime();
-                        if (s >= warmEnd && e <= end) {
-                            rec.recordValue((e - s) / 1000);
-                        }
-                    }
-                } catch (Exception ex) {
-                    errors.incrementAndGet();
-                    log("  %s: %s", name, ex);
-                }
-            });
-            th.start();
-            ts.add(th);
-        }
-        for (Thread th : ts) {
-            th.join();
-        }
-        Histogram h = rec.getIntervalHistogram();
-        Stat s = new Stat(name, h, errors.get());
-        log("  %,d queries, p50 %.2f ms, p95 %.2f ms", h.getTotalCount(), s.ms(50), s.ms(95));
+        Stat s = new Stat(ClosedLoop.run(name, threads, warmup, duration, Long.MAX_VALUE, t -> new JdbcReads(new SplittableRandom(2000 + t), profile), NO_CPU));
+        log("  %,d queries, p50 %.2f ms, p95 %.2f ms", s.count(), s.ms(50), s.ms(95));
         return s;
+    }
+
+    /** One thread's connection for the JDBC baseline, and its reads. */
+    private final class JdbcReads implements ClosedLoop.Op {
+        private final SplittableRandom r;
+        private final boolean profile;
+        private final Connection c;
+        private final PreparedStatement search;
+        private final PreparedStatement row;
+        private final PreparedStatement events;
+
+        JdbcReads(SplittableRandom r, boolean profile) throws Exception {
+            this.r = r;
+            this.profile = profile;
+            this.c = DriverManager.getConnection(jdbcUrl, jdbcUser, System.getenv("BASELINE_PASSWORD"));
+            this.search = c.prepareStatement("SELECT id, created_at FROM customer WHERE tenant_id = ? AND merged_into IS NULL "
+                    + "AND name_key LIKE ? ORDER BY created_at, id LIMIT 26");
+            this.row = c.prepareStatement("SELECT * FROM customer WHERE tenant_id = ? AND id = ?");
+            this.events = c.prepareStatement("SELECT * FROM event WHERE tenant_id = ? AND customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 51");
+        }
+
+        @Override
+        public int run() throws Exception {
+            if (profile) {
+                UUID id = UUID.fromString(profileIds.get(r.nextInt(profileIds.size())));
+                row.setObject(1, tenant);
+                row.setObject(2, id);
+                drain(row);
+                events.setObject(1, tenant);
+                events.setObject(2, id);
+                drain(events);
+            } else {
+                search.setObject(1, tenant);
+                search.setString(2, FIRST[r.nextInt(FIRST.length)].substring(0, 3).toLowerCase(Locale.ROOT) + "%");
+                drain(search);
+            }
+            return 1;
+        }
+
+        @Override
+        public void close() throws Exception {
+            c.close(); // closes its statements
+        }
     }
 
     private static void drain(PreparedStatement ps) throws Exception {

@@ -1,8 +1,6 @@
 package io.rapport.bench;
 
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,9 +37,8 @@ public final class EmailBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args, OPTIONS);
-        String pw = System.getenv("BENCH_ADMIN_PASSWORD");
-        if (pw == null || pw.isBlank()) {
-            System.err.println("set BENCH_ADMIN_PASSWORD to the server's admin password");
+        String pw = Http.adminPassword();
+        if (pw == null) {
             System.exit(2);
         }
         Http http = new Http(URI.create(o.str("url", "http://127.0.0.1:9080")));
@@ -95,11 +92,7 @@ public final class EmailBench {
                     + String.format("| sent / received at the sink / duplicates / not sent | %,d / %,d / %d / %d | | | 0 duplicates — %s |%n", server.sent(),
                             received, duplicates, server.failed(), duplicates == 0 && received == server.sent() ? "met" : "**missed**");
             System.out.println(md);
-            String out = o.str("out", null);
-            if (out != null) {
-                Files.createDirectories(Path.of(out).toAbsolutePath().getParent());
-                Files.writeString(Path.of(out), md);
-            }
+            Report.write(o.str("out", null), md);
         } finally {
             sink.stop();
         }

@@ -44,6 +44,16 @@ final class Http {
         }
     }
 
+    /** @return the server's admin password from {@code BENCH_ADMIN_PASSWORD}, or null after saying it is missing */
+    static String adminPassword() {
+        String pw = System.getenv("BENCH_ADMIN_PASSWORD");
+        if (pw == null || pw.isBlank()) {
+            System.err.println("set BENCH_ADMIN_PASSWORD to the server's admin password");
+            return null;
+        }
+        return pw;
+    }
+
     static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }

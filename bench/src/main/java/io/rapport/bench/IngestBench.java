@@ -56,9 +56,8 @@ public final class IngestBench {
         String phases = o.str("phases", "abc");
         long pid = o.longValue("server-pid", -1);
         CpuMeter cpu = new CpuMeter(pid, o.longValue("clk-tck", 100));
-        String adminPassword = System.getenv("BENCH_ADMIN_PASSWORD");
-        if (adminPassword == null || adminPassword.isBlank()) {
-            System.err.println("set BENCH_ADMIN_PASSWORD to the server's admin password");
+        String adminPassword = Http.adminPassword();
+        if (adminPassword == null) {
             return 2;
         }
         if (batchSize < 1 || batchSize > 1000 || threads < 1 || batchThreads < 1 || maxInFlight < 1 || duration <= 0 || warmup < 0) {

@@ -52,9 +52,8 @@ public final class PluginBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args, OPTIONS);
-        String pw = System.getenv("BENCH_ADMIN_PASSWORD");
-        if (pw == null || pw.isBlank()) {
-            System.err.println("set BENCH_ADMIN_PASSWORD to the server's admin password");
+        String pw = Http.adminPassword();
+        if (pw == null) {
             System.exit(2);
         }
         PluginBench b = new PluginBench(URI.create(o.str("url", "http://127.0.0.1:9080")), Http.basic("admin", pw));
@@ -62,11 +61,7 @@ public final class PluginBench {
         String md = b.run(jar, o.integer("rounds", 20), o.number("rate", 500), o.number("duration", 20), o.number("warmup", 15), o.longValue("churn-interval-ms", 1000), o.str("machine", ""), o.str("command", ""),
                 o.str("db", ""));
         System.out.println(md);
-        String out = o.str("out", null);
-        if (out != null) {
-            Files.createDirectories(Path.of(out).toAbsolutePath().getParent());
-            Files.writeString(Path.of(out), md);
-        }
+        Report.write(o.str("out", null), md);
         System.exit(0);
     }
 

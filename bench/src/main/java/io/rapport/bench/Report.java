@@ -185,6 +185,14 @@ final class Report {
         sb.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n");
     }
 
+    /** Writes a driver's markdown to {@code out} (its folder made if needed); nothing when {@code out} is null. */
+    static void write(String out, String md) throws java.io.IOException {
+        if (out != null) {
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of(out).toAbsolutePath().getParent());
+            java.nio.file.Files.writeString(java.nio.file.Path.of(out), md);
+        }
+    }
+
     static String meets(boolean ok) {
         return ok ? "yes" : "**no**";
     }
