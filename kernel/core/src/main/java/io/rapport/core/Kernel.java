@@ -245,6 +245,11 @@ public final class Kernel implements AutoCloseable {
         return whiteboard;
     }
 
+    /** @return the channel types that can send now, in alphabetical order; none without a plugin host */
+    public java.util.SortedSet<String> channelTypes() {
+        return whiteboard == null ? java.util.Collections.emptySortedSet() : new java.util.TreeSet<>(whiteboard.channelTypes());
+    }
+
     public Messages messages() {
         return messages;
     }

@@ -377,9 +377,7 @@ public final class Messages implements AutoCloseable, MessageService {
             }
             if (r.outcome() == SendResult.Outcome.BOUNCED) {
                 // a hard bounce: the address is not tried again on this channel until someone lifts the suppression
-                Db.update(c, "INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) SELECT ?, ?, ?, ?, ? "
-                        + "WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)",
-                        tenantId, m.customerId(), m.channel(), truncate("hard bounce: " + reason, 200), now, tenantId, m.customerId(), m.channel());
+                insertSuppression(c, tenantId, m.customerId(), m.channel(), truncate("hard bounce: " + reason, 200), now);
             }
             if (eventType != null) {
                 messageEvent(c, tenantId, done, eventType, reason);
@@ -619,9 +617,15 @@ public final class Messages implements AutoCloseable, MessageService {
     /** Suppresses a customer on a channel (or {@link #ALL_CHANNELS}); a repeat keeps the first reason. */
     public void suppress(UUID tenantId, UUID customerId, String channel, String reason) {
         UUID live = live(tenantId, customerId);
-        db.tx(c -> Db.update(c, "INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) "
-                + "SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)",
-                tenantId, live, channel, reason, OffsetDateTime.now(clock), tenantId, live, channel));
+        db.tx(c -> insertSuppression(c, tenantId, live, channel, reason, OffsetDateTime.now(clock)));
+    }
+
+    /** Suppresses a customer on a channel, unless they already are (the first reason stays). */
+    private static int insertSuppression(Connection c, UUID tenantId, UUID customerId, String channel, String reason, OffsetDateTime at)
+            throws SQLException {
+        return Db.update(c, "INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) SELECT ?, ?, ?, ?, ? "
+                + "WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)",
+                tenantId, customerId, channel, reason, at, tenantId, customerId, channel);
     }
 
     /** @return whether there was a suppression to lift */

@@ -207,7 +207,7 @@ public final class AccessStore {
         if (n == 0) {
             throw new NotFoundException("no active user " + username);
         }
-        return users(tenantId).stream().filter(u -> u.username().equals(username)).findFirst().orElseThrow();
+        return user(tenantId, username).orElseThrow();
     }
 
     /**
@@ -246,6 +246,19 @@ public final class AccessStore {
         }
     }
 
+    /** @return the tenant's user of that name, disabled or not */
+    public Optional<User> user(UUID tenantId, String username) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + USER_COLUMNS + " FROM app_user WHERE tenant_id = ? AND username = ?")) {
+                ps.setObject(1, tenantId);
+                ps.setString(2, username);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(userOf(rs)) : Optional.<User>empty();
+                }
+            }
+        });
+    }
+
     /** Enables a disabled user of the tenant again. */
     public User enableUser(UUID tenantId, String username) {
         int n = db.tx(c -> exec(c, "UPDATE app_user SET disabled_at = NULL WHERE tenant_id = ? AND username = ? AND disabled_at IS NOT NULL",
@@ -253,7 +266,7 @@ public final class AccessStore {
         if (n == 0) {
             throw new NotFoundException("no disabled user " + username);
         }
-        return users(tenantId).stream().filter(u -> u.username().equals(username)).findFirst().orElseThrow();
+        return user(tenantId, username).orElseThrow();
     }
 
     private static final String USER_COLUMNS = "id, tenant_id, username, role, operator, created_at, disabled_at";

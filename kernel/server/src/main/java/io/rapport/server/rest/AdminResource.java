@@ -117,11 +117,7 @@ public class AdminResource {
         if (username.equals(me().name())) {
             throw new InvalidInputException("/username", "is you: another admin must disable your account");
         }
-        AccessStore.User target = holder.kernel().access().users(me().tenantId()).stream().filter(x -> x.username().equals(username)).findFirst()
-                .orElseThrow(() -> new io.rapport.core.validation.NotFoundException("no user " + username));
-        if (target.operator() && !me().operator()) {
-            throw new InvalidInputException("/username", "is the operator's account: only the operator can disable it");
-        }
+        operatorGuard(username, "disable");
         AccessStore.User u = holder.kernel().access().disableUser(me().tenantId(), username);
         holder.kernel().sessions().closeAll(username);
         audit("user.disabled", username, null);
@@ -133,11 +129,7 @@ public class AdminResource {
     @Access(Role.ADMIN)
     @Operation(summary = "Enable a disabled user again", description = "They sign in with the password they had.")
     public Response enableUser(@PathParam("username") String username) {
-        AccessStore.User target = holder.kernel().access().users(me().tenantId()).stream().filter(x -> x.username().equals(username)).findFirst()
-                .orElseThrow(() -> new io.rapport.core.validation.NotFoundException("no user " + username));
-        if (target.operator() && !me().operator()) {
-            throw new InvalidInputException("/username", "is the operator's account: only the operator can enable it");
-        }
+        operatorGuard(username, "enable");
         AccessStore.User u = holder.kernel().access().enableUser(me().tenantId(), username);
         audit("user.enabled", username, null);
         return CustomersResource.ok(user(u).build());
@@ -205,6 +197,15 @@ public class AdminResource {
         }
         audit("tenant.created", t.slug(), t.name());
         return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(tenant(t).build())).build();
+    }
+
+    /** Refuses, to anyone but the operator, a change to the operator's account; and answers 404 for no such user. */
+    private void operatorGuard(String username, String verb) {
+        AccessStore.User target = holder.kernel().access().user(me().tenantId(), username)
+                .orElseThrow(() -> new io.rapport.core.validation.NotFoundException("no user " + username));
+        if (target.operator() && !me().operator()) {
+            throw new InvalidInputException("/username", "is the operator's account: only the operator can " + verb + " it");
+        }
     }
 
     private Principal me() {

@@ -70,11 +70,7 @@ public class OverviewResource {
         }
         JsonObjectBuilder out = Json.object().add("health", health).add("customers", k.customers().count(p.tenantId()))
                 .add("eventsPerMinute", minutes).add("eventsLastHour", lastHour);
-        JsonArrayBuilder channels = Json.array();
-        if (k.whiteboard() != null) {
-            k.whiteboard().channelTypes().stream().sorted().forEach(channels::add);
-        }
-        out.add("channels", channels);
+        out.add("channels", Json.toJson(List.copyOf(k.channelTypes())));
         if (k.plugins() != null && p.operator()) {
             List<Plugins.Info> plugins = k.plugins().list();
             JsonArrayBuilder failed = Json.array();

@@ -147,10 +147,7 @@ public class PublicResource {
 
     private JsonObject describe(Customer c) {
         Set<String> purposes = new TreeSet<>(List.of(Consent.PURPOSE_MARKETING, Consent.PURPOSE_SURVEYS));
-        Set<String> channels = new TreeSet<>();
-        if (holder.kernel().whiteboard() != null) {
-            channels.addAll(holder.kernel().whiteboard().channelTypes());
-        }
+        Set<String> channels = new TreeSet<>(holder.kernel().channelTypes());
         for (Consent k : c.consents()) {
             if (!Consent.PURPOSE_TRANSACTIONAL.equals(k.purpose())) {
                 purposes.add(k.purpose());
