@@ -18,7 +18,13 @@ public final class RecordingMessageService implements MessageService {
     public record Sent(UUID tenantId, String source, Request request, Receipt receipt) {
     }
 
+    /** One delivery update as the plugin reported it, and the message it named. */
+    public record Report(UUID messageId, String channel, String providerMessageId, Update update) {
+    }
+
     private final List<Sent> sent = new ArrayList<>();
+    private final List<Report> reports = new ArrayList<>();
+    private final Map<String, UUID> providerIds = new ConcurrentHashMap<>();
     private final Map<String, Receipt> keys = new ConcurrentHashMap<>();
     private volatile Status status = Status.SENT;
     private volatile String reason;
@@ -47,5 +53,35 @@ public final class RecordingMessageService implements MessageService {
     /** @return every request so far, oldest first */
     public synchronized List<Sent> sent() {
         return List.copyOf(sent);
+    }
+
+    /** Tells the service which message a provider id stands for, as the kernel learns it from a send's result. */
+    public void providerId(String channel, String providerMessageId, UUID messageId) {
+        providerIds.put(channel + "/" + providerMessageId, messageId);
+    }
+
+    /** Answers every message this service sent, or any id, as found in tenant {@code 0-0} with customer {@code 0-0}; records the update. */
+    @Override
+    public synchronized java.util.Optional<Reported> report(UUID messageId, Update update) {
+        reports.add(new Report(messageId, null, null, update));
+        return java.util.Optional.of(reported(messageId));
+    }
+
+    /** Answers the messages named with {@link #providerId}; records the update either way. */
+    @Override
+    public synchronized java.util.Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update) {
+        UUID id = providerIds.get(channel + "/" + providerMessageId);
+        reports.add(new Report(id, channel, providerMessageId, update));
+        return java.util.Optional.ofNullable(id).map(this::reported);
+    }
+
+    private Reported reported(UUID messageId) {
+        Sent s = sent.stream().filter(x -> x.receipt().messageId().equals(messageId)).findFirst().orElse(null);
+        return new Reported(s == null ? new UUID(0, 0) : s.tenantId(), messageId, s == null ? new UUID(0, 0) : s.request().customerId(), true);
+    }
+
+    /** @return every delivery update so far, oldest first */
+    public synchronized List<Report> reports() {
+        return List.copyOf(reports);
     }
 }

@@ -28,4 +28,15 @@ public interface CustomerService {
      * @return the customer's latest consent decision for this purpose and channel, or empty if they made none
      */
     Optional<Consent> consent(UUID tenantId, UUID customerId, String purpose, String channel);
+
+    /**
+     * Records a customer's consent decision, as the admin API does, with a {@code consent.changed} event on the
+     * timeline: for a plugin that learnt it from the customer, such as an SMS channel receiving "STOP".
+     *
+     * @param source who records it, such as the plugin's symbolic name
+     * @return the decision as stored
+     * @throws java.util.NoSuchElementException if the tenant has no such customer
+     * @since 0.2
+     */
+    Consent setConsent(UUID tenantId, UUID customerId, Consent consent, String source);
 }

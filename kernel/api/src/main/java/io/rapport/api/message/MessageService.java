@@ -71,4 +71,91 @@ public interface MessageService {
      * @throws IllegalArgumentException if the customer does not exist or a template is broken
      */
     Receipt send(UUID tenantId, String source, Request request);
+
+    /**
+     * What a channel learnt about a message after sending it. Each becomes an event on the customer's timeline of the
+     * type {@link #eventType(String) channel.name}, such as {@code email.delivered} or {@code sms.failed}.
+     *
+     * @since 0.2
+     */
+    enum Delivery {
+        /** The recipient's server or handset accepted it. */
+        DELIVERED("delivered"),
+        /** A temporary bounce (mailbox full, handset off): nothing is suppressed. */
+        SOFT_BOUNCED("bounced"),
+        /** A permanent bounce (no such mailbox, number unknown): the kernel suppresses the customer on the channel. */
+        HARD_BOUNCED("bounced"),
+        /** The provider gave up on it for good without a bounce (an SMS that expired or was refused). */
+        FAILED("failed"),
+        /** The recipient reported it as spam (a feedback loop): the kernel suppresses the customer on the channel. */
+        COMPLAINED("complained"),
+        /** The recipient opened it; only the first open of a message becomes an event. */
+        OPENED("opened"),
+        /** The recipient followed a link in it; the first click on each link becomes an event. */
+        CLICKED("clicked");
+
+        private final String verb;
+
+        Delivery(String verb) {
+            this.verb = verb;
+        }
+
+        /** @return the event type for this update on a channel, such as {@code email.bounced} */
+        public String eventType(String channel) {
+            return channel + "." + verb;
+        }
+    }
+
+    /** Event property of {@code *.bounced}: true for a hard bounce. */
+    String PROPERTY_HARD = "hard";
+    /** Event property of {@code *.clicked}: the link followed. */
+    String PROPERTY_URL = "url";
+
+    /**
+     * A delivery update.
+     *
+     * @param delivery   what happened
+     * @param detail     the provider's words (a DSN's diagnostic code, a receipt's error), or null
+     * @param url        for {@link Delivery#CLICKED}: the link followed; otherwise null
+     * @param occurredAt when it happened, as the provider says, or null for now
+     * @since 0.2
+     */
+    record Update(Delivery delivery, String detail, String url, java.time.OffsetDateTime occurredAt) {
+        public Update {
+            Objects.requireNonNull(delivery, "delivery");
+        }
+    }
+
+    /**
+     * Where an update landed.
+     *
+     * @param tenantId   the message's tenant
+     * @param messageId  the kernel's message id
+     * @param customerId the recipient
+     * @param recorded   false when the same update of this message was recorded before (nothing new was stored)
+     * @since 0.2
+     */
+    record Reported(UUID tenantId, UUID messageId, UUID customerId, boolean recorded) {
+    }
+
+    /**
+     * Records what a channel learnt about a message it sent, by the kernel's message id (which an email channel finds
+     * in a bounce's returned headers). Repeats are recorded once; a hard bounce or a complaint suppresses the customer
+     * on the message's channel in the same transaction.
+     *
+     * @return where it landed, or empty when no message has this id
+     * @since 0.2
+     */
+    java.util.Optional<Reported> report(UUID messageId, Update update);
+
+    /**
+     * Records a delivery update by the id the provider gave when it accepted the message (an SMSC's message id in a
+     * delivery receipt), as {@link #report(UUID, Update)} does.
+     *
+     * @param channel           the channel type the message was sent on
+     * @param providerMessageId {@link io.rapport.spi.channel.SendResult#providerMessageId()} of the accepted attempt
+     * @return where it landed, or empty when no message of this channel has this provider id
+     * @since 0.2
+     */
+    java.util.Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update);
 }

@@ -144,6 +144,7 @@ public final class CustomerStore implements CustomerService {
     }
 
     /** Records one consent decision and puts a {@code consent.changed} event on the timeline. */
+    @Override
     public Consent setConsent(UUID tenantId, UUID customerId, Consent consent, String actor) {
         Consent stored = db.tx(c -> {
             UUID live = requireLive(c, tenantId, customerId);

@@ -27,6 +27,7 @@ import io.rapport.api.customer.ConsentStatus;
 import io.rapport.api.customer.Customer;
 import io.rapport.api.event.EventTypes;
 import io.rapport.api.message.MessageService;
+import io.rapport.api.message.MessageService.Delivery;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.db.Db;
 import io.rapport.core.db.Ids;
@@ -86,7 +87,8 @@ public final class Messages implements AutoCloseable, MessageService {
     /** A message as stored. */
     public record Message(UUID id, UUID customerId, String channel, String purpose, String idempotencyKey, String subject, String text,
                           String html, Map<String, Object> data, State state, int attempts, OffsetDateTime dueAt, String reason,
-                          String providerId, String createdBy, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+                          String providerId, String createdBy, OffsetDateTime createdAt, OffsetDateTime updatedAt,
+                          Delivery delivery, OffsetDateTime deliveryAt) {
     }
 
     /** The answer to a submit: the message, and whether this call created it (false for a repeated idempotency key). */
@@ -102,7 +104,7 @@ public final class Messages implements AutoCloseable, MessageService {
 
     private static final Logger LOG = LoggerFactory.getLogger(Messages.class);
     private static final String COLUMNS = "id, customer_id, channel, purpose, idempotency_key, subject, body_text, body_html, data, state, attempts, "
-            + "due_at, reason, provider_id, created_by, created_at, updated_at";
+            + "due_at, reason, provider_id, created_by, created_at, updated_at, delivery, delivery_at";
 
     private final Db db;
     private final Clock clock;
@@ -111,6 +113,7 @@ public final class Messages implements AutoCloseable, MessageService {
     private final java.util.function.Function<String, Optional<Channel>> channels;
     private final Settings settings;
     private final Links links;
+    private final Deliveries deliveries;
     private final ThreadPoolExecutor pool;
     private final Thread worker;
     private final Object wake = new Object();
@@ -119,6 +122,7 @@ public final class Messages implements AutoCloseable, MessageService {
     public Messages(Db db, Clock clock, CustomerStore customers, EventStore events, java.util.function.Function<String, Optional<Channel>> channels,
                     Settings settings, Links links) {
         this.links = links;
+        this.deliveries = new Deliveries(db, clock, events);
         this.db = db;
         this.clock = clock;
         this.customers = customers;
@@ -180,7 +184,7 @@ public final class Messages implements AutoCloseable, MessageService {
         OffsetDateTime due = refusal != null ? null : held != null ? held : now.plus(lease());
         String reason = refusal != null ? refusal : held != null ? quietReason(tenantId, customer, held) : null;
         Message m = new Message(id, customer.id(), req.channel(), req.purpose(), req.idempotencyKey(), subject, text, html,
-                req.data() == null ? Map.of() : req.data(), state, state == State.SENDING ? 1 : 0, due, reason, null, actor, now, now);
+                req.data() == null ? Map.of() : req.data(), state, state == State.SENDING ? 1 : 0, due, reason, null, actor, now, now, null, null);
         try {
             String rejection = refusal;
             db.tx(c -> {
@@ -234,6 +238,16 @@ public final class Messages implements AutoCloseable, MessageService {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         return new Receipt(s.message().id(), Status.valueOf(s.message().state().name()), s.message().reason(), s.created());
+    }
+
+    @Override
+    public Optional<Reported> report(UUID messageId, Update update) {
+        return deliveries.report(messageId, update);
+    }
+
+    @Override
+    public Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update) {
+        return deliveries.reportByProvider(channel, providerMessageId, update);
     }
 
     /** @return why the kernel will not send, or null if it may: consent and suppression */
@@ -360,7 +374,7 @@ public final class Messages implements AutoCloseable, MessageService {
         String eventType = event;
         OffsetDateTime dueAt = due;
         Message done = new Message(m.id(), m.customerId(), m.channel(), m.purpose(), m.idempotencyKey(), m.subject(), m.text(), m.html(), m.data(),
-                state, m.attempts(), due, reason, r.providerMessageId(), m.createdBy(), m.createdAt(), now);
+                state, m.attempts(), due, reason, r.providerMessageId(), m.createdBy(), m.createdAt(), now, m.delivery(), m.deliveryAt());
         boolean recorded = db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = ?, due_at = ?, reason = ?, provider_id = ?, updated_at = ? "
                     + "WHERE id = ? AND state = 'SENDING' AND attempts = ?")) {
@@ -621,7 +635,7 @@ public final class Messages implements AutoCloseable, MessageService {
     }
 
     /** Suppresses a customer on a channel, unless they already are (the first reason stays). */
-    private static int insertSuppression(Connection c, UUID tenantId, UUID customerId, String channel, String reason, OffsetDateTime at)
+    static int insertSuppression(Connection c, UUID tenantId, UUID customerId, String channel, String reason, OffsetDateTime at)
             throws SQLException {
         return Db.update(c, "INSERT INTO suppression (tenant_id, customer_id, channel, reason, created_at) SELECT ?, ?, ?, ?, ? "
                 + "WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel = ?)",
@@ -662,19 +676,47 @@ public final class Messages implements AutoCloseable, MessageService {
         return db.read(c -> one(c, "SELECT " + COLUMNS + " FROM message WHERE tenant_id = ? AND idempotency_key = ?", tenantId, key));
     }
 
+    /**
+     * Which messages to list, newest first; every filter may be null.
+     *
+     * @param before only messages created before this time (the next page of a log)
+     */
+    public record Filter(State state, UUID customerId, String channel, Delivery delivery, OffsetDateTime before, int limit) {
+        public static Filter of(State state, UUID customerId, int limit) {
+            return new Filter(state, customerId, null, null, null, limit);
+        }
+    }
+
     /** Newest first; filters may be null. */
     public List<Message> list(UUID tenantId, State state, UUID customerId, int limit) {
+        return list(tenantId, Filter.of(state, customerId, limit));
+    }
+
+    /** The delivery log: newest first, filtered. */
+    public List<Message> list(UUID tenantId, Filter f) {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM message WHERE tenant_id = ?");
         List<Object> args = new ArrayList<>(List.of(tenantId));
-        if (state != null) {
+        if (f.state() != null) {
             sql.append(" AND state = ?");
-            args.add(state.name());
+            args.add(f.state().name());
         }
-        if (customerId != null) {
+        if (f.customerId() != null) {
             sql.append(" AND customer_id = ?");
-            args.add(customerId);
+            args.add(f.customerId());
         }
-        sql.append(" ORDER BY created_at DESC, id LIMIT ").append(limit);
+        if (f.channel() != null) {
+            sql.append(" AND channel = ?");
+            args.add(f.channel());
+        }
+        if (f.delivery() != null) {
+            sql.append(" AND delivery = ?");
+            args.add(f.delivery().name());
+        }
+        if (f.before() != null) {
+            sql.append(" AND created_at < ?");
+            args.add(f.before());
+        }
+        sql.append(" ORDER BY created_at DESC, id LIMIT ").append(f.limit());
         return db.read(c -> {
             List<Message> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -684,6 +726,39 @@ public final class Messages implements AutoCloseable, MessageService {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(of(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** One customer on the tenant's suppression list. */
+    public record Suppressed(UUID customerId, String channel, String reason, OffsetDateTime createdAt) {
+    }
+
+    /** The tenant's suppression list, newest first; channel may be null for every channel. */
+    public List<Suppressed> suppressed(UUID tenantId, String channel, OffsetDateTime before, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT customer_id, channel, reason, created_at FROM suppression WHERE tenant_id = ?");
+        List<Object> args = new ArrayList<>(List.of(tenantId));
+        if (channel != null) {
+            sql.append(" AND channel = ?");
+            args.add(channel);
+        }
+        if (before != null) {
+            sql.append(" AND created_at < ?");
+            args.add(before);
+        }
+        sql.append(" ORDER BY created_at DESC, customer_id LIMIT ").append(limit);
+        return db.read(c -> {
+            List<Suppressed> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setObject(i + 1, args.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Suppressed(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class)));
                     }
                 }
             }
@@ -706,7 +781,8 @@ public final class Messages implements AutoCloseable, MessageService {
         return new Message(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), rs.getString(8), data == null ? Map.of() : Json.readMap(data), State.valueOf(rs.getString(10)),
                 rs.getInt(11), rs.getObject(12, OffsetDateTime.class), rs.getString(13), rs.getString(14), rs.getString(15),
-                rs.getObject(16, OffsetDateTime.class), rs.getObject(17, OffsetDateTime.class));
+                rs.getObject(16, OffsetDateTime.class), rs.getObject(17, OffsetDateTime.class),
+                rs.getString(18) == null ? null : Delivery.valueOf(rs.getString(18)), rs.getObject(19, OffsetDateTime.class));
     }
 
     private static void insert(Connection c, UUID tenantId, Message m) throws SQLException {

@@ -132,4 +132,28 @@ public final class Bodies {
             }
         }
     }
+
+    /** @return the enum constant named (any case), or null for null; a 400 naming the field and the choices otherwise */
+    public static <E extends Enum<E>> E constant(Class<E> type, String raw, String field) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, raw.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(field, "must be one of " + java.util.Arrays.toString(type.getEnumConstants()));
+        }
+    }
+
+    /** @return the ISO-8601 time with an offset, or null for null; a 400 naming the field otherwise */
+    public static java.time.OffsetDateTime time(String raw, String field) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(raw.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidInputException(field, "is not an ISO-8601 time with an offset, such as 2026-11-22T10:15:30Z");
+        }
+    }
 }

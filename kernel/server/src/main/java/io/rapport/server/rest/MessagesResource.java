@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import io.rapport.api.customer.Consent;
+import io.rapport.api.message.MessageService;
 import io.rapport.core.json.Json;
 import io.rapport.core.message.Messages;
 import io.rapport.core.security.Principal;
@@ -133,16 +134,12 @@ public class MessagesResource {
 
     @GET
     @Access(Role.VIEWER)
-    @Operation(summary = "Messages, newest first", description = "?state=DEAD lists the dead letters; ?customerId= one customer's.")
-    public Response list(@QueryParam("state") String state, @QueryParam("customerId") String customerId, @QueryParam("limit") Integer limit) {
-        Messages.State st = null;
-        if (state != null) {
-            try {
-                st = Messages.State.valueOf(state.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new InvalidInputException("/state", "must be one of " + List.of(Messages.State.values()));
-            }
-        }
+    @Operation(summary = "Messages, newest first: the delivery log",
+            description = "Filters: ?state=DEAD lists the dead letters; ?customerId= one customer's; ?channel=email; ?delivery=OPENED "
+                    + "(the furthest update: DELIVERED, OPENED, CLICKED, SOFT_BOUNCED, FAILED, HARD_BOUNCED, COMPLAINED); "
+                    + "?before= a time, for the next page (the last item's createdAt).")
+    public Response list(@QueryParam("state") String state, @QueryParam("customerId") String customerId, @QueryParam("channel") String channel,
+                         @QueryParam("delivery") String delivery, @QueryParam("before") String before, @QueryParam("limit") Integer limit) {
         UUID cid = null;
         if (customerId != null) {
             try {
@@ -151,8 +148,13 @@ public class MessagesResource {
                 throw new InvalidInputException("/customerId", "is not a customer id");
             }
         }
+        if (channel != null && !NAME.matcher(channel).matches()) {
+            throw new InvalidInputException("/channel", "is not a channel type");
+        }
+        Messages.Filter f = new Messages.Filter(Bodies.constant(Messages.State.class, state, "/state"), cid, channel,
+                Bodies.constant(MessageService.Delivery.class, delivery, "/delivery"), Bodies.time(before, "/before"), Bodies.limit(limit, 50, 500));
         JsonArrayBuilder a = Json.array();
-        holder.kernel().messages().list(principal.get().tenantId(), st, cid, Bodies.limit(limit, 50, 500)).forEach(m -> a.add(json(m)));
+        holder.kernel().messages().list(principal.get().tenantId(), f).forEach(m -> a.add(json(m)));
         return CustomersResource.ok(Json.object().add("items", a).build());
     }
 
@@ -174,7 +176,9 @@ public class MessagesResource {
                 .add("idempotencyKey", nullable(m.idempotencyKey())).add("subject", nullable(m.subject())).add("text", nullable(m.text()))
                 .add("html", nullable(m.html())).add("data", Json.toJson(m.data()))
                 .add("nextAttemptAt", m.dueAt() == null || m.state() != Messages.State.RETRY ? JsonValue.NULL : Json.string(m.dueAt().toString()))
-                .add("createdBy", m.createdBy()).add("createdAt", m.createdAt().toString()).add("updatedAt", m.updatedAt().toString());
+                .add("createdBy", m.createdBy()).add("createdAt", m.createdAt().toString()).add("updatedAt", m.updatedAt().toString())
+                .add("delivery", m.delivery() == null ? JsonValue.NULL : Json.string(m.delivery().name()))
+                .add("deliveryAt", m.deliveryAt() == null ? JsonValue.NULL : Json.string(m.deliveryAt().toString()));
     }
 
     private static JsonValue nullable(String s) {
