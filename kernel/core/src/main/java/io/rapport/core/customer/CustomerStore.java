@@ -77,6 +77,30 @@ public final class CustomerStore implements CustomerService {
         });
     }
 
+    /**
+     * Loads many profiles at once (a batch send): by id, with a merged id answering with its surviving profile.
+     *
+     * @return the profiles found, by the id asked for; ids of no customer are absent
+     */
+    public Map<UUID, Customer> findAll(UUID tenantId, java.util.Collection<UUID> ids) {
+        List<UUID> distinct = List.copyOf(new java.util.LinkedHashSet<>(ids));
+        return db.read(c -> {
+            Map<UUID, Customer> out = new HashMap<>();
+            for (Customer k : loadAll(c, tenantId, distinct)) {
+                out.put(k.id(), k);
+            }
+            for (UUID id : distinct) {
+                if (!out.containsKey(id)) {
+                    UUID live = resolveMerged(c, tenantId, id);
+                    if (live != null) {
+                        loadAll(c, tenantId, List.of(live)).stream().findFirst().ifPresent(k -> out.put(id, k));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     @Override
     public Optional<Customer> findByIdentifier(UUID tenantId, Identifier identifier) {
         return db.read(c -> {

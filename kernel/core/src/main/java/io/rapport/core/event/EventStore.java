@@ -297,6 +297,35 @@ public final class EventStore {
         return id;
     }
 
+    /** An event the kernel emits about a known customer, for {@link #appendKernelEvents}. */
+    public record KernelEvent(UUID tenantId, UUID customerId, String type, String source, Map<String, ?> properties) {
+    }
+
+    /**
+     * Stores many kernel events inside the caller's transaction with one JDBC batch per table (the send path's outcomes).
+     * The caller must run the {@code afterCommit} hook once it commits.
+     */
+    public void appendKernelEvents(Connection c, List<KernelEvent> list) throws SQLException {
+        if (list.isEmpty()) {
+            return;
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        try (PreparedStatement ev = c.prepareStatement(INSERT_EVENT);
+             PreparedStatement ob = c.prepareStatement(INSERT_OUTBOX)) {
+            for (KernelEvent e : list) {
+                UUID id = Ids.timeOrdered();
+                bindEvent(ev, id, e.tenantId(), e.customerId(), e.type(), now, now, e.source(), null, null, Json.writeMap(e.properties()));
+                ev.addBatch();
+                ob.setObject(1, e.tenantId());
+                ob.setObject(2, id);
+                ob.setObject(3, now);
+                ob.addBatch();
+            }
+            ev.executeBatch();
+            ob.executeBatch();
+        }
+    }
+
     private record OwnerKey(UUID tenantId, String type, String namespace, String value) {
     }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,6 +35,7 @@ import io.rapport.core.db.Ids;
 import io.rapport.core.event.EventStore;
 import io.rapport.core.json.Json;
 import io.rapport.core.validation.ConflictException;
+import io.rapport.core.validation.FieldError;
 import io.rapport.core.validation.InvalidInputException;
 import io.rapport.core.validation.NotFoundException;
 import io.rapport.spi.channel.Channel;
@@ -101,6 +103,8 @@ public final class Messages implements AutoCloseable, MessageService {
     static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
     static final int CLAIM_BATCH = 50;
     static final long IDLE_POLL_MS = 1000;
+    /** Ids per {@code IN (...)} list. */
+    static final int IN_CHUNK = 500;
 
     private static final Logger LOG = LoggerFactory.getLogger(Messages.class);
     private static final String COLUMNS = "id, customer_id, channel, purpose, idempotency_key, subject, body_text, body_html, data, state, attempts, "
@@ -115,6 +119,10 @@ public final class Messages implements AutoCloseable, MessageService {
     private final Links links;
     private final Deliveries deliveries;
     private final ThreadPoolExecutor pool;
+    /** One per send thread: a call is handed to the pool only when a thread is free for it. */
+    private final java.util.concurrent.Semaphore slots;
+    private final java.util.concurrent.ScheduledExecutorService watchdog;
+    private final Outcomes outcomes;
     private final Thread worker;
     private final Object wake = new Object();
     private volatile boolean running = true;
@@ -136,6 +144,13 @@ public final class Messages implements AutoCloseable, MessageService {
                     t.setDaemon(true);
                     return t;
                 });
+        this.slots = new java.util.concurrent.Semaphore(settings.threads());
+        this.watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rapport-send-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        this.outcomes = db == null ? null : new Outcomes(db, events, this::get);
         this.worker = new Thread(this::work, "rapport-send-retries");
         this.worker.setDaemon(true);
     }
@@ -161,18 +176,48 @@ public final class Messages implements AutoCloseable, MessageService {
         }
         Customer customer = customers.find(tenantId, req.customerId())
                 .orElseThrow(() -> new InvalidInputException("/customerId", "no customer " + req.customerId() + " in this tenant"));
-        UUID id = Ids.timeOrdered();
-        Map<String, Object> ctx = Templates.context(customer, id, req.data());
-        String subject = Templates.render(req.subject(), false, ctx, "/subject");
-        String text = Templates.render(req.text(), false, ctx, "/text");
-        String html = Templates.render(req.html(), true, ctx, "/html");
-        String refusal = refusal(tenantId, customer, req.channel(), req.purpose());
-        if (refusal == null && channels.apply(req.channel()).isEmpty()) {
-            refusal = "no active channel of type '" + req.channel() + "': install, configure and start a plugin that provides it";
+        Compiled t = new Compiled(req.subject(), req.text(), req.html());
+        Message m = plan(tenantId, actor, customer, req.channel(), req.purpose(), t, req.data(), req.idempotencyKey(),
+                !suppressed(tenantId, req.channel(), List.of(customer.id())).isEmpty(), OffsetDateTime.now(clock));
+        try {
+            db.tx(c -> {
+                insert(c, tenantId, List.of(m));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            if (req.idempotencyKey() != null && isUniqueViolation(e)) {
+                return new Submitted(byKey(tenantId, req.idempotencyKey()).orElseThrow(() -> e), false);
+            }
+            throw e;
         }
-        OffsetDateTime now = OffsetDateTime.now(clock);
+        afterStore(List.of(m));
+        return new Submitted(afterInsert(tenantId, m, customer), true);
+    }
+
+    /** A request's templates, compiled and checked once for all its recipients. */
+    private record Compiled(com.samskivert.mustache.Template subject, com.samskivert.mustache.Template text, com.samskivert.mustache.Template html) {
+        Compiled(String subject, String text, String html) {
+            this(Templates.compile(subject, false, "/subject"), Templates.compile(text, false, "/text"), Templates.compile(html, true, "/html"));
+        }
+    }
+
+    /**
+     * Renders a message for one customer and decides its first state: REJECTED (no consent, suppressed, no channel,
+     * over the frequency cap), RETRY (held for quiet hours) or SENDING (to be attempted now).
+     */
+    private Message plan(UUID tenantId, String actor, Customer customer, String channel, String purpose, Compiled t, Map<String, Object> data,
+                         String key, boolean suppressed, OffsetDateTime now) {
+        UUID id = Ids.timeOrdered();
+        Map<String, Object> ctx = Templates.context(customer, id, data);
+        String subject = Templates.execute(t.subject(), ctx, "/subject");
+        String text = Templates.execute(t.text(), ctx, "/text");
+        String html = Templates.execute(t.html(), ctx, "/html");
+        String refusal = refusal(customer, channel, purpose, suppressed);
+        if (refusal == null && channels.apply(channel).isEmpty()) {
+            refusal = "no active channel of type '" + channel + "': install, configure and start a plugin that provides it";
+        }
         OffsetDateTime held = null;
-        if (refusal == null && !Consent.PURPOSE_TRANSACTIONAL.equals(req.purpose())) {
+        if (refusal == null && !Consent.PURPOSE_TRANSACTIONAL.equals(purpose)) {
             SendPolicy policy = policy(tenantId);
             refusal = capRefusal(tenantId, customer.id(), policy, now);
             OffsetDateTime allowed = policy.allowedAt(now, customer.timeZone());
@@ -183,32 +228,146 @@ public final class Messages implements AutoCloseable, MessageService {
         State state = refusal != null ? State.REJECTED : held != null ? State.RETRY : State.SENDING;
         OffsetDateTime due = refusal != null ? null : held != null ? held : now.plus(lease());
         String reason = refusal != null ? refusal : held != null ? quietReason(tenantId, customer, held) : null;
-        Message m = new Message(id, customer.id(), req.channel(), req.purpose(), req.idempotencyKey(), subject, text, html,
-                req.data() == null ? Map.of() : req.data(), state, state == State.SENDING ? 1 : 0, due, reason, null, actor, now, now, null, null);
-        try {
-            String rejection = refusal;
-            db.tx(c -> {
-                insert(c, tenantId, m);
-                if (rejection != null) {
-                    messageEvent(c, tenantId, m, EventTypes.MESSAGE_REJECTED, rejection);
+        return new Message(id, customer.id(), channel, purpose, key, subject, text, html, data == null ? Map.of() : data, state,
+                state == State.SENDING ? 1 : 0, due, reason, null, actor, now, now, null, null);
+    }
+
+    /** After a message is stored: its first attempt if it is SENDING (waiting for the outcome); the message otherwise. */
+    private Message afterInsert(UUID tenantId, Message m, Customer customer) {
+        return await(afterInsertAsync(tenantId, m, customer), m);
+    }
+
+    private CompletableFuture<Message> afterInsertAsync(UUID tenantId, Message m, Customer customer) {
+        if (m.state() == State.SENDING) {
+            return attemptAsync(tenantId, m, customer, true);
+        }
+        if (m.state() == State.RETRY) {
+            LOG.info("Message {} on {} is held for quiet hours until {}", m.id(), m.channel(), m.dueAt());
+        }
+        return CompletableFuture.completedFuture(m);
+    }
+
+    /** One recipient of a batch: the customer, their own template values, and an idempotency key (or null). */
+    public record Recipient(UUID customerId, Map<String, Object> data, String idempotencyKey) {
+    }
+
+    /** One message (subject, text, HTML templates) for many recipients: a campaign's send. */
+    public record BatchRequest(String channel, String purpose, String subject, String text, String html, List<Recipient> recipients) {
+    }
+
+    /**
+     * What became of one recipient of a batch: the message (created, or the earlier one of a repeated idempotency key),
+     * or why the recipient was not taken.
+     */
+    public record BatchItem(int index, Message message, boolean created, FieldError error) {
+    }
+
+    /**
+     * Checks, renders, stores and sends one message to many customers: the messages are stored in one transaction, then
+     * attempted in parallel on the send pool, their outcomes recorded in group commits; returns once every first
+     * attempt has an outcome. A recipient that is not a customer is reported at its index and skipped; the others go.
+     *
+     * @throws InvalidInputException if a template is broken (nothing is stored)
+     */
+    public List<BatchItem> submitAll(UUID tenantId, String actor, BatchRequest req) {
+        Compiled t = new Compiled(req.subject(), req.text(), req.html());
+        List<Recipient> rs = req.recipients();
+        BatchItem[] items = new BatchItem[rs.size()];
+        Map<String, Message> known = byKeys(tenantId, rs.stream().map(Recipient::idempotencyKey).filter(java.util.Objects::nonNull).toList());
+        Map<UUID, Customer> found = customers.findAll(tenantId, rs.stream().map(Recipient::customerId).toList());
+        java.util.Set<UUID> suppressed = suppressed(tenantId, req.channel(), found.values().stream().map(Customer::id).distinct().toList());
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        List<Message> planned = new ArrayList<>();
+        Map<String, Integer> keyAt = new java.util.HashMap<>();
+        List<Integer> plannedAt = new ArrayList<>();
+        List<Integer> repeats = new ArrayList<>();
+        for (int i = 0; i < rs.size(); i++) {
+            Recipient r = rs.get(i);
+            if (r.idempotencyKey() != null && known.containsKey(r.idempotencyKey())) {
+                items[i] = new BatchItem(i, known.get(r.idempotencyKey()), false, null);
+                continue;
+            }
+            if (r.idempotencyKey() != null && keyAt.containsKey(r.idempotencyKey())) {
+                repeats.add(i); // the same key twice in one batch: one message, answered for both
+                continue;
+            }
+            Customer customer = found.get(r.customerId());
+            if (customer == null) {
+                items[i] = new BatchItem(i, null, false, new FieldError("/recipients/" + i + "/customerId", "no customer " + r.customerId()
+                        + " in this tenant"));
+                continue;
+            }
+            try {
+                Message m = plan(tenantId, actor, customer, req.channel(), req.purpose(), t, r.data(), r.idempotencyKey(),
+                        suppressed.contains(customer.id()), now);
+                if (r.idempotencyKey() != null) {
+                    keyAt.put(r.idempotencyKey(), i);
                 }
+                planned.add(m);
+                plannedAt.add(i);
+            } catch (InvalidInputException e) {
+                FieldError first = e.errors().get(0);
+                items[i] = new BatchItem(i, null, false, new FieldError("/recipients/" + i + first.field(), first.detail()));
+            }
+        }
+        List<Message> stored = storeAll(tenantId, planned);
+        List<CompletableFuture<Message>> attempts = new ArrayList<>(planned.size());
+        for (int k = 0; k < planned.size(); k++) {
+            Message m = stored.get(k);
+            boolean created = m == planned.get(k);
+            attempts.add(created ? afterInsertAsync(tenantId, m, found.get(rs.get(plannedAt.get(k)).customerId()))
+                    : CompletableFuture.completedFuture(m));
+        }
+        for (int k = 0; k < planned.size(); k++) {
+            Message m = stored.get(k);
+            items[plannedAt.get(k)] = new BatchItem(plannedAt.get(k), await(attempts.get(k), m), m == planned.get(k), null);
+        }
+        for (int i : repeats) {
+            BatchItem first = items[keyAt.get(rs.get(i).idempotencyKey())];
+            items[i] = new BatchItem(i, first.message(), false, first.error());
+        }
+        return List.of(items);
+    }
+
+    /**
+     * Stores planned messages in one transaction. If another request stored one of their idempotency keys meanwhile,
+     * stores them one by one instead, answering the earlier message for that key.
+     *
+     * @return per planned message, itself if stored now, or the earlier message with its key
+     */
+    private List<Message> storeAll(UUID tenantId, List<Message> planned) {
+        if (planned.isEmpty()) {
+            return List.of();
+        }
+        try {
+            db.tx(c -> {
+                insert(c, tenantId, planned);
                 return null;
             });
+            afterStore(planned);
+            return planned;
         } catch (RuntimeException e) {
-            if (req.idempotencyKey() != null && isUniqueViolation(e)) {
-                return new Submitted(byKey(tenantId, req.idempotencyKey()).orElseThrow(() -> e), false);
+            if (!isUniqueViolation(e)) {
+                throw e;
             }
-            throw e;
         }
-        if (refusal != null) {
-            events.committed();
-            return new Submitted(m, true);
+        List<Message> out = new ArrayList<>(planned.size());
+        for (Message m : planned) {
+            try {
+                db.tx(c -> {
+                    insert(c, tenantId, List.of(m));
+                    return null;
+                });
+                afterStore(List.of(m));
+                out.add(m);
+            } catch (RuntimeException e) {
+                if (m.idempotencyKey() == null || !isUniqueViolation(e)) {
+                    throw e;
+                }
+                out.add(byKey(tenantId, m.idempotencyKey()).orElseThrow(() -> e));
+            }
         }
-        if (held != null) {
-            LOG.info("Message {} on {} is held for quiet hours until {}", m.id(), m.channel(), held);
-            return new Submitted(m, true);
-        }
-        return new Submitted(attempt(tenantId, m, customer, true), true);
+        return out;
     }
 
     /** A message rendered for one customer, without being stored or sent. */
@@ -252,17 +411,10 @@ public final class Messages implements AutoCloseable, MessageService {
 
     /** @return why the kernel will not send, or null if it may: consent and suppression */
     String refusal(UUID tenantId, Customer customer, String channel, String purpose) {
-        boolean suppressed = db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT reason FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel IN (?, ?)")) {
-                ps.setObject(1, tenantId);
-                ps.setObject(2, customer.id());
-                ps.setString(3, channel);
-                ps.setString(4, ALL_CHANNELS);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
-                }
-            }
-        });
+        return refusal(customer, channel, purpose, !suppressed(tenantId, channel, List.of(customer.id())).isEmpty());
+    }
+
+    private static String refusal(Customer customer, String channel, String purpose, boolean suppressed) {
         if (suppressed) {
             return "the customer is suppressed on " + channel;
         }
@@ -279,69 +431,178 @@ public final class Messages implements AutoCloseable, MessageService {
         return null;
     }
 
+    /** @return which of the customers are suppressed on the channel (or on every channel) */
+    private java.util.Set<UUID> suppressed(UUID tenantId, String channel, List<UUID> customerIds) {
+        java.util.Set<UUID> out = new java.util.HashSet<>();
+        if (customerIds.isEmpty() || db == null) {
+            return out;
+        }
+        db.read(c -> {
+            for (int from = 0; from < customerIds.size(); from += IN_CHUNK) {
+                List<UUID> chunk = customerIds.subList(from, Math.min(customerIds.size(), from + IN_CHUNK));
+                try (PreparedStatement ps = c.prepareStatement("SELECT customer_id FROM suppression WHERE tenant_id = ? AND channel IN (?, ?) "
+                        + "AND customer_id IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
+                    ps.setObject(1, tenantId);
+                    ps.setString(2, channel);
+                    ps.setString(3, ALL_CHANNELS);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setObject(4 + i, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.add(rs.getObject(1, UUID.class));
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        return out;
+    }
+
+    /** @return the tenant's messages with these idempotency keys, by key */
+    private Map<String, Message> byKeys(UUID tenantId, List<String> keys) {
+        Map<String, Message> out = new java.util.HashMap<>();
+        if (keys.isEmpty()) {
+            return out;
+        }
+        List<String> distinct = List.copyOf(new java.util.LinkedHashSet<>(keys));
+        db.read(c -> {
+            for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
+                List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM message WHERE tenant_id = ? AND idempotency_key IN ("
+                        + "?,".repeat(chunk.size() - 1) + "?)")) {
+                    ps.setObject(1, tenantId);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(2 + i, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            Message m = of(rs);
+                            out.put(m.idempotencyKey(), m);
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        return out;
+    }
+
     // --- attempts ----------------------------------------------------------------------------------------
 
     private Duration lease() {
         return settings.timeout().plus(LEASE_MARGIN);
     }
 
+    /** Runs one attempt of a message in state SENDING and waits until its outcome is recorded. */
+    private Message attempt(UUID tenantId, Message m, Customer customer, boolean checked) {
+        return await(attemptAsync(tenantId, m, customer, checked), m);
+    }
+
+    private Message await(CompletableFuture<Message> f, Message m) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // the attempt goes on and records its outcome; the caller sees the message as it stands
+            return m;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
     /**
-     * Runs one attempt of a message in state SENDING and records its outcome.
+     * Runs one attempt of a message in state SENDING on the send pool and records its outcome with the others waiting.
      *
      * @param checked whether consent and suppression were checked just now (by submit); every later attempt checks again
+     * @return the message as stored once its outcome is durable
      */
-    private Message attempt(UUID tenantId, Message m, Customer customer, boolean checked) {
+    private CompletableFuture<Message> attemptAsync(UUID tenantId, Message m, Customer customer, boolean checked) {
         if (!checked && !Consent.PURPOSE_TRANSACTIONAL.equals(m.purpose())) {
             // a retry that falls into quiet hours waits for their end, without spending an attempt
             OffsetDateTime now = OffsetDateTime.now(clock);
             OffsetDateTime allowed = policy(tenantId).allowedAt(now, customer.timeZone());
             if (allowed.isAfter(now)) {
-                return hold(tenantId, m, allowed, quietReason(tenantId, customer, allowed));
+                return CompletableFuture.completedFuture(hold(tenantId, m, allowed, quietReason(tenantId, customer, allowed)));
             }
         }
-        SendResult result;
         String refusal = checked ? null : refusal(tenantId, customer, m.channel(), m.purpose());
-        Optional<Channel> channel = channels.apply(m.channel());
         if (refusal != null) {
-            result = SendResult.rejected(refusal);
-        } else if (channel.isEmpty()) {
-            result = SendResult.retryLater("no active channel of type '" + m.channel() + "'", null);
-        } else {
-            boolean transactional = Consent.PURPOSE_TRANSACTIONAL.equals(m.purpose());
-            OutboundMessage out = new OutboundMessage(m.id(), tenantId, customer, m.channel(), m.purpose(), m.subject(), m.text(), m.html(), m.data(),
-                    m.attempts(), links == null || transactional ? null : links.unsubscribe(tenantId, customer.id(), m.purpose(), m.channel()),
-                    links == null ? null : links.preferences(tenantId, customer.id()));
-            result = call(channel.get(), out);
+            return finish(tenantId, m, SendResult.rejected(refusal));
         }
-        return finish(tenantId, m, result);
+        Optional<Channel> channel = channels.apply(m.channel());
+        if (channel.isEmpty()) {
+            return finish(tenantId, m, SendResult.retryLater("no active channel of type '" + m.channel() + "'", null));
+        }
+        boolean transactional = Consent.PURPOSE_TRANSACTIONAL.equals(m.purpose());
+        OutboundMessage out = new OutboundMessage(m.id(), tenantId, customer, m.channel(), m.purpose(), m.subject(), m.text(), m.html(), m.data(),
+                m.attempts(), links == null || transactional ? null : links.unsubscribe(tenantId, customer.id(), m.purpose(), m.channel()),
+                links == null ? null : links.preferences(tenantId, customer.id()));
+        return dispatch(channel.get(), out).thenCompose(r -> finish(tenantId, m, r));
     }
 
-    private SendResult call(Channel channel, OutboundMessage out) {
-        Future<SendResult> f;
+    /**
+     * Calls the channel on the send pool once a thread is free (waiting at most the send timeout for one), and cuts the
+     * call off after the send timeout. Exactly one result completes the future: the channel's, or the timeout's.
+     */
+    private CompletableFuture<SendResult> dispatch(Channel channel, OutboundMessage out) {
+        CompletableFuture<SendResult> result = new CompletableFuture<>();
         try {
-            f = pool.submit(() -> channel.send(out));
-        } catch (RejectedExecutionException e) {
-            return SendResult.retryLater("all " + settings.threads() + " send threads are busy", null);
-        }
-        try {
-            SendResult r = f.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            return r == null ? SendResult.retryLater("the " + out.channel() + " channel answered nothing", null) : r;
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            return SendResult.retryLater("the " + out.channel() + " channel did not answer within " + settings.timeout().toMillis() + " ms", null);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            LOG.warn("Channel {} failed on message {}", out.channel(), out.id(), cause);
-            return SendResult.retryLater("the " + out.channel() + " channel failed: " + cause.getClass().getSimpleName()
-                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), null);
+            if (!slots.tryAcquire(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                result.complete(SendResult.retryLater("all " + settings.threads() + " send threads stayed busy for "
+                        + settings.timeout().toMillis() + " ms", null));
+                return result;
+            }
         } catch (InterruptedException e) {
-            f.cancel(true);
             Thread.currentThread().interrupt();
-            return SendResult.retryLater("interrupted while sending", null);
+            result.complete(SendResult.retryLater("interrupted while waiting for a send thread", null));
+            return result;
         }
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                slots.release();
+            }
+        };
+        Future<?> f;
+        try {
+            f = pool.submit(() -> {
+                started.set(true);
+                try {
+                    SendResult r = channel.send(out);
+                    result.complete(r == null ? SendResult.retryLater("the " + out.channel() + " channel answered nothing", null) : r);
+                } catch (Throwable cause) {
+                    if (!result.isDone()) {
+                        LOG.warn("Channel {} failed on message {}", out.channel(), out.id(), cause);
+                    }
+                    result.complete(SendResult.retryLater("the " + out.channel() + " channel failed: " + cause.getClass().getSimpleName()
+                            + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), null));
+                } finally {
+                    release.run();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            release.run();
+            result.complete(SendResult.retryLater("the kernel is stopping", null));
+            return result;
+        }
+        java.util.concurrent.ScheduledFuture<?> timer = watchdog.schedule(() -> {
+            if (result.complete(SendResult.retryLater("the " + out.channel() + " channel did not answer within " + settings.timeout().toMillis()
+                    + " ms", null))) {
+                f.cancel(true);
+                if (!started.get()) {
+                    release.run(); // it never ran, so it will never release its thread
+                }
+            }
+        }, settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((r, e) -> timer.cancel(false));
+        return result;
     }
 
-    private Message finish(UUID tenantId, Message m, SendResult r) {
+    /** Decides what an attempt's result makes of the message and records it with the other outcomes waiting. */
+    private CompletableFuture<Message> finish(UUID tenantId, Message m, SendResult r) {
         OffsetDateTime now = OffsetDateTime.now(clock);
         State state;
         OffsetDateTime due = null;
@@ -371,46 +632,9 @@ public final class Messages implements AutoCloseable, MessageService {
             }
         }
         String reason = r.reason() == null ? null : truncate(r.reason(), 2000);
-        String eventType = event;
-        OffsetDateTime dueAt = due;
         Message done = new Message(m.id(), m.customerId(), m.channel(), m.purpose(), m.idempotencyKey(), m.subject(), m.text(), m.html(), m.data(),
                 state, m.attempts(), due, reason, r.providerMessageId(), m.createdBy(), m.createdAt(), now, m.delivery(), m.deliveryAt());
-        boolean recorded = db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = ?, due_at = ?, reason = ?, provider_id = ?, updated_at = ? "
-                    + "WHERE id = ? AND state = 'SENDING' AND attempts = ?")) {
-                ps.setString(1, state.name());
-                ps.setObject(2, dueAt);
-                ps.setString(3, reason);
-                ps.setString(4, r.providerMessageId());
-                ps.setObject(5, now);
-                ps.setObject(6, m.id());
-                ps.setInt(7, m.attempts());
-                if (ps.executeUpdate() == 0) {
-                    return false;
-                }
-            }
-            if (r.outcome() == SendResult.Outcome.BOUNCED) {
-                // a hard bounce: the address is not tried again on this channel until someone lifts the suppression
-                insertSuppression(c, tenantId, m.customerId(), m.channel(), truncate("hard bounce: " + reason, 200), now);
-            }
-            if (eventType != null) {
-                messageEvent(c, tenantId, done, eventType, reason);
-            }
-            return true;
-        });
-        if (!recorded) {
-            LOG.warn("Attempt {} of message {} finished after its lease ran out; another attempt owns it", m.attempts(), m.id());
-            return get(tenantId, m.id());
-        }
-        if (event != null) {
-            events.committed();
-        }
-        if (state == State.RETRY) {
-            LOG.info("Message {} on {} will be retried at {}: {}", m.id(), m.channel(), due, reason);
-        } else if (state == State.DEAD) {
-            LOG.warn("Message {} on {} is a dead letter after {} attempts: {}", m.id(), m.channel(), m.attempts(), reason);
-        }
-        return done;
+        return outcomes.record(new Outcomes.Decision(tenantId, m, done, event, r.outcome() == SendResult.Outcome.BOUNCED));
     }
 
     private Message hold(UUID tenantId, Message m, OffsetDateTime until, String reason) {
@@ -503,16 +727,17 @@ public final class Messages implements AutoCloseable, MessageService {
         return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
     }
 
-    private void messageEvent(Connection c, UUID tenantId, Message m, String type, String reason) throws SQLException {
+    /** @return the properties of a {@code message.*} event about the message as it now stands */
+    static Map<String, Object> eventProperties(Message m) {
         Map<String, Object> props = new LinkedHashMap<>();
         props.put(EventTypes.PROPERTY_MESSAGE_ID, m.id().toString());
         props.put(EventTypes.PROPERTY_CHANNEL, m.channel());
         props.put("purpose", m.purpose());
         props.put("attempts", m.attempts());
-        if (reason != null) {
-            props.put(EventTypes.PROPERTY_REASON, reason);
+        if (m.reason() != null) {
+            props.put(EventTypes.PROPERTY_REASON, m.reason());
         }
-        events.appendKernelEvent(c, tenantId, m.customerId(), type, SOURCE, props);
+        return props;
     }
 
     // --- the retry worker --------------------------------------------------------------------------------
@@ -555,7 +780,8 @@ public final class Messages implements AutoCloseable, MessageService {
             }
             return out;
         });
-        int attempted = 0;
+        // claimed one by one (another node may take some), attempted in parallel on the send pool
+        List<CompletableFuture<Message>> attempts = new ArrayList<>();
         for (Due d : due) {
             if (!running) {
                 break;
@@ -566,14 +792,17 @@ public final class Messages implements AutoCloseable, MessageService {
             }
             Message m = claimed.get();
             Optional<Customer> customer = customers.find(d.tenantId(), m.customerId());
-            if (customer.isEmpty()) {
-                finish(d.tenantId(), m, SendResult.rejected("the customer no longer exists"));
-            } else {
-                attempt(d.tenantId(), m, customer.get(), false);
-            }
-            attempted++;
+            attempts.add(customer.isEmpty() ? finish(d.tenantId(), m, SendResult.rejected("the customer no longer exists"))
+                    : attemptAsync(d.tenantId(), m, customer.get(), false));
         }
-        return attempted;
+        for (CompletableFuture<Message> f : attempts) {
+            try {
+                f.join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                LOG.error("A retried message's outcome could not be stored; its lease will run out and it is tried again", e);
+            }
+        }
+        return attempts.size();
     }
 
     /** Takes a due message for one more attempt; another node or thread that took it first wins. */
@@ -785,29 +1014,43 @@ public final class Messages implements AutoCloseable, MessageService {
                 rs.getString(18) == null ? null : Delivery.valueOf(rs.getString(18)), rs.getObject(19, OffsetDateTime.class));
     }
 
-    private static void insert(Connection c, UUID tenantId, Message m) throws SQLException {
+    /** Stores new messages with one JDBC batch, and a {@code message.rejected} event for each one refused at once. */
+    private void insert(Connection c, UUID tenantId, List<Message> ms) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO message (id, tenant_id, customer_id, channel, purpose, idempotency_key, subject, "
                 + "body_text, body_html, data, state, attempts, due_at, reason, provider_id, created_by, created_at, updated_at) "
                 + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-            ps.setObject(1, m.id());
-            ps.setObject(2, tenantId);
-            ps.setObject(3, m.customerId());
-            ps.setString(4, m.channel());
-            ps.setString(5, m.purpose());
-            ps.setString(6, m.idempotencyKey());
-            ps.setString(7, m.subject());
-            ps.setString(8, m.text());
-            ps.setString(9, m.html());
-            ps.setString(10, Json.writeMap(m.data()));
-            ps.setString(11, m.state().name());
-            ps.setInt(12, m.attempts());
-            ps.setObject(13, m.dueAt());
-            ps.setString(14, m.reason());
-            ps.setString(15, m.providerId());
-            ps.setString(16, m.createdBy());
-            ps.setObject(17, m.createdAt());
-            ps.setObject(18, m.updatedAt());
-            ps.executeUpdate();
+            for (Message m : ms) {
+                ps.setObject(1, m.id());
+                ps.setObject(2, tenantId);
+                ps.setObject(3, m.customerId());
+                ps.setString(4, m.channel());
+                ps.setString(5, m.purpose());
+                ps.setString(6, m.idempotencyKey());
+                ps.setString(7, m.subject());
+                ps.setString(8, m.text());
+                ps.setString(9, m.html());
+                ps.setString(10, Json.writeMap(m.data()));
+                ps.setString(11, m.state().name());
+                ps.setInt(12, m.attempts());
+                ps.setObject(13, m.dueAt());
+                ps.setString(14, m.reason());
+                ps.setString(15, m.providerId());
+                ps.setString(16, m.createdBy());
+                ps.setObject(17, m.createdAt());
+                ps.setObject(18, m.updatedAt());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        List<EventStore.KernelEvent> rejected = ms.stream().filter(m -> m.state() == State.REJECTED)
+                .map(m -> new EventStore.KernelEvent(tenantId, m.customerId(), EventTypes.MESSAGE_REJECTED, SOURCE, eventProperties(m))).toList();
+        events.appendKernelEvents(c, rejected);
+    }
+
+    /** Wakes the relay for the {@code message.rejected} events of messages just stored. */
+    private void afterStore(List<Message> stored) {
+        if (stored.stream().anyMatch(m -> m.state() == State.REJECTED)) {
+            events.committed();
         }
     }
 
@@ -815,7 +1058,7 @@ public final class Messages implements AutoCloseable, MessageService {
         return e.getCause() instanceof SQLException s && Db.isUniqueViolation(s);
     }
 
-    private static String truncate(String s, int max) {
+    static String truncate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
@@ -824,5 +1067,9 @@ public final class Messages implements AutoCloseable, MessageService {
         running = false;
         worker.interrupt();
         pool.shutdownNow();
+        watchdog.shutdownNow();
+        if (outcomes != null) {
+            outcomes.close();
+        }
     }
 }

@@ -35,14 +35,39 @@ public final class Templates {
     private Templates() {
     }
 
+    /** Compiled templates by kind and source: a campaign sends one template to many customers. */
+    private record Key(boolean html, String source) {
+    }
+
+    static final int CACHE_SIZE = 256;
+    private static final java.util.concurrent.ConcurrentHashMap<Key, Template> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
      * @param field the JSON pointer of the template, for errors
      * @return the rendered text, or null if {@code template} is null
-     * @throws InvalidInputException if the template does not parse
+     * @throws InvalidInputException if the template does not parse or reads a value no message has
      */
     public static String render(String template, boolean html, Map<String, Object> context, String field) {
         if (template == null) {
             return null;
+        }
+        return execute(compile(template, html, field), context, field);
+    }
+
+    /**
+     * Compiles and checks a template once (cached), for rendering it for many customers with {@link #execute}.
+     *
+     * @return the template, or null if {@code template} is null
+     * @throws InvalidInputException if the template does not parse or reads a value no message has
+     */
+    public static Template compile(String template, boolean html, String field) {
+        if (template == null) {
+            return null;
+        }
+        Key key = new Key(html, template);
+        Template cached = CACHE.get(key);
+        if (cached != null) {
+            return cached;
         }
         Template t;
         try {
@@ -54,6 +79,18 @@ public final class Templates {
         if (unknown != null) {
             throw new InvalidInputException(field, "uses {{" + unknown + "}}, which is not a value a template can read; it reads customer.<"
                     + String.join("|", CUSTOMER_FIELDS) + ">, customer.attributes.<name>, data.<name> and message.id");
+        }
+        if (CACHE.size() >= CACHE_SIZE) {
+            CACHE.clear(); // crude but bounded: a burst of one-off templates cannot grow it
+        }
+        CACHE.put(key, t);
+        return t;
+    }
+
+    /** @return the compiled template rendered over the context, or null for a null template */
+    public static String execute(Template t, Map<String, Object> context, String field) {
+        if (t == null) {
+            return null;
         }
         try {
             return t.execute(context);

@@ -628,6 +628,153 @@ class MessagesTest {
         assertThat(messages.policy(tenant)).isEqualTo(SendPolicy.NONE);
     }
 
+    // --- batches ---------------------------------------------------------------------------------------------
+
+    @Test
+    void aBatchSendsEachRecipientTheirOwnMessageAndNamesEachOneItCannotTake() throws SQLException {
+        Customer ada = customer("{\"email\": \"ada.batch@example.com\", \"firstName\": \"Ada\"}");
+        Customer bob = customer("{\"email\": \"bob@example.com\", \"firstName\": \"Bob\"}");
+        Customer cy = customer("{\"email\": \"cyd@example.com\", \"firstName\": \"Cy\"}");
+        consent(ada, MARKETING, "email", ConsentStatus.GRANTED);
+        consent(cy, MARKETING, "email", ConsentStatus.GRANTED);
+        suppress(cy, "email", "complaint");
+        UUID nobody = UUID.randomUUID();
+        String key = "spring-" + ada.id();
+
+        List<Messages.BatchItem> items = messages.submitAll(tenant, ACTOR, new Messages.BatchRequest("email", MARKETING, "Spring sale",
+                "Hello {{customer.firstName}}, code {{data.code}}", null, List.of(
+                        new Messages.Recipient(ada.id(), Map.of("code", "A1"), key),
+                        new Messages.Recipient(bob.id(), Map.of("code", "B2"), null),
+                        new Messages.Recipient(cy.id(), Map.of("code", "C3"), null),
+                        new Messages.Recipient(nobody, Map.of(), null),
+                        new Messages.Recipient(ada.id(), Map.of("code", "A1"), key))));
+
+        assertThat(items).extracting(Messages.BatchItem::index).containsExactly(0, 1, 2, 3, 4);
+        assertThat(items.get(0).message().state()).isEqualTo(Messages.State.SENT);
+        assertThat(items.get(0).created()).isTrue();
+        assertThat(items.get(1).message().state()).isEqualTo(Messages.State.REJECTED);
+        assertThat(items.get(1).message().reason()).contains("not consented");
+        assertThat(items.get(2).message().reason()).contains("suppressed");
+        assertThat(items.get(3).message()).isNull();
+        assertThat(items.get(3).error().field()).isEqualTo("/recipients/3/customerId");
+        assertThat(items.get(3).error().detail()).contains(nobody.toString());
+        assertThat(items.get(4).created()).as("the same key twice in one batch is one message").isFalse();
+        assertThat(items.get(4).message().id()).isEqualTo(items.get(0).message().id());
+
+        assertThat(sentTo(email, ada)).singleElement().satisfies(out -> {
+            assertThat(out.text()).isEqualTo("Hello Ada, code A1");
+            assertThat(out.unsubscribeUrl()).isNotNull();
+        });
+        assertThat(sentTo(email, bob)).isEmpty();
+        assertThat(sentTo(email, cy)).isEmpty();
+        assertThat(onlyEvent(ada, EventTypes.MESSAGE_SENT).properties()).containsEntry(EventTypes.PROPERTY_MESSAGE_ID,
+                items.get(0).message().id().toString());
+        assertThat(onlyEvent(bob, EventTypes.MESSAGE_REJECTED).properties().get(EventTypes.PROPERTY_REASON).toString()).contains("not consented");
+
+        // the same batch again sends nothing new to the keyed recipient
+        List<Messages.BatchItem> again = messages.submitAll(tenant, ACTOR, new Messages.BatchRequest("email", MARKETING, "Spring sale",
+                "Hello {{customer.firstName}}", null, List.of(new Messages.Recipient(ada.id(), Map.of(), key))));
+        assertThat(again.get(0).created()).isFalse();
+        assertThat(again.get(0).message().id()).isEqualTo(items.get(0).message().id());
+        assertThat(sentTo(email, ada)).hasSize(1);
+    }
+
+    @Test
+    void aBatchWithABrokenTemplateStoresAndSendsNothing() throws SQLException {
+        Customer dee = customer("{\"email\": \"dee.batch@example.com\", \"firstName\": \"Dee\"}");
+
+        List<FieldError> errors = invalid(() -> messages.submitAll(tenant, ACTOR, new Messages.BatchRequest("email", TRANSACTIONAL, null,
+                "Hello {{customer.frstName}}", null, List.of(new Messages.Recipient(dee.id(), Map.of(), null)))));
+
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(e.field()).isEqualTo("/text");
+            assertThat(e.detail()).contains("customer.frstName");
+        });
+        assertThat(count("SELECT COUNT(*) FROM message WHERE customer_id = ?", dee.id())).isZero();
+    }
+
+    @Test
+    void aLargeBatchIsSentOnceToEveryoneWithEveryOutcomeOnTheTimeline() throws SQLException {
+        List<Customer> many = new ArrayList<>();
+        List<Messages.Recipient> recipients = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Customer c = customer("{\"email\": \"batch" + i + "@example.com\", \"firstName\": \"N" + i + "\"}");
+            many.add(c);
+            recipients.add(new Messages.Recipient(c.id(), Map.of("i", i), "large-" + i));
+        }
+
+        List<Messages.BatchItem> items = messages.submitAll(tenant, ACTOR, new Messages.BatchRequest("sms", TRANSACTIONAL, null,
+                "Code {{data.i}} for {{customer.firstName}}", null, recipients));
+
+        assertThat(items).allSatisfy(i -> assertThat(i.message().state()).isEqualTo(Messages.State.SENT));
+        for (int i = 0; i < many.size(); i++) {
+            assertThat(sentTo(sms, many.get(i))).singleElement().extracting(OutboundMessage::text).isEqualTo("Code " + i + " for N" + i);
+        }
+        assertThat(count("SELECT COUNT(*) FROM event WHERE type = 'message.sent' AND customer_id IN (SELECT customer_id FROM message "
+                + "WHERE idempotency_key LIKE 'large-%') AND source = ?", Messages.SOURCE)).isEqualTo(300);
+    }
+
+    // --- delivery updates -----------------------------------------------------------------------------------
+
+    @Test
+    void aDeliveryUpdateLandsOnTheTimelineOnceAndMovesTheMessageForwardOnly() {
+        Customer fay = customer("{\"email\": \"fay.report@example.com\", \"firstName\": \"Fay\"}");
+        Messages.Message m = messages.submit(tenant, ACTOR, request(fay, "email", TRANSACTIONAL, "Hi", null)).message();
+        var delivered = new io.rapport.api.message.MessageService.Update(io.rapport.api.message.MessageService.Delivery.DELIVERED, "250 ok", null, null);
+        var opened = new io.rapport.api.message.MessageService.Update(io.rapport.api.message.MessageService.Delivery.OPENED, null, null, null);
+
+        var first = messages.report(m.id(), delivered).orElseThrow();
+        var second = messages.report(m.id(), delivered).orElseThrow();
+
+        assertThat(first.recorded()).isTrue();
+        assertThat(first.customerId()).isEqualTo(fay.id());
+        assertThat(first.tenantId()).isEqualTo(tenant);
+        assertThat(second.recorded()).as("a repeat").isFalse();
+        Event e = onlyEvent(fay, "email.delivered");
+        assertThat(e.properties()).containsEntry(EventTypes.PROPERTY_MESSAGE_ID, m.id().toString()).containsEntry(EventTypes.PROPERTY_REASON, "250 ok");
+        assertThat(messages.get(tenant, m.id()).delivery()).isEqualTo(io.rapport.api.message.MessageService.Delivery.DELIVERED);
+
+        messages.report(m.id(), opened);
+        messages.report(m.id(), click("https://shop.example/a"));
+        messages.report(m.id(), click("https://shop.example/b"));
+        messages.report(m.id(), click("https://shop.example/a"));
+        messages.report(m.id(), opened);
+
+        assertThat(events(fay, "email.opened")).hasSize(1);
+        assertThat(events(fay, "email.clicked")).extracting(ev -> ev.properties().get("url"))
+                .containsExactlyInAnyOrder("https://shop.example/a", "https://shop.example/b");
+        assertThat(messages.get(tenant, m.id()).delivery()).as("an open after a click does not move it back")
+                .isEqualTo(io.rapport.api.message.MessageService.Delivery.CLICKED);
+        assertThat(messages.list(tenant, new Messages.Filter(null, fay.id(), "email", io.rapport.api.message.MessageService.Delivery.CLICKED, null, 10)))
+                .extracting(Messages.Message::id).containsExactly(m.id());
+        assertThat(messages.report(UUID.randomUUID(), opened)).isEmpty();
+    }
+
+    @Test
+    void aHardBounceOrAComplaintReportedLaterSuppressesTheCustomerOnTheChannel() {
+        Customer gil = customer("{\"email\": \"gil@example.com\", \"phone\": \"+33612345678\"}");
+        Messages.Message mail = messages.submit(tenant, ACTOR, request(gil, "email", TRANSACTIONAL, "Hi", null)).message();
+        Messages.Message text = messages.submit(tenant, ACTOR, request(gil, "sms", TRANSACTIONAL, "Hi", null)).message();
+
+        var bounced = messages.reportByProvider("email", mail.providerId(), new io.rapport.api.message.MessageService.Update(
+                io.rapport.api.message.MessageService.Delivery.HARD_BOUNCED, "550 5.1.1 user unknown", null, null));
+        messages.report(text.id(), new io.rapport.api.message.MessageService.Update(io.rapport.api.message.MessageService.Delivery.COMPLAINED, null,
+                null, null));
+
+        assertThat(bounced).isPresent();
+        assertThat(onlyEvent(gil, "email.bounced").properties()).containsEntry("hard", true);
+        assertThat(onlyEvent(gil, "sms.complained")).isNotNull();
+        assertThat(messages.suppressions(tenant, gil.id())).extracting(Messages.Suppression::channel, s -> s.reason().split(":")[0])
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("email", "hard bounce"), org.assertj.core.groups.Tuple.tuple("sms", "complaint"));
+        assertThat(messages.submit(tenant, ACTOR, request(gil, "email", TRANSACTIONAL, "Again", null)).message().reason()).contains("suppressed");
+        assertThat(messages.reportByProvider("sms", mail.providerId(), new io.rapport.api.message.MessageService.Update(
+                io.rapport.api.message.MessageService.Delivery.DELIVERED, null, null, null))).as("another channel's provider id").isEmpty();
+    }
+
+    private static io.rapport.api.message.MessageService.Update click(String url) {
+        return new io.rapport.api.message.MessageService.Update(io.rapport.api.message.MessageService.Delivery.CLICKED, null, url, null);
+    }
+
     private Messages.SendRequest request(Customer c, String channel, String purpose, String text, String html) {
         return new Messages.SendRequest(c.id(), channel, purpose, "About your order", text, html, Map.of("order", "42"), null);
     }

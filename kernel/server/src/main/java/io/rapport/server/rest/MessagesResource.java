@@ -69,6 +69,121 @@ public class MessagesResource {
     }
 
     @POST
+    @Path("batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Access(Role.MARKETER)
+    @Operation(summary = "Send one message to many customers (a campaign)", description = "Body: {channel, purpose, subject?, text, html?, "
+            + "recipients: [{customerId, data?, idempotencyKey?}, ...]} with at most " + MAX_RECIPIENTS + " recipients. The templates are "
+            + "checked once (a broken one is a 400 and nothing is sent); each recipient is checked (consent, suppression, quiet hours, frequency "
+            + "cap) and rendered with their own data. The messages are stored together, then sent in parallel; the answer comes once every "
+            + "first attempt has an outcome: {items: [{index, id, state, reason, created} or {index, error: {pointer, detail}}], counts}. A "
+            + "recipient who is not a customer is an error at their index; the others are sent.")
+    public Response batch(InputStream body) {
+        Principal me = principal.get();
+        JsonValue v = Bodies.json(body, MAX_BATCH_BODY);
+        if (v.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new InvalidInputException("/", "must be a JSON object");
+        }
+        List<Messages.BatchItem> items = holder.kernel().messages().submitAll(me.tenantId(), me.name(), batchRequest(v.asJsonObject()));
+        JsonArrayBuilder a = Json.array();
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (Messages.BatchItem i : items) {
+            if (i.error() != null) {
+                a.add(Json.object().add("index", i.index()).add("error", Json.object().add("pointer", i.error().field()).add("detail", i.error().detail())));
+                counts.merge("ERROR", 1, Integer::sum);
+            } else {
+                a.add(Json.object().add("index", i.index()).add("id", i.message().id().toString()).add("state", i.message().state().name())
+                        .add("reason", nullable(i.message().reason())).add("created", i.created()));
+                counts.merge(i.message().state().name(), 1, Integer::sum);
+            }
+        }
+        jakarta.json.JsonObjectBuilder c = Json.object();
+        counts.forEach(c::add);
+        return CustomersResource.ok(Json.object().add("items", a).add("counts", c).build());
+    }
+
+    static final int MAX_RECIPIENTS = 1000;
+    static final long MAX_BATCH_BODY = 4L * 1024 * 1024;
+    static final java.util.Set<String> BATCH_FIELDS = java.util.Set.of("channel", "purpose", "subject", "text", "html", "recipients");
+    static final java.util.Set<String> RECIPIENT_FIELDS = java.util.Set.of("customerId", "data", "idempotencyKey");
+
+    /** Reads and checks a batch's body; every wrong field is named, recipients by their index. */
+    private static Messages.BatchRequest batchRequest(JsonObject o) {
+        List<FieldError> errors = new ArrayList<>();
+        for (String k : o.keySet()) {
+            if (!BATCH_FIELDS.contains(k)) {
+                errors.add(new FieldError("/" + k, "is not a field of a batch; fields are " + new java.util.TreeSet<>(BATCH_FIELDS)));
+            }
+        }
+        String channel = name(o, "channel", errors, null);
+        String purpose = name(o, "purpose", errors, Consent.PURPOSE_MARKETING);
+        String subject = text(o, "subject", 1000, errors);
+        String textBody = text(o, "text", MAX_TEMPLATE, errors);
+        if (textBody == null) {
+            errors.add(new FieldError("/text", "is required: the plain-text body (a Mustache template)"));
+        }
+        String html = text(o, "html", MAX_TEMPLATE, errors);
+        List<Messages.Recipient> recipients = new ArrayList<>();
+        JsonValue rv = o.get("recipients");
+        if (rv == null || rv.getValueType() != JsonValue.ValueType.ARRAY || rv.asJsonArray().isEmpty()) {
+            errors.add(new FieldError("/recipients", "is required: a non-empty array of {customerId, data?, idempotencyKey?}"));
+        } else if (rv.asJsonArray().size() > MAX_RECIPIENTS) {
+            errors.add(new FieldError("/recipients", "has " + rv.asJsonArray().size() + " recipients; at most " + MAX_RECIPIENTS
+                    + " go in one batch"));
+        } else {
+            jakarta.json.JsonArray arr = rv.asJsonArray();
+            for (int i = 0; i < arr.size() && errors.size() < 50; i++) {
+                String at = "/recipients/" + i;
+                if (arr.get(i).getValueType() != JsonValue.ValueType.OBJECT) {
+                    errors.add(new FieldError(at, "must be an object {customerId, data?, idempotencyKey?}"));
+                    continue;
+                }
+                JsonObject r = arr.getJsonObject(i);
+                for (String k : r.keySet()) {
+                    if (!RECIPIENT_FIELDS.contains(k)) {
+                        errors.add(new FieldError(at + "/" + k, "is not a field of a recipient; fields are " + new java.util.TreeSet<>(RECIPIENT_FIELDS)));
+                    }
+                }
+                UUID id = null;
+                JsonValue idv = r.get("customerId");
+                if (idv == null || idv.getValueType() != JsonValue.ValueType.STRING) {
+                    errors.add(new FieldError(at + "/customerId", "is required: a customer id"));
+                } else {
+                    try {
+                        id = UUID.fromString(r.getString("customerId"));
+                    } catch (IllegalArgumentException e) {
+                        errors.add(new FieldError(at + "/customerId", "is not a customer id"));
+                    }
+                }
+                Map<String, Object> data = Map.of();
+                JsonValue d = r.get("data");
+                if (d != null && d.getValueType() != JsonValue.ValueType.NULL) {
+                    if (d.getValueType() != JsonValue.ValueType.OBJECT) {
+                        errors.add(new FieldError(at + "/data", "must be an object"));
+                    } else {
+                        data = Json.toMap(d.asJsonObject());
+                    }
+                }
+                String key = null;
+                JsonValue kv = r.get("idempotencyKey");
+                if (kv != null && kv.getValueType() != JsonValue.ValueType.NULL) {
+                    if (kv.getValueType() != JsonValue.ValueType.STRING || r.getString("idempotencyKey").isEmpty()
+                            || r.getString("idempotencyKey").length() > 200) {
+                        errors.add(new FieldError(at + "/idempotencyKey", "must be a string of 1 to 200 characters"));
+                    } else {
+                        key = r.getString("idempotencyKey");
+                    }
+                }
+                recipients.add(new Messages.Recipient(id, data, key));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        return new Messages.BatchRequest(channel, purpose, subject, textBody, html, recipients);
+    }
+
+    @POST
     @Path("preview")
     @Consumes(MediaType.APPLICATION_JSON)
     @Access(Role.MARKETER)
