@@ -54,8 +54,9 @@ usage: bench/run-ingest.sh [options]
                          (default 1000000) into the server's schema with COPY, then times the calls of the customer
                          search, profile and plugins pages; writes bench/target/console-results.md
   --email                run the email benchmark instead: --email-messages N (default 100000) personalised messages
-                         through POST /api/v1/messages and the email plugin to an SMTP sink, beside a bare Jakarta Mail
-                         loop; writes bench/target/email-results.md
+                         through POST /api/v1/messages/batch (500 per request) and the email plugin to an SMTP sink,
+                         then 20,000 with one POST /api/v1/messages each, beside a bare Jakarta Mail loop; writes
+                         bench/target/email-results.md
   --port N               server HTTP port (default: the first free one from 9181)
   --no-restart           measure the first start only (default: first start, stop, then a restart that is measured too)
   --build | --no-build   always / never build the bench module (default: when missing or older than its sources)

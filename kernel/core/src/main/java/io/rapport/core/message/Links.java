@@ -76,6 +76,43 @@ public final class Links {
         return publicUrl.resolve(PREFERENCES_PATH + "?" + TOKEN_PARAMETER + "=" + sign(Kind.PREFERENCES, tenantId, customerId, "", "", PREFERENCES_LIFETIME));
     }
 
+    /** The paths of the open pixel and the click redirect, and their parameters. */
+    public static final String OPEN_PATH = "/api/v1/public/t/open";
+    public static final String CLICK_PATH = "/api/v1/public/t/click";
+    public static final String MESSAGE_PARAMETER = "m";
+    public static final String URL_PARAMETER = "u";
+    public static final String SIGNATURE_PARAMETER = "s";
+
+    /** @return the open pixel's URL for a message */
+    public URI open(UUID messageId) {
+        return publicUrl.resolve(OPEN_PATH + "?" + MESSAGE_PARAMETER + "=" + messageId + "&" + SIGNATURE_PARAMETER + "=" + trackingMac("open", messageId, ""));
+    }
+
+    /** @return the click redirect's URL for a link in a message: it leads to {@code url} and nowhere else */
+    public URI click(UUID messageId, String url) {
+        return publicUrl.resolve(CLICK_PATH + "?" + MESSAGE_PARAMETER + "=" + messageId + "&" + URL_PARAMETER + "="
+                + java.net.URLEncoder.encode(url, StandardCharsets.UTF_8) + "&" + SIGNATURE_PARAMETER + "=" + trackingMac("click", messageId, url));
+    }
+
+    /** @return whether the signature is the kernel's for this open ({@code url} null) or click */
+    public boolean verifyTracking(UUID messageId, String url, String signature) {
+        if (signature == null || signature.length() > 100) {
+            return false;
+        }
+        String expected = trackingMac(url == null ? "open" : "click", messageId, url == null ? "" : url);
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), signature.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Whether a URL is this server's own (an unsubscribe or preference link is not tracked). */
+    public boolean isOwn(String url) {
+        return url.startsWith(publicUrl.toString());
+    }
+
+    private String trackingMac(String what, UUID messageId, String url) {
+        byte[] payload = (what + "|" + messageId + "|" + url).getBytes(StandardCharsets.UTF_8);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(mac(payload));
+    }
+
     String sign(Kind kind, UUID tenantId, UUID customerId, String purpose, String channel, Duration lifetime) {
         byte[] p = purpose.getBytes(StandardCharsets.UTF_8);
         byte[] c = channel.getBytes(StandardCharsets.UTF_8);

@@ -118,6 +118,7 @@ public final class Messages implements AutoCloseable, MessageService {
     private final Settings settings;
     private final Links links;
     private final Deliveries deliveries;
+    private final Tracking tracking;
     private final ThreadPoolExecutor pool;
     /** One per send thread: a call is handed to the pool only when a thread is free for it. */
     private final java.util.concurrent.Semaphore slots;
@@ -131,6 +132,7 @@ public final class Messages implements AutoCloseable, MessageService {
                     Settings settings, Links links) {
         this.links = links;
         this.deliveries = new Deliveries(db, clock, events);
+        this.tracking = links == null ? null : new Tracking(links);
         this.db = db;
         this.clock = clock;
         this.customers = customers;
@@ -212,6 +214,9 @@ public final class Messages implements AutoCloseable, MessageService {
         String subject = Templates.execute(t.subject(), ctx, "/subject");
         String text = Templates.execute(t.text(), ctx, "/text");
         String html = Templates.execute(t.html(), ctx, "/html");
+        if (html != null && tracking != null && !Consent.PURPOSE_TRANSACTIONAL.equals(purpose)) {
+            html = tracking.apply(html, id);
+        }
         String refusal = refusal(customer, channel, purpose, suppressed);
         if (refusal == null && channels.apply(channel).isEmpty()) {
             refusal = "no active channel of type '" + channel + "': install, configure and start a plugin that provides it";

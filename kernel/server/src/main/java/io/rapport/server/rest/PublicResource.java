@@ -7,16 +7,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 import io.rapport.api.customer.Consent;
 import io.rapport.api.customer.ConsentStatus;
 import io.rapport.api.customer.Customer;
+import io.rapport.api.message.MessageService;
 import io.rapport.core.Kernel;
 import io.rapport.core.json.Json;
 import io.rapport.core.message.Links;
 import io.rapport.core.validation.FieldError;
 import io.rapport.core.validation.InvalidInputException;
+import io.rapport.core.validation.NotFoundException;
 import io.rapport.server.KernelHolder;
 import io.rapport.server.security.Access;
 import jakarta.enterprise.context.RequestScoped;
@@ -71,6 +74,58 @@ public class PublicResource {
                     OffsetDateTime.now()), SOURCE_ONE_CLICK);
         }
         return CustomersResource.ok(Json.object().add("purpose", claim.purpose()).add("channel", claim.channel()).add("status", "withdrawn").build());
+    }
+
+    /** A transparent 1×1 GIF. */
+    static final byte[] PIXEL = java.util.Base64.getDecoder().decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PublicResource.class);
+
+    @GET
+    @Path("t/open")
+    @Produces("image/gif")
+    @Access(anonymous = true)
+    @Operation(summary = "The open pixel of a tracked message", description = "Records the message's first open as <channel>.opened and answers "
+            + "a 1×1 image; a forged or damaged link records nothing and gets the image too.")
+    public Response open(@QueryParam(Links.MESSAGE_PARAMETER) String m, @QueryParam(Links.SIGNATURE_PARAMETER) String s) {
+        UUID id = uuid(m);
+        if (id != null && holder.kernel().links().verifyTracking(id, null, s)) {
+            track(id, new MessageService.Update(MessageService.Delivery.OPENED, null, null, null));
+        }
+        return Response.ok(PIXEL, "image/gif").header("Cache-Control", "no-store, private").build();
+    }
+
+    @GET
+    @Path("t/click")
+    @Access(anonymous = true)
+    @Operation(summary = "The redirect of a tracked link", description = "Records the first click on this link of this message as "
+            + "<channel>.clicked and leads (302) to the link. Only links the kernel signed for that message lead anywhere: anything else is a 404.")
+    public Response click(@QueryParam(Links.MESSAGE_PARAMETER) String m, @QueryParam(Links.URL_PARAMETER) String u,
+                          @QueryParam(Links.SIGNATURE_PARAMETER) String s) {
+        UUID id = uuid(m);
+        String lower = u == null ? "" : u.toLowerCase(java.util.Locale.ROOT);
+        if (id == null || !(lower.startsWith("http://") || lower.startsWith("https://")) || !holder.kernel().links().verifyTracking(id, u, s)) {
+            throw new NotFoundException("this link is not valid: it may have been cut or changed in transit");
+        }
+        track(id, new MessageService.Update(MessageService.Delivery.CLICKED, null, u, null));
+        return Response.status(Response.Status.FOUND).location(java.net.URI.create(u)).header("Cache-Control", "no-store, private")
+                .header("Referrer-Policy", "no-referrer").build();
+    }
+
+    /** Records an open or a click; a failure to record never stands between the customer and the page. */
+    private void track(UUID id, MessageService.Update u) {
+        try {
+            holder.kernel().messages().report(id, u);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not record {} of message {}", u.delivery(), id, e);
+        }
+    }
+
+    private static UUID uuid(String raw) {
+        try {
+            return raw == null ? null : UUID.fromString(raw);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     @GET
