@@ -271,5 +271,10 @@ public class SmsChannel implements Channel {
     record Settings(String mode, String host, int port, String systemId, String password, String systemType, Sender sender, int ratePerSecond,
                     int enquireLinkSeconds, Duration timeout, boolean requestDeliveryReceipts, int maxSegments, UUID tenantId, URI baseUrl,
                     String accountSid, String authToken) {
+        @Override
+        public String toString() {
+            return "Settings[" + mode + " " + (mode.equals(MODE_HTTP) ? baseUrl + " " + accountSid : host + ":" + port + " " + systemId) + " from "
+                    + sender.display() + ", " + ratePerSecond + "/s]"; // never the password or the token
+        }
     }
 }

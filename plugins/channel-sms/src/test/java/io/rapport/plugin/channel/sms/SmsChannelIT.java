@@ -309,6 +309,9 @@ class SmsChannelIT {
         await().atMost(WAIT).until(() -> host.host().scr().getComponentDescriptionDTOs(bundle).stream()
                 .flatMap(d -> host.host().scr().getComponentConfigurationDTOs(d).stream())
                 .anyMatch(c -> c.failure != null && c.failure.contains("Far too long a name")));
+        host.deleteConfiguration(SmsChannel.PID);
+        await().atMost(WAIT).until(() -> host.host().scr().getComponentDescriptionDTOs(bundle).stream()
+                .allMatch(d -> host.host().scr().getComponentConfigurationDTOs(d).isEmpty()));
 
         int port = smsc.port;
         smsc.close();
