@@ -1,0 +1,103 @@
+package io.rapport.plugin.channel.sms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+class RateLimiterTest {
+
+    /** A clock that only moves when someone waits on it, or when a send takes time. */
+    static final class FakeTicker implements RateLimiter.Ticker {
+        long now = 1_000_000L;
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public void parkNanos(long nanos) {
+            now += nanos;
+        }
+    }
+
+    static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    static int busiestSecond(List<Long> times) {
+        int most = 0;
+        for (int i = 0; i < times.size(); i++) {
+            int n = 0;
+            for (int j = i; j < times.size() && times.get(j) - times.get(i) < SECOND; j++) {
+                n++;
+            }
+            most = Math.max(most, n);
+        }
+        return most;
+    }
+
+    @Test
+    void noOneSecondWindowHoldsMoreThanTheRate() {
+        for (int rate : new int[] {1, 3, 7, 10, 30, 100}) {
+            FakeTicker clock = new FakeTicker();
+            RateLimiter limiter = new RateLimiter(rate, clock);
+            List<Long> sent = new ArrayList<>();
+            for (int i = 0; i < rate * 5; i++) {
+                limiter.run(() -> sent.add(clock.now));
+            }
+            assertThat(busiestSecond(sent)).as("rate %d", rate).isEqualTo(rate);
+            for (int i = 1; i < sent.size(); i++) {
+                assertThat(sent.get(i) - sent.get(i - 1)).isGreaterThanOrEqualTo(limiter.intervalNanos());
+            }
+        }
+    }
+
+    @Test
+    void theSpacingStartsWhenASendEndsSoALateSendCannotBunchUp() {
+        FakeTicker clock = new FakeTicker();
+        RateLimiter limiter = new RateLimiter(10, clock);
+        List<Long> ended = new ArrayList<>();
+        limiter.run(() -> ended.add(clock.now));
+        // the second send takes 40 ms to get its bytes out
+        limiter.run(() -> {
+            clock.now += TimeUnit.MILLISECONDS.toNanos(40);
+            return ended.add(clock.now);
+        });
+        limiter.run(() -> ended.add(clock.now));
+        assertThat(ended.get(2) - ended.get(1)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+    }
+
+    @Test
+    void theIntervalIsRoundedUpSoThatTheRateIsNeverExceeded() {
+        assertThat(new RateLimiter(3, new FakeTicker()).intervalNanos()).isEqualTo(333_333_334L);
+        assertThat(new RateLimiter(10, new FakeTicker()).intervalNanos()).isEqualTo(100_000_000L);
+    }
+
+    @Test
+    void theExpectedWaitCountsTheSpacingLeft() {
+        FakeTicker clock = new FakeTicker();
+        RateLimiter limiter = new RateLimiter(4, clock);
+        assertThat(limiter.expectedWaitNanos()).isZero();
+        limiter.run(() -> null);
+        assertThat(limiter.expectedWaitNanos()).isEqualTo(250_000_000L);
+        clock.now += 100_000_000L;
+        assertThat(limiter.expectedWaitNanos()).isEqualTo(150_000_000L);
+        assertThatThrownBy(() -> new RateLimiter(0, clock)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aFailedSendStillTakesItsTurn() {
+        FakeTicker clock = new FakeTicker();
+        RateLimiter limiter = new RateLimiter(2, clock);
+        assertThatThrownBy(() -> limiter.run(() -> {
+            throw new java.io.IOException("broken pipe");
+        })).hasMessage("broken pipe");
+        long before = clock.now;
+        limiter.run(() -> null);
+        assertThat(clock.now - before).isEqualTo(500_000_000L);
+    }
+}
