@@ -553,6 +553,10 @@ public final class Messages implements AutoCloseable, MessageService {
      */
     private CompletableFuture<SendResult> dispatch(Channel channel, OutboundMessage out) {
         CompletableFuture<SendResult> result = new CompletableFuture<>();
+        if (!running) {
+            result.complete(SendResult.retryLater("the kernel is stopping", Duration.ZERO));
+            return result;
+        }
         try {
             if (!slots.tryAcquire(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 result.complete(SendResult.retryLater("all " + settings.threads() + " send threads stayed busy for "
@@ -590,7 +594,7 @@ public final class Messages implements AutoCloseable, MessageService {
             });
         } catch (RejectedExecutionException e) {
             release.run();
-            result.complete(SendResult.retryLater("the kernel is stopping", null));
+            result.complete(SendResult.retryLater("the kernel is stopping", Duration.ZERO));
             return result;
         }
         java.util.concurrent.ScheduledFuture<?> timer = watchdog.schedule(() -> {
@@ -1068,10 +1072,24 @@ public final class Messages implements AutoCloseable, MessageService {
     }
 
     @Override
+    /**
+     * Stops sending gracefully: no attempt starts any more (one that was about to is recorded as a retry for later),
+     * attempts under way finish within the send timeout, and every outcome is stored before this returns; so that a
+     * restart neither loses a message nor sends one twice. An attempt still running after the timeout is interrupted,
+     * and its message, still SENDING, is tried again once its lease runs out.
+     */
     public void close() {
         running = false;
         worker.interrupt();
-        pool.shutdownNow();
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         watchdog.shutdownNow();
         if (outcomes != null) {
             outcomes.close();

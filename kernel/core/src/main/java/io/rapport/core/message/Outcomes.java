@@ -67,8 +67,8 @@ final class Outcomes implements AutoCloseable {
     /** @return the message as stored once the outcome is durable */
     CompletableFuture<Message> record(Decision d) {
         CompletableFuture<Message> f = new CompletableFuture<>();
-        if (!running) {
-            f.completeExceptionally(new IllegalStateException("the kernel is stopping"));
+        if (!writer.isAlive()) {
+            f.completeExceptionally(new IllegalStateException("the kernel has stopped"));
             return f;
         }
         queue.add(new Pending(d, f));
