@@ -53,6 +53,7 @@ class ConsoleIT {
     static Plugins.Receiver receiver;
     static String adminPassword;
     static String customerId;
+    static String customerEmail;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -72,7 +73,8 @@ class ConsoleIT {
             Api.operator().delete(CONFIG).expect(204);
         }
         receiver = new Plugins.Receiver();
-        customerId = Api.operator().post("/api/v1/customers", "{\"email\": \"console-" + UUID.randomUUID() + "@example.com\", \"firstName\": \"Ada\", "
+        customerEmail = "console-" + UUID.randomUUID() + "@example.com";
+        customerId = Api.operator().post("/api/v1/customers", "{\"email\": \"" + customerEmail + "\", \"firstName\": \"Ada\", "
                 + "\"lastName\": \"Lovelace\", \"tags\": [\"vip\"], \"attributes\": {\"plan\": \"gold\"}}").expect(201).json().getString("id");
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
@@ -401,12 +403,16 @@ class ConsoleIT {
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Menu")).click();
             assertThat(nav.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Customers"))).isVisible();
             shot(page, "10-phone-menu");
-            for (String route : List.of("#/overview", "#/customers/" + customerId, "#/plugins", "#/users")) {
+            for (String route : List.of("#/overview", "#/customers/" + customerId, "#/plugins", "#/users", "#/channels",
+                    "#/channels/webhook", "#/channels/webhook?tab=templates", "#/channels/webhook?tab=log", "#/channels/webhook?tab=suppressions")) {
                 page.navigate(CONSOLE + route);
                 page.locator("main .page h1").first().waitFor();
                 Object overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth");
                 assertThat(((Number) overflow).intValue()).as("horizontal overflow on " + route).isLessThanOrEqualTo(0);
             }
+            page.navigate(CONSOLE + "#/channels/webhook?tab=log");
+            assertThat(page.locator("table.messages")).isVisible();
+            shot(page, "11-phone-delivery-log");
             page.navigate(CONSOLE + "#/customers/" + customerId);
             assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
             shot(page, "11-phone-customer");
@@ -520,5 +526,159 @@ class ConsoleIT {
                 .filter(k -> k.getString("purpose").equals("marketing") && k.getString("channel").equals("webhook")).findFirst().orElseThrow();
         assertThat(marketing.getString("status")).isEqualTo("granted");
         assertThat(marketing.getString("source")).isEqualTo("preference centre");
+    }
+
+    static Locator customerRow(Page page, String selector) {
+        return page.locator(selector + " tr").filter(new Locator.FilterOptions().setHas(page.locator("a[href='#/customers/" + customerId + "']")));
+    }
+
+    @Test
+    @Order(10)
+    void theChannelsPagesShowTheConnectionFormToTheOperatorAndSendATestMessage() {
+        // the admin API names the channel each configuration belongs to: that is how the channel page finds its form
+        JsonObject webhook = Api.operator().get("/api/v1/admin/configurations").expect(200).json().getJsonArray("items").getValuesAs(JsonObject.class)
+                .stream().filter(c -> c.getString("pid").equals(Plugins.WEBHOOK_PID)).findFirst().orElseThrow();
+        assertThat(webhook.getString("channelType")).isEqualTo("webhook");
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = signIn(context, "admin", adminPassword);
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Channels").setExact(true)).click();
+            Locator item = page.locator(".plugin[data-channel='webhook']");
+            assertThat(item.locator(".state")).hasText("active");
+            shot(page, "14-channels");
+            item.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Webhook")).click();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Connection settings"))).isVisible();
+            assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Connection"))).hasAttribute("aria-current", "page");
+            Locator form = page.locator("form.config-form");
+            assertThat(form.getByLabel("Target URL")).hasValue(receiver.url());
+            assertThat(form.getByLabel("Signing secret")).hasValue(""); // write-only
+            form.getByLabel("Timeout (seconds)").fill("3");
+            form.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save configuration")).click();
+            assertThat(page.getByText("Configuration saved.")).isFocused();
+            assertThat(page.locator("form.config-form").getByLabel("Timeout (seconds)")).hasValue("3");
+
+            receiver.hits.clear();
+            Locator test = page.locator("form.test-send");
+            test.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Send test")).click();
+            assertThat(test.locator("select[name=customerId]")).hasAttribute("aria-invalid", "true");
+            test.getByLabel("Find a customer").fill(customerEmail);
+            test.getByLabel("Find a customer").press("Enter");
+            assertThat(test.locator("select[name=customerId]")).hasValue(customerId);
+            test.getByLabel("Subject").fill("Console test");
+            test.getByLabel("Message").fill("Testing, {{customer.firstName}}");
+            test.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Send test")).click();
+            assertThat(test.locator(".result")).hasText("Message sent.");
+            assertThat(receiver.hits).hasSize(1);
+            assertThat(receiver.hits.get(0).body()).contains("Testing, Ada");
+            shot(page, "15-channel-connection");
+        }
+        // a marketer sees the channel but not its connection settings
+        String marketer = "console-marketer-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "marketer-password-" + UUID.randomUUID();
+        Api.operator().post("/api/v1/admin/users", "{\"username\": \"" + marketer + "\", \"password\": \"" + password + "\", \"role\": \"marketer\"}")
+                .expect(201);
+        try (BrowserContext context = browser.newContext()) {
+            Page page = signIn(context, marketer, password);
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Channels").setExact(true)).click();
+            assertThat(page.locator(".plugin[data-channel='webhook']")).isVisible();
+            page.navigate(CONSOLE + "#/channels/webhook");
+            assertThat(page.locator(".channel-section .notice")).containsText("Only the operator");
+            assertThat(page.locator("form.config-form")).hasCount(0);
+            assertThat(page.locator("form.test-send")).isVisible();
+        } finally {
+            Api.operator().delete("/api/v1/admin/users/" + marketer).expect(200);
+        }
+    }
+
+    @Test
+    @Order(11)
+    void theTemplatePreviewShowsTheCustomersNameAndAnUnknownVariableAtItsField() {
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = signIn(context, "admin", adminPassword);
+            List<String> dialogs = new CopyOnWriteArrayList<>();
+            page.onDialog(d -> {
+                dialogs.add(d.message());
+                d.dismiss();
+            });
+            page.navigate(CONSOLE + "#/channels/webhook?tab=templates");
+            Locator form = page.locator("form.template-form");
+            form.getByLabel("Find a customer").fill(customerEmail);
+            assertThat(form.locator("select[name=customerId]")).hasValue(customerId);
+            form.getByLabel("Subject").fill("For {{customer.lastName}}");
+            form.getByLabel("Plain text").fill("Hello {{customer.firstName}}");
+            assertThat(page.locator(".preview-text")).hasText("Hello Ada");
+            assertThat(page.locator(".preview-subject")).hasText("For Lovelace");
+            // the HTML is shown in a sandbox: markup renders, scripts do not run
+            form.getByLabel("HTML").fill("<p>Dear <b>{{customer.firstName}}</b></p><script>alert('preview')</script>");
+            Locator frame = page.locator("iframe.preview-html");
+            assertThat(frame).hasAttribute("sandbox", "");
+            assertThat(page.frameLocator("iframe.preview-html").locator("b")).hasText("Ada");
+            shot(page, "16-template-preview");
+
+            form.getByLabel("Plain text").fill("Hello {{customer.frstName}}");
+            assertThat(form.getByLabel("Plain text")).hasAttribute("aria-invalid", "true");
+            assertThat(form.locator(".field-error").filter(new Locator.FilterOptions().setHasText("customer.frstName"))).isVisible();
+            assertThat(form.getByLabel("Plain text")).isFocused(); // the live check does not move the caret
+            shot(page, "17-template-error");
+            form.getByLabel("Plain text").fill("Bye {{customer.firstName}}");
+            assertThat(page.locator(".preview-text")).hasText("Bye Ada");
+            assertThat(form.getByLabel("Plain text")).not().hasAttribute("aria-invalid", "true");
+            assertThat(dialogs).isEmpty();
+        }
+    }
+
+    @Test
+    @Order(12)
+    void theDeliveryLogShowsTheMessagesSentAndFiltersThemByState() {
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = signIn(context, "admin", adminPassword);
+            page.navigate(CONSOLE + "#/channels/webhook");
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Delivery log")).click();
+            // sent from the customer's page (test 2) and as a test from the channel page (test 10)
+            Locator rows = customerRow(page, "table.messages");
+            assertThat(rows).hasCount(2);
+            assertThat(rows.filter(new Locator.FilterOptions().setHasText("Console test"))).hasCount(1);
+            assertThat(rows.first().locator(".state")).hasText("SENT");
+            shot(page, "18-delivery-log");
+            page.getByLabel("State").selectOption("REJECTED");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
+            assertThat(page).hasURL(java.util.regex.Pattern.compile("state=REJECTED"));
+            assertThat(page.locator("table.messages .state").first()).hasText("REJECTED"); // the preference centre's test rejected one
+            assertThat(customerRow(page, "table.messages")).hasCount(0);
+            page.getByLabel("State").selectOption("SENT");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
+            assertThat(customerRow(page, "table.messages")).hasCount(2);
+            customerRow(page, "table.messages").first().getByRole(AriaRole.LINK).click();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
+
+            page.navigate(CONSOLE + "#/channels/webhook?tab=dead");
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Dead letters"))).isVisible();
+        }
+    }
+
+    @Test
+    @Order(13)
+    void aSuppressionIsListedAndLiftedAfterAConfirmation() {
+        Api.operator().put("/api/v1/customers/" + customerId + "/suppressions/webhook", "{\"reason\": \"asked by phone\"}").expect(204);
+        Api.operator().put("/api/v1/customers/" + customerId + "/suppressions/*", "{\"reason\": \"legal hold\"}").expect(204);
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = signIn(context, "admin", adminPassword);
+            page.navigate(CONSOLE + "#/channels/webhook?tab=suppressions");
+            Locator row = customerRow(page, "table.suppressions");
+            assertThat(row).hasCount(1);
+            assertThat(row).containsText("asked by phone");
+            shot(page, "19-suppressions");
+            page.onDialog(d -> d.accept()); // "Lift the suppression of …?"
+            row.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Lift the suppression of Ada Lovelace on webhook")).click();
+            assertThat(page.locator(".channel-section .result")).hasText("Lifted: Ada Lovelace can be reached on webhook again.");
+            assertThat(customerRow(page, "table.suppressions")).hasCount(0);
+
+            page.getByLabel("Suppressed on").selectOption("*");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show")).click();
+            assertThat(customerRow(page, "table.suppressions")).containsText("legal hold");
+            customerRow(page, "table.suppressions").getByRole(AriaRole.BUTTON).click();
+            assertThat(page.locator(".channel-section .result")).hasText("Lifted: Ada Lovelace can be reached on every channel again.");
+            assertThat(customerRow(page, "table.suppressions")).hasCount(0);
+        }
+        assertThat(Api.operator().get("/api/v1/customers/" + customerId + "/suppressions").expect(200).json().getJsonArray("items")).isEmpty();
     }
 }

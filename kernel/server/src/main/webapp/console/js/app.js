@@ -6,6 +6,8 @@ import overview from './pages/overview.js';
 import plugins from './pages/plugins.js';
 import customers from './pages/customers.js';
 import customer from './pages/customer.js';
+import channels from './pages/channels.js';
+import channel from './pages/channel.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -20,6 +22,8 @@ const PAGES = [
   {path: /^plugins$/, nav: 'plugins', title: 'Plugins', role: 'admin', operator: true, render: plugins},
   {path: /^customers$/, nav: 'customers', title: 'Customers', role: 'viewer', render: customers},
   {path: /^customers\/([0-9a-fA-F-]{36})$/, title: 'Customer', role: 'viewer', render: customer},
+  {path: /^channels$/, nav: 'channels', title: 'Channels', role: 'marketer', render: channels},
+  {path: /^channels\/([a-z][a-z0-9_-]{0,39})$/, title: 'Channel', role: 'marketer', render: channel},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];

@@ -52,9 +52,10 @@ export function clearErrors(form) {
 
 /**
  * Shows an API error on a form: each entry of problem.errors ({pointer, detail}) next to the input it names (a JSON
- * pointer such as "/email", or a query parameter such as "email"), the rest in the form's alert. Focuses the first invalid input.
+ * pointer such as "/email", or a query parameter such as "email"), the rest in the form's alert. Focuses the first invalid input,
+ * unless {@code focus} is false (a live check while the user types must not move the caret).
  */
-export function showErrors(form, err) {
+export function showErrors(form, err, {focus = true} = {}) {
   clearErrors(form);
   const unplaced = [];
   let first = null;
@@ -74,8 +75,8 @@ export function showErrors(form, err) {
     const a = alertOf(form);
     replace(a, h('p', {}, err.message), unplaced.length ? h('ul', {}, unplaced.map((u) => h('li', {}, u))) : null);
     if (!first) a.setAttribute('tabindex', '-1');
-    (first || a).focus();
-  } else {
+    if (focus) (first || a).focus();
+  } else if (focus) {
     first.focus();
   }
 }

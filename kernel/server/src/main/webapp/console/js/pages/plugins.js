@@ -1,6 +1,7 @@
 import {h, replace} from '../dom.js';
 import {get, post, put, del, enc} from '../api.js';
-import {field, onSubmit, schemaFields, showErrors} from '../forms.js';
+import {field, onSubmit} from '../forms.js';
+import {configForm} from '../config-form.js';
 
 /** Plugins: the list with state and failure, upload, start/stop/update/uninstall, and each configuration's form. */
 export default async function plugins(el) {
@@ -96,24 +97,7 @@ async function loadForm(details, c, refresh) {
     details.append(h('p', {class: 'muted'}, 'This plugin declares no form for this configuration.'));
     return;
   }
-  const schema = await get(`/admin/configurations/${enc(c.pid)}/schema`);
-  let current = {properties: {}, passwordsSet: []};
-  if (c.configured) current = await get(`/admin/configurations/${enc(c.pid)}`);
-  const sf = schemaFields(schema, current.properties, current.passwordsSet);
-  const form = h('form', {class: 'config-form', novalidate: true, 'aria-label': `${schema.title || c.pid} configuration`},
-    schema.description ? h('p', {class: 'muted'}, schema.description) : null,
-    sf.fields,
-    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save configuration'),
-      c.configured ? action('Delete configuration', () => del(`/admin/configurations/${enc(c.pid)}`), refresh, 'danger',
-        `Delete the configuration ${c.pid}? The component that needs it stops.`) : null));
-  onSubmit(form, async () => {
-    const problems = sf.check(form);
-    if (problems.length) {
-      showErrors(form, {message: 'Some fields need a value.', errors: problems});
-      return;
-    }
-    await put(`/admin/configurations/${enc(c.pid)}`, sf.read(form));
-    await refresh();
-  });
-  details.append(form);
+  details.append(await configForm(c, refresh,
+    c.configured ? action('Delete configuration', () => del(`/admin/configurations/${enc(c.pid)}`), refresh, 'danger',
+      `Delete the configuration ${c.pid}? The component that needs it stops.`) : null));
 }

@@ -1,10 +1,12 @@
 package io.rapport.server.rest;
 
 import java.io.InputStream;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.rapport.core.json.Json;
+import io.rapport.core.plugin.PluginHost;
 import io.rapport.core.plugin.Plugins;
 import io.rapport.core.security.Principal;
 import io.rapport.core.security.Role;
@@ -30,7 +32,10 @@ import jakarta.ws.rs.core.EntityPart;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import io.rapport.spi.channel.Channel;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * Plugins and their configurations. Installing a plugin runs its code inside the server, so every method here is
@@ -47,6 +52,8 @@ public class PluginsResource {
     static final String JAR = "application/java-archive";
     /** The multipart field that carries the jar when a browser form uploads it. */
     static final String FILE_PART = "file";
+    /** The key, in the list of configurations, of the channel type that a configuration's component provides. */
+    static final String CHANNEL_TYPE = "channelType";
 
     @Inject
     KernelHolder holder;
@@ -142,11 +149,36 @@ public class PluginsResource {
     @GET
     @Path("configurations")
     @Access(value = Role.ADMIN, operator = true)
-    @Operation(summary = "Configurations that installed plugins declare, and whether each exists")
+    @Operation(summary = "Configurations that installed plugins declare, and whether each exists",
+            description = "channelType names the channel a configuration's component provides, if any: the console's channel pages find their form by it.")
     public Response configurations() {
+        Map<String, String> channels = channelTypesByPid();
         JsonArrayBuilder a = Json.array();
-        plugins().configurations().forEach(m -> a.add(Json.toJson(m)));
+        for (Map<String, Object> m : plugins().configurations()) {
+            Map<String, Object> item = new LinkedHashMap<>(m);
+            String type = channels.get((String) m.get("pid"));
+            if (type != null) {
+                item.put(CHANNEL_TYPE, type);
+            }
+            a.add(Json.toJson(item));
+        }
         return CustomersResource.ok(Json.object().add("items", a).build());
+    }
+
+    /** The {@link Channel#TYPE} of each configuration PID whose component declares one. */
+    private Map<String, String> channelTypesByPid() {
+        Map<String, String> out = new LinkedHashMap<>();
+        PluginHost host = plugins().host();
+        for (Bundle b : host.plugins()) {
+            for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
+                if (d.properties != null && d.properties.get(Channel.TYPE) instanceof String type) {
+                    for (String pid : d.configurationPid) {
+                        out.putIfAbsent(pid, type);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     @GET
