@@ -3,6 +3,7 @@ package io.rapport.plugin.channel.email;
 import java.time.Duration;
 import java.util.Properties;
 
+import io.rapport.api.message.MessageService;
 import io.rapport.spi.channel.Channel;
 import io.rapport.spi.channel.OutboundMessage;
 import io.rapport.spi.channel.SendResult;
@@ -14,6 +15,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -78,7 +80,41 @@ public class EmailChannel implements Channel {
 
         @AttributeDefinition(name = "Timeout (seconds)", description = "For connecting, and for each answer of the server.", min = "1", max = "8")
         int timeoutSeconds() default 5;
+
+        @AttributeDefinition(name = "Bounce address", description = "The envelope sender (Return-Path): where mail servers send bounces. "
+                + "Point the bounce mailbox below at it. Empty: the From address.", required = false)
+        String bounceAddress() default "";
+
+        @AttributeDefinition(name = "Bounce mailbox: IMAP host", description = "Where bounces (RFC 3464) and abuse reports (ARF) arrive; "
+                + "read every few seconds, reports are recorded and deleted. Empty: bounces are only those the SMTP server refuses at once.",
+                required = false)
+        String imapHost() default "";
+
+        @AttributeDefinition(name = "Bounce mailbox: port", description = "993 for TLS, 143 for STARTTLS.", min = "1", max = "65535")
+        int imapPort() default 993;
+
+        @AttributeDefinition(name = "Bounce mailbox: security", options = {
+                @Option(value = SECURITY_TLS, label = "TLS from the start (IMAPS)"),
+                @Option(value = SECURITY_STARTTLS, label = "STARTTLS (required)"),
+                @Option(value = SECURITY_NONE, label = "None (a server on this machine or network only)")})
+        String imapSecurity() default SECURITY_TLS;
+
+        @AttributeDefinition(name = "Bounce mailbox: username", required = false)
+        String imapUsername() default "";
+
+        @AttributeDefinition(name = "Bounce mailbox: password", type = AttributeType.PASSWORD, required = false)
+        String imapPassword() default "";
+
+        @AttributeDefinition(name = "Bounce mailbox: folder", required = false)
+        String imapFolder() default "INBOX";
+
+        @AttributeDefinition(name = "Bounce mailbox: read every (seconds)", min = "1", max = "3600")
+        int imapPollSeconds() default 60;
     }
+
+    @Reference
+    private MessageService messages;
+    private volatile BounceMailbox bounces;
 
     private volatile Sender sender;
 
@@ -90,10 +126,16 @@ public class EmailChannel implements Channel {
     @Modified
     void modified(Config config) {
         Sender next = new Sender(settings(config));
+        BounceMailbox.Settings mailbox = mailbox(config);
         Sender previous = sender;
         sender = next;
         if (previous != null) {
             previous.close();
+        }
+        BounceMailbox before = bounces;
+        bounces = mailbox == null ? null : new BounceMailbox(mailbox, messages);
+        if (before != null) {
+            before.close();
         }
     }
 
@@ -104,6 +146,32 @@ public class EmailChannel implements Channel {
         if (s != null) {
             s.close();
         }
+        BounceMailbox b = bounces;
+        bounces = null;
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    /** @return the bounce mailbox's settings, or null when none is configured */
+    static BounceMailbox.Settings mailbox(Config c) {
+        if (c.imapHost() == null || c.imapHost().isBlank()) {
+            return null;
+        }
+        if (c.imapPort() < 1 || c.imapPort() > 65535) {
+            throw new IllegalArgumentException("the bounce mailbox's port is 1 to 65535");
+        }
+        String security = c.imapSecurity() == null ? SECURITY_TLS : c.imapSecurity();
+        if (!security.equals(SECURITY_STARTTLS) && !security.equals(SECURITY_TLS) && !security.equals(SECURITY_NONE)) {
+            throw new IllegalArgumentException("the bounce mailbox's security is tls, starttls or none");
+        }
+        if (c.imapUsername() == null || c.imapUsername().isBlank()) {
+            throw new IllegalArgumentException("the bounce mailbox needs a username");
+        }
+        int every = Math.max(1, Math.min(3600, c.imapPollSeconds()));
+        return new BounceMailbox.Settings(c.imapHost().strip(), c.imapPort(), security, c.imapUsername().strip(), c.imapPassword(),
+                c.imapFolder() == null || c.imapFolder().isBlank() ? "INBOX" : c.imapFolder().strip(), Duration.ofSeconds(every),
+                Duration.ofSeconds(Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, c.timeoutSeconds()))));
     }
 
     @Override
@@ -155,6 +223,9 @@ public class EmailChannel implements Channel {
         }
         if (!security.equals(SECURITY_NONE)) {
             p.put("mail." + proto + ".ssl.checkserveridentity", "true");
+        }
+        if (c.bounceAddress() != null && !c.bounceAddress().isBlank()) {
+            p.put("mail." + proto + ".from", address(c.bounceAddress(), "bounce address").getAddress()); // MAIL FROM, the Return-Path
         }
         Session session = Sender.withBundleLoader(() -> Session.getInstance(p));
         return new Settings(session, proto, auth ? c.username() : null, auth ? c.password() : null, from, replyTo, c.ratePerSecond(), connections,

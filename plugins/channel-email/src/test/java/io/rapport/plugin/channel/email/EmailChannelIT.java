@@ -185,4 +185,37 @@ class EmailChannelIT {
         assertThat(props.get("port")).containsEntry("default", 587L);
         assertThat(schema.get("required")).asList().containsExactlyInAnyOrder("host", "from");
     }
+
+    @Test
+    void bouncesAndComplaintsInTheBounceMailboxReachTheKernelAndAreDeleted() throws Exception {
+        com.icegreen.greenmail.util.GreenMail imap = new com.icegreen.greenmail.util.GreenMail(ServerSetupTest.IMAP.dynamicPort());
+        imap.start();
+        try {
+            imap.setUser("bounces@shop.example", "bounces", "secret");
+            var inbox = imap.getManagers().getImapHostManager().getInbox(imap.getManagers().getUserManager().getUser("bounces"));
+            for (String name : List.of("hard-bounce.eml", "complaint.eml", "reply.eml")) {
+                inbox.store(ReportsTest.mail(name));
+            }
+            host.configure(EmailChannel.PID, config(smtp.getSmtp().getPort(), "bounceAddress", "bounces@shop.example", "imapHost", "127.0.0.1",
+                    "imapPort", imap.getImap().getPort(), "imapSecurity", "none", "imapUsername", "bounces", "imapPassword", "secret",
+                    "imapPollSeconds", 1));
+            host.awaitChannel(EmailChannel.TYPE, WAIT);
+
+            await().atMost(WAIT).until(() -> host.messages().reports().size() >= 2);
+            assertThat(host.messages().reports()).extracting(r -> r.messageId(), r -> r.update().delivery()).containsExactlyInAnyOrder(
+                    org.assertj.core.groups.Tuple.tuple(ReportsTest.ID, io.rapport.api.message.MessageService.Delivery.HARD_BOUNCED),
+                    org.assertj.core.groups.Tuple.tuple(ReportsTest.ID, io.rapport.api.message.MessageService.Delivery.COMPLAINED));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(inbox.getMessages()).as("the reports are deleted, the reply stays")
+                    .singleElement().satisfies(m -> assertThat(m.getMimeMessage().getSubject()).isEqualTo("Re: Spring sale")));
+
+            // the envelope sender is the bounce address, so that bounces come back to the mailbox
+            Channel channel = host.awaitChannel(EmailChannel.TYPE, WAIT);
+            assertThat(channel.send(message(host.customer("bo@example.com"), Consent.PURPOSE_TRANSACTIONAL, null)).outcome())
+                    .isEqualTo(SendResult.Outcome.SENT);
+            MimeMessage sent = smtp.getReceivedMessages()[smtp.getReceivedMessages().length - 1];
+            assertThat(sent.getHeader("Return-Path", null)).contains("bounces@shop.example");
+        } finally {
+            imap.stop();
+        }
+    }
 }
