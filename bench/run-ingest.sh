@@ -159,6 +159,8 @@ for f in server.xml jvm.options bootstrap.properties apps jdbc configDropins dro
     if [ "$f" = plugins ] && [ "${PLUGINS:-0}" = 1 ]; then continue; fi
     if [ -e "$DIST_SERVER/$f" ]; then cp -r "$DIST_SERVER/$f" "$SRV/"; fi
 done
+# one more server JVM option for this run, such as a flight recording: BENCH_SERVER_JVM_EXTRA=-XX:StartFlightRecording=...
+if [ -n "${BENCH_SERVER_JVM_EXTRA:-}" ]; then echo "$BENCH_SERVER_JVM_EXTRA" >> "$SRV/jvm.options"; fi
 
 ADMIN_PASSWORD="bench-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 STARTED=0

@@ -51,6 +51,15 @@ public final class EventStore {
     public record Page(List<Event> events, String next) {
     }
 
+    /**
+     * The source of the events the kernel records about the messages it sends (sent, rejected, failed, delivered,
+     * bounced): they are on the timeline but are not the customer's own activity, so they move neither the profile's
+     * last-seen time nor its stage.
+     */
+    public static final String SOURCE_SENDING = "kernel:messages";
+    /** The source of what a customer did with a message (opened, clicked, complained): their own activity. */
+    public static final String SOURCE_ENGAGEMENT = "kernel:engagement";
+
     static final String INSERT_EVENT = "INSERT INTO event (id, tenant_id, customer_id, type, occurred_at, received_at, source, idempotency_key, identity, properties) VALUES (?,?,?,?,?,?,?,?,?,?)";
     static final String INSERT_OUTBOX = "INSERT INTO outbox (tenant_id, event_id, state, created_at) VALUES (?,?,0,?)";
     private static final int IN_CHUNK = 500;

@@ -272,6 +272,9 @@ final class Projector {
     }
 
     private void apply(Batch b, Pending p, UUID customerId, Map<String, Object> properties, EventStore.Identity identity) throws SQLException {
+        if (EventStore.SOURCE_SENDING.equals(p.source())) {
+            return; // what the kernel did with a message (sent, rejected, delivered) is not the customer's activity
+        }
         Delta d = b.delta(p.tenantId(), customerId);
         if (KERNEL_TYPES.contains(p.type())) {
             return;

@@ -107,7 +107,9 @@ final class Deliveries {
         if (u.detail() != null) {
             props.put(EventTypes.PROPERTY_REASON, truncate(u.detail(), 1000));
         }
-        events.appendKernelEvent(c, t.tenantId(), live, u.delivery().eventType(t.channel()), Messages.SOURCE, props, key);
+        boolean customersOwn = u.delivery() == Delivery.OPENED || u.delivery() == Delivery.CLICKED || u.delivery() == Delivery.COMPLAINED;
+        events.appendKernelEvent(c, t.tenantId(), live, u.delivery().eventType(t.channel()), customersOwn ? EventStore.SOURCE_ENGAGEMENT
+                : EventStore.SOURCE_SENDING, props, key);
         int rank = RANK.indexOf(u.delivery());
         List<Delivery> lower = RANK.subList(0, rank);
         StringBuilder sql = new StringBuilder("UPDATE message SET delivery = ?, delivery_at = ? WHERE id = ? AND (delivery IS NULL");

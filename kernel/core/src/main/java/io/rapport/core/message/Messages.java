@@ -98,7 +98,7 @@ public final class Messages implements AutoCloseable, MessageService {
     }
 
     /** Who the kernel names as the source of message events. */
-    public static final String SOURCE = "kernel:messages";
+    public static final String SOURCE = EventStore.SOURCE_SENDING;
     static final Duration MAX_BACKOFF = Duration.ofHours(1);
     static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
     static final int CLAIM_BATCH = 50;

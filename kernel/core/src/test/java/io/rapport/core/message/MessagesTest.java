@@ -734,7 +734,13 @@ class MessagesTest {
         assertThat(e.properties()).containsEntry(EventTypes.PROPERTY_MESSAGE_ID, m.id().toString()).containsEntry(EventTypes.PROPERTY_REASON, "250 ok");
         assertThat(messages.get(tenant, m.id()).delivery()).isEqualTo(io.rapport.api.message.MessageService.Delivery.DELIVERED);
 
+        await().atMost(WAIT).until(() -> kernel.events().outboxDepth() == 0);
+        assertThat(kernel.customers().find(tenant, fay.id()).orElseThrow().lastSeenAt())
+                .as("a message sent or delivered is not the customer's activity").isEqualTo(fay.lastSeenAt());
+
         messages.report(m.id(), opened);
+        await().atMost(WAIT).until(() -> kernel.events().outboxDepth() == 0);
+        assertThat(kernel.customers().find(tenant, fay.id()).orElseThrow().lastSeenAt()).as("an open is").isNotEqualTo(fay.lastSeenAt());
         messages.report(m.id(), click("https://shop.example/a"));
         messages.report(m.id(), click("https://shop.example/b"));
         messages.report(m.id(), click("https://shop.example/a"));
