@@ -57,6 +57,11 @@ usage: bench/run-ingest.sh [options]
                          through POST /api/v1/messages/batch (500 per request) and the email plugin to an SMTP sink,
                          then 20,000 with one POST /api/v1/messages each, beside a bare Jakarta Mail loop; writes
                          bench/target/email-results.md
+  --sms                  run the SMS benchmark instead: --sms-messages N (default 10000) personalised messages through
+                         POST /api/v1/messages/batch (500 per request) and the sms plugin, rate-limited to --sms-rate R
+                         per second (default 200), to an SMSC in the driver's JVM (TestSmsc, jSMPP); counted at the SMSC
+                         (duplicates, busiest second <= R, average rate >= 0.95 R) beside a bare jSMPP loop at the same
+                         rate; writes bench/target/sms-results.md
   --port N               server HTTP port (default: the first free one from 9181)
   --no-restart           measure the first start only (default: first start, stop, then a restart that is measured too)
   --build | --no-build   always / never build the bench module (default: when missing or older than its sources)
@@ -90,6 +95,9 @@ while [ $# -gt 0 ]; do
         --console) CONSOLE=1; shift ;;
         --email) EMAIL=1; shift ;;
         --email-messages) EMAIL_MESSAGES="$2"; shift 2 ;;
+        --sms) SMS=1; shift ;;
+        --sms-messages) SMS_MESSAGES="$2"; shift 2 ;;
+        --sms-rate) SMS_RATE="$2"; shift 2 ;;
         --console-customers) CONSOLE_CUSTOMERS="$2"; shift 2 ;;
         --plugin-rate) PLUGIN_RATE="$2"; shift 2 ;;
         --plugin-rounds) PLUGIN_ROUNDS="$2"; shift 2 ;;
@@ -305,6 +313,12 @@ if [ "${EMAIL:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.EmailBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --messages "${EMAIL_MESSAGES:-100000}" \
         --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/email-results.md"
+    exit $?
+fi
+if [ "${SMS:-0}" = 1 ]; then
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.SmsBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --messages "${SMS_MESSAGES:-10000}" --rate "${SMS_RATE:-200}" \
+        --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/sms-results.md"
     exit $?
 fi
 if [ "${CONSOLE:-0}" = 1 ]; then

@@ -20,6 +20,13 @@ class SmsTextTest {
     }
 
     @Test
+    void theTestSmscReadsAndWritesGsm7AsTheChannelDoes() {
+        String all = SmsText.BASIC.replace("\uFFFF", "") + SmsText.EXTENSION;
+        assertThat(TestSmsc.fromGsm7(SmsText.gsm7(all))).isEqualTo(all);
+        assertThat(TestSmsc.gsm7(all)).isEqualTo(SmsText.gsm7(all));
+    }
+
+    @Test
     void oneHundredSixtyGsmCharactersAreOneSegmentAndOneMoreMakesTwo() {
         SmsText.Split one = SmsText.split("a".repeat(160));
         assertThat(one.encoding()).isEqualTo(SmsText.Encoding.GSM7);
