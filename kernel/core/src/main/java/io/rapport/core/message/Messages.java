@@ -544,7 +544,13 @@ public final class Messages implements AutoCloseable, MessageService {
         OutboundMessage out = new OutboundMessage(m.id(), tenantId, customer, m.channel(), m.purpose(), m.subject(), m.text(), m.html(), m.data(),
                 m.attempts(), links == null || transactional ? null : links.unsubscribe(tenantId, customer.id(), m.purpose(), m.channel()),
                 links == null ? null : links.preferences(tenantId, customer.id()));
-        return dispatch(channel.get(), out).thenCompose(r -> finish(tenantId, m, r));
+        outcomes.started();
+        try {
+            return dispatch(channel.get(), out).thenCompose(r -> finish(tenantId, m, r)).whenComplete((done, e) -> outcomes.ended());
+        } catch (RuntimeException e) {
+            outcomes.ended();
+            throw e;
+        }
     }
 
     /**

@@ -29,6 +29,8 @@ final class Outcomes implements AutoCloseable {
 
     /** Outcomes stored per transaction at most. */
     static final int MAX_GROUP = 500;
+    /** How long a group waits for the outcomes of attempts under way. */
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /**
      * One decided outcome.
@@ -51,6 +53,7 @@ final class Outcomes implements AutoCloseable {
     private final EventStore events;
     private final java.util.function.BiFunction<UUID, UUID, Message> reread;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger underway = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread writer;
     private volatile boolean running = true;
 
@@ -85,6 +88,7 @@ final class Outcomes implements AutoCloseable {
                 }
                 group.add(first);
                 queue.drainTo(group, MAX_GROUP - 1);
+                linger(group);
                 write(group);
             } catch (InterruptedException e) {
                 running = false;
@@ -95,6 +99,37 @@ final class Outcomes implements AutoCloseable {
                 group.clear();
             }
         }
+    }
+
+    /**
+     * While attempts are still under way, waits a little for their outcomes so that they share this commit: a commit
+     * costs more than the rows in it (on H2 it stores every changed page), so a few milliseconds buy several times
+     * the throughput. Never longer than {@link #LINGER_NANOS}, and not at all when nothing else is coming.
+     */
+    private void linger(List<Pending> group) throws InterruptedException {
+        long deadline = System.nanoTime() + LINGER_NANOS;
+        while (group.size() < MAX_GROUP && underway.get() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Pending next = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                return;
+            }
+            group.add(next);
+            queue.drainTo(group, MAX_GROUP - group.size());
+        }
+    }
+
+    /** An attempt started: its outcome is coming (the writer may wait a little for it). */
+    void started() {
+        underway.incrementAndGet();
+    }
+
+    /** An attempt ended (its outcome is queued, or it failed before one). */
+    void ended() {
+        underway.decrementAndGet();
     }
 
     private void write(List<Pending> group) {

@@ -5,10 +5,12 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Spaces sends so that no one-second window ever holds more than {@code perSecond} of them: each send starts at least
- * {@code ceil(1 s / perSecond)} after the previous one ended, and sends run one at a time in arrival order. The spacing
- * is measured from the end of the previous send (the moment its bytes were written), so that a send that was late
- * cannot bunch up with the next one.
+ * Spaces sends so that no one-second window ever holds more than {@code perSecond} of them, while keeping the average
+ * at the rate. Sends run one at a time in arrival order, on a schedule of slots {@code 1 s / perSecond} apart: a send
+ * that starts late does not move the schedule, so the next one may follow it sooner and the average is kept. What
+ * guarantees the limit is a record of when the last {@code perSecond} sends ended (their bytes written): a send starts
+ * only once the one {@code perSecond} sends before it ended at least a second ago. After an idle time the schedule
+ * restarts from now, with no burst to catch up.
  */
 final class RateLimiter {
 
@@ -36,11 +38,17 @@ final class RateLimiter {
         T run() throws X;
     }
 
+    static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final int perSecond;
     private final long intervalNanos;
     private final Ticker ticker;
     private final ReentrantLock lock = new ReentrantLock(true);
-    private long next;
+    /** When the last {@code perSecond} sends ended; {@code ends[head]} is the oldest once {@code count == perSecond}. */
+    private final long[] ends;
+    private int head;
+    private int count;
+    private long nextSlot;
     private boolean started;
 
     RateLimiter(int perSecond, Ticker ticker) {
@@ -48,8 +56,9 @@ final class RateLimiter {
             throw new IllegalArgumentException("the rate is at least 1 per second");
         }
         this.perSecond = perSecond;
-        this.intervalNanos = (TimeUnit.SECONDS.toNanos(1) + perSecond - 1) / perSecond;
+        this.intervalNanos = (WINDOW_NANOS + perSecond - 1) / perSecond;
         this.ticker = ticker;
+        this.ends = new long[perSecond];
     }
 
     int perSecond() {
@@ -62,13 +71,12 @@ final class RateLimiter {
 
     /**
      * @return roughly how long a send asked for now would wait for its turn: the sends queued before it and the
-     *         spacing after the last one
+     *         wait for the next slot
      */
     long expectedWaitNanos() {
-        long now = ticker.nanoTime();
         long spacing;
         synchronized (this) {
-            spacing = started ? Math.max(0, next - now) : 0;
+            spacing = Math.max(0, waitNanos(ticker.nanoTime()));
         }
         return spacing + (long) lock.getQueueLength() * intervalNanos;
     }
@@ -78,15 +86,20 @@ final class RateLimiter {
         lock.lock();
         try {
             long wait;
-            while ((wait = waitNanos()) > 0) {
+            while ((wait = waitOf()) > 0) {
                 ticker.parkNanos(wait);
             }
+            long startedAt = ticker.nanoTime();
             try {
                 return send.run();
             } finally {
                 synchronized (this) {
-                    next = ticker.nanoTime() + intervalNanos;
+                    // the schedule keeps its slots after a late start, but never owes more than one slot after an idle time
+                    nextSlot = (started ? Math.max(nextSlot, startedAt - intervalNanos) : startedAt) + intervalNanos;
                     started = true;
+                    ends[head] = ticker.nanoTime();
+                    head = (head + 1) % perSecond;
+                    count = Math.min(perSecond, count + 1);
                 }
             }
         } finally {
@@ -94,7 +107,15 @@ final class RateLimiter {
         }
     }
 
-    private synchronized long waitNanos() {
-        return started ? next - ticker.nanoTime() : 0;
+    private synchronized long waitOf() {
+        return waitNanos(ticker.nanoTime());
+    }
+
+    private long waitNanos(long now) {
+        long wait = started ? nextSlot - now : 0;
+        if (count == perSecond) {
+            wait = Math.max(wait, ends[head] + WINDOW_NANOS - now); // strictly after: this send ends later than it starts
+        }
+        return wait;
     }
 }
