@@ -6,11 +6,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Spaces sends so that no one-second window ever holds more than {@code perSecond} of them, while keeping the average
- * at the rate. Sends run one at a time in arrival order, on a schedule of slots {@code 1 s / perSecond} apart: a send
- * that starts late does not move the schedule, so the next one may follow it sooner and the average is kept. What
- * guarantees the limit is a record of when the last {@code perSecond} sends ended (their bytes written): a send starts
- * only once the one {@code perSecond} sends before it ended at least a second ago. After an idle time the schedule
- * restarts from now, with no burst to catch up.
+ * near the rate. Sends run one at a time in arrival order, on a schedule of slots {@code (1 s + slack) / perSecond}
+ * apart: a send that starts late does not move the schedule, so the next ones follow it sooner (never closer than half
+ * a slot) and the average is kept. What guarantees the limit is a record of when the last {@code perSecond} sends ended
+ * (their bytes written): a send starts only once the one {@code perSecond} sends before it ended at least a second
+ * (and the slack) ago. After an idle time the schedule restarts from now, with no burst to catch up.
  */
 final class RateLimiter {
 
@@ -39,6 +39,12 @@ final class RateLimiter {
     }
 
     static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Added to the window the record checks, and to the schedule: the SMSC counts PDUs when it reads them, a few
+     * milliseconds after they were written here, and those delays differ from one PDU to the next. The average costs
+     * 2 % of the rate for it.
+     */
+    static final long SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final int perSecond;
     private final long intervalNanos;
@@ -49,6 +55,7 @@ final class RateLimiter {
     private int head;
     private int count;
     private long nextSlot;
+    private long lastEnd;
     private boolean started;
 
     RateLimiter(int perSecond, Ticker ticker) {
@@ -56,7 +63,7 @@ final class RateLimiter {
             throw new IllegalArgumentException("the rate is at least 1 per second");
         }
         this.perSecond = perSecond;
-        this.intervalNanos = (WINDOW_NANOS + perSecond - 1) / perSecond;
+        this.intervalNanos = (WINDOW_NANOS + SLACK_NANOS + perSecond - 1) / perSecond;
         this.ticker = ticker;
         this.ends = new long[perSecond];
     }
@@ -67,6 +74,10 @@ final class RateLimiter {
 
     long intervalNanos() {
         return intervalNanos;
+    }
+
+    long minGapNanos() {
+        return intervalNanos / 2;
     }
 
     /**
@@ -97,7 +108,8 @@ final class RateLimiter {
                     // the schedule keeps its slots after a late start, but never owes more than one slot after an idle time
                     nextSlot = (started ? Math.max(nextSlot, startedAt - intervalNanos) : startedAt) + intervalNanos;
                     started = true;
-                    ends[head] = ticker.nanoTime();
+                    lastEnd = ticker.nanoTime();
+                    ends[head] = lastEnd;
                     head = (head + 1) % perSecond;
                     count = Math.min(perSecond, count + 1);
                 }
@@ -114,7 +126,11 @@ final class RateLimiter {
     private long waitNanos(long now) {
         long wait = started ? nextSlot - now : 0;
         if (count == perSecond) {
-            wait = Math.max(wait, ends[head] + WINDOW_NANOS - now); // strictly after: this send ends later than it starts
+            wait = Math.max(wait, ends[head] + WINDOW_NANOS + SLACK_NANOS - now); // this send ends later than it starts
+        }
+        if (started) {
+            // catching up after a late send goes at most twice the rate: PDUs do not reach the SMSC in a clump
+            wait = Math.max(wait, lastEnd + minGapNanos() - now);
         }
         return wait;
     }
