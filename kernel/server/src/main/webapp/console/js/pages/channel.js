@@ -4,7 +4,6 @@ import {clearErrors, field, onSubmit, showErrors} from '../forms.js';
 import {can, go} from '../app.js';
 import {configForm} from '../config-form.js';
 import {customerPicker, DEBOUNCE_MS} from '../customer-picker.js';
-import {displayName} from './customers.js';
 import {channelLabel} from './channels.js';
 
 /** Message states and delivery updates, as GET /messages?state= and ?delivery= take them. */
@@ -45,11 +44,9 @@ function heading(title) {
   return h('h2', {id: 'section-h'}, title);
 }
 
-/** Display names of customers by id (the id itself for one that cannot be read). */
-async function names(ids) {
-  const unique = [...new Set(ids)];
-  const found = await Promise.all(unique.map((id) => get(`/customers/${enc(id)}`).then(displayName, () => null)));
-  return new Map(unique.map((id, i) => [id, found[i] || id]));
+/** Display names of the customers a list names, as the API gave them with each item. */
+function names(items) {
+  return new Map(items.map((i) => [i.customerId, i.customerName || i.customerId]));
 }
 
 function stateBadge(state) {
@@ -238,7 +235,7 @@ async function log(el, type, params) {
     showErrors(filter, err);
     return;
   }
-  const who = await names(items.map((m) => m.customerId));
+  const who = names(items);
   el.append(items.length === 0 ? h('p', {class: 'muted'}, 'No message matches.') : messageTable('Messages, newest first', items, who),
     pager(type, {tab: 'log', state, delivery, before}, items, 'Delivery log pages'));
 }
@@ -246,7 +243,7 @@ async function log(el, type, params) {
 async function deadLetters(el, type, params, done) {
   const before = params.get('before') || '';
   const items = (await get(`/messages${query({channel: type, state: DEAD, before, limit: PAGE_SIZE})}`)).items;
-  const who = await names(items.map((m) => m.customerId));
+  const who = names(items);
   const resend = can('admin') ? (m, name) => rowButton('Send again', `Send again the message to ${name} of ${when(m.createdAt)}`, null, async () => {
     const again = await post(`/messages/${enc(m.id)}/resend`);
     await deadLetters(el, type, params, `Sent again to ${name}: ${again.state.toLowerCase()}${again.reason ? ` (${again.reason})` : ''}.`);
@@ -287,7 +284,7 @@ async function suppressions(el, type, params, done) {
     h('button', {type: 'submit'}, 'Show'));
   onSubmit(filter, async (d) => go(link(type, {tab: 'suppressions', on: d.get('on') === type ? '' : d.get('on')})));
   const items = (await get(`/suppressions${query({channel: scope, before, limit: PAGE_SIZE})}`)).items;
-  const who = await names(items.map((s) => s.customerId));
+  const who = names(items);
   const lift = (s) => {
     const name = who.get(s.customerId);
     const where = s.channel === ALL_CHANNELS ? 'every channel' : s.channel;

@@ -78,6 +78,35 @@ public final class CustomerStore implements CustomerService {
     }
 
     /**
+     * What lists show for a customer they name (the delivery log, the suppression list): "first last", else the email,
+     * else the phone, else the id; one query for the whole page.
+     *
+     * @return the labels by id; an erased customer is absent
+     */
+    public Map<UUID, String> labels(UUID tenantId, java.util.Collection<UUID> ids) {
+        List<UUID> distinct = List.copyOf(new java.util.LinkedHashSet<>(ids));
+        Map<UUID, String> out = new HashMap<>();
+        if (distinct.isEmpty()) {
+            return out;
+        }
+        db.read(c -> {
+            for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
+                List<UUID> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
+                query(c, "SELECT id, first_name, last_name, email, phone FROM customer WHERE tenant_id = ? AND id IN (" + "?,".repeat(chunk.size() - 1)
+                        + "?)", tenantId, chunk, rs -> {
+                            String name = java.util.stream.Stream.of(rs.getString(2), rs.getString(3)).filter(x -> x != null && !x.isBlank())
+                                    .collect(java.util.stream.Collectors.joining(" "));
+                            UUID id = rs.getObject(1, UUID.class);
+                            out.put(id, !name.isEmpty() ? name : rs.getString(4) != null ? rs.getString(4) : rs.getString(5) != null ? rs.getString(5)
+                                    : id.toString());
+                        });
+            }
+            return null;
+        });
+        return out;
+    }
+
+    /**
      * Loads many profiles at once (a batch send): by id, with a merged id answering with its surviving profile.
      *
      * @return the profiles found, by the id asked for; ids of no customer are absent

@@ -252,7 +252,7 @@ public class MessagesResource {
     @Operation(summary = "Messages, newest first: the delivery log",
             description = "Filters: ?state=DEAD lists the dead letters; ?customerId= one customer's; ?channel=email; ?delivery=OPENED "
                     + "(the furthest update: DELIVERED, OPENED, CLICKED, SOFT_BOUNCED, FAILED, HARD_BOUNCED, COMPLAINED); "
-                    + "?before= a time, for the next page (the last item's createdAt).")
+                    + "?before= a time, for the next page (the last item's createdAt). Each item names its customer (customerName).")
     public Response list(@QueryParam("state") String state, @QueryParam("customerId") String customerId, @QueryParam("channel") String channel,
                          @QueryParam("delivery") String delivery, @QueryParam("before") String before, @QueryParam("limit") Integer limit) {
         UUID cid = null;
@@ -268,8 +268,11 @@ public class MessagesResource {
         }
         Messages.Filter f = new Messages.Filter(Bodies.constant(Messages.State.class, state, "/state"), cid, channel,
                 Bodies.constant(MessageService.Delivery.class, delivery, "/delivery"), Bodies.time(before, "/before"), Bodies.limit(limit, 50, 500));
+        UUID tenant = principal.get().tenantId();
+        List<Messages.Message> found = holder.kernel().messages().list(tenant, f);
+        Map<UUID, String> names = holder.kernel().customers().labels(tenant, found.stream().map(Messages.Message::customerId).toList());
         JsonArrayBuilder a = Json.array();
-        holder.kernel().messages().list(principal.get().tenantId(), f).forEach(m -> a.add(json(m)));
+        found.forEach(m -> a.add(json(m).add("customerName", names.getOrDefault(m.customerId(), m.customerId().toString()))));
         return CustomersResource.ok(Json.object().add("items", a).build());
     }
 

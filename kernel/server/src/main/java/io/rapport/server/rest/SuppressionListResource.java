@@ -35,16 +35,20 @@ public class SuppressionListResource {
     @GET
     @Access(Role.VIEWER)
     @Operation(summary = "The suppression list, newest first",
-            description = "?channel=email (or '*' for the suppressions on every channel); ?before= the last item's createdAt for the next page.")
+            description = "?channel=email (or '*' for the suppressions on every channel); ?before= the last item's createdAt for the next page. "
+                    + "Each item names its customer (customerName).")
     public Response list(@QueryParam("channel") String channel, @QueryParam("before") String before, @QueryParam("limit") Integer limit) {
         if (channel != null && !Messages.ALL_CHANNELS.equals(channel) && !MessagesResource.NAME.matcher(channel).matches()) {
             throw new InvalidInputException("/channel", "is not a channel type");
         }
+        java.util.UUID tenant = principal.get().tenantId();
+        java.util.List<Messages.Suppressed> found = holder.kernel().messages().suppressed(tenant, channel, Bodies.time(before, "/before"),
+                Bodies.limit(limit, 50, 500));
+        java.util.Map<java.util.UUID, String> names = holder.kernel().customers().labels(tenant, found.stream().map(Messages.Suppressed::customerId).toList());
         JsonArrayBuilder a = Json.array();
-        for (Messages.Suppressed s : holder.kernel().messages().suppressed(principal.get().tenantId(), channel, Bodies.time(before, "/before"),
-                Bodies.limit(limit, 50, 500))) {
-            a.add(Json.object().add("customerId", s.customerId().toString()).add("channel", s.channel()).add("reason", s.reason())
-                    .add("createdAt", s.createdAt().toString()));
+        for (Messages.Suppressed s : found) {
+            a.add(Json.object().add("customerId", s.customerId().toString()).add("customerName", names.getOrDefault(s.customerId(), s.customerId().toString()))
+                    .add("channel", s.channel()).add("reason", s.reason()).add("createdAt", s.createdAt().toString()));
         }
         return CustomersResource.ok(Json.object().add("items", a).build());
     }
