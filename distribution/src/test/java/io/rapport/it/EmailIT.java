@@ -172,7 +172,7 @@ class EmailIT {
             await().atMost(WAIT).untilAsserted(() -> assertThat(shop.viewer().get("/api/v1/customers/" + ids[1] + "/suppressions").expect(200).raw())
                     .contains("hard bounce").contains("5.1.1"));
             assertThat(shop.viewer().get("/api/v1/customers/" + ids[1] + "/timeline?type=email.bounced").expect(200).raw()).contains("\"hard\":true");
-            assertThat(shop.viewer().get("/api/v1/messages?channel=email&delivery=HARD_BOUNCED").expect(200).raw()).contains(second);
+            assertThat(shop.viewer().get("/api/v1/messages?channel=email&delivery=HARD_BOUNCED").expect(200).raw()).contains(second).contains("\"customerName\":\"C1\"");
             assertThat(shop.marketer().post("/api/v1/messages", "{\"customerId\": \"" + ids[1] + "\", \"channel\": \"email\", \"purpose\": \"marketing\", "
                     + "\"text\": \"Again\"}").expect(201).json().getString("reason")).contains("suppressed");
         } finally {
