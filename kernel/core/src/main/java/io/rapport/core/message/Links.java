@@ -65,6 +65,11 @@ public final class Links {
         this.key = Base64.getDecoder().decode(secret(db, clock));
     }
 
+    /** @return where customers and providers reach this server */
+    public URI publicUrl() {
+        return publicUrl;
+    }
+
     /** @return the one-click unsubscribe URL from {@code purpose} on {@code channel} */
     public URI unsubscribe(UUID tenantId, UUID customerId, String purpose, String channel) {
         return publicUrl.resolve(UNSUBSCRIBE_PATH + "?" + TOKEN_PARAMETER + "="

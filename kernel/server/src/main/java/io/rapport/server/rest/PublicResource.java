@@ -32,6 +32,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
@@ -109,6 +110,43 @@ public class PublicResource {
         track(id, new MessageService.Update(MessageService.Delivery.CLICKED, null, u, null));
         return Response.status(Response.Status.FOUND).location(java.net.URI.create(u)).header("Cache-Control", "no-store, private")
                 .header("Referrer-Policy", "no-referrer").build();
+    }
+
+    @POST
+    @Path("inbound/{type}")
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.WILDCARD)
+    @Access(anonymous = true, crossSite = true)
+    @Operation(summary = "What a channel's provider posts back", description = "Bounces forwarded by a mail server, an SMS provider's status "
+            + "callbacks and inbound texts, handed as they are to the active channel of the type, which authenticates them (a provider "
+            + "signature or a secret in the URL; see the channel's README). 404 when no active channel of the type takes any.")
+    public Response inbound(@PathParam("type") String type, @jakarta.ws.rs.core.Context jakarta.ws.rs.core.HttpHeaders headers,
+                            @jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri, InputStream body) {
+        if (type == null || !NAME.matcher(type).matches()) {
+            throw new NotFoundException("no channel type " + type);
+        }
+        io.rapport.spi.channel.InboundHandler handler = holder.kernel().whiteboard().channel(type)
+                .filter(io.rapport.spi.channel.InboundHandler.class::isInstance).map(io.rapport.spi.channel.InboundHandler.class::cast)
+                .orElseThrow(() -> new NotFoundException("no active " + type + " channel takes what its provider posts"));
+        byte[] raw = Bodies.bytes(body, io.rapport.spi.channel.InboundHandler.MAX_BODY);
+        java.util.Map<String, List<String>> h = new java.util.HashMap<>();
+        headers.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+        java.util.Map<String, List<String>> q = new java.util.HashMap<>();
+        uri.getQueryParameters().forEach((k, v) -> q.put(k, List.copyOf(v)));
+        String rawQuery = uri.getRequestUri().getRawQuery();
+        java.net.URI url = holder.kernel().links().publicUrl().resolve("/api/v1/public/inbound/" + type + (rawQuery == null ? "" : "?" + rawQuery));
+        io.rapport.spi.channel.InboundHandler.Response r;
+        try {
+            r = handler.handle(new io.rapport.spi.channel.InboundHandler.Request(url, headers.getHeaderString("Content-Type"), raw, h, q));
+        } catch (RuntimeException e) {
+            LOG.warn("The {} channel failed on what its provider posted", type, e);
+            r = io.rapport.spi.channel.InboundHandler.Response.unavailable("the " + type + " channel could not take this now; try again later");
+        }
+        Response.ResponseBuilder b = Response.status(r == null ? 500 : r.status()).header("Cache-Control", "no-store");
+        if (r != null && r.body() != null) {
+            b.type(r.contentType() == null ? "text/plain; charset=UTF-8" : r.contentType()).entity(r.body());
+        }
+        return b.build();
     }
 
     /** Records an open or a click; a failure to record never stands between the customer and the page. */

@@ -5,6 +5,7 @@ import java.util.Properties;
 
 import io.rapport.api.message.MessageService;
 import io.rapport.spi.channel.Channel;
+import io.rapport.spi.channel.InboundHandler;
 import io.rapport.spi.channel.OutboundMessage;
 import io.rapport.spi.channel.SendResult;
 import jakarta.mail.Session;
@@ -30,7 +31,7 @@ import org.osgi.service.metatype.annotations.Option;
 @Component(service = Channel.class, configurationPid = EmailChannel.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         property = Channel.TYPE + "=" + EmailChannel.TYPE)
 @Designate(ocd = EmailChannel.Config.class)
-public class EmailChannel implements Channel {
+public class EmailChannel implements Channel, InboundHandler {
 
     /** The channel type messages name. */
     public static final String TYPE = "email";
@@ -110,7 +111,16 @@ public class EmailChannel implements Channel {
 
         @AttributeDefinition(name = "Bounce mailbox: read every (seconds)", min = "1", max = "3600")
         int imapPollSeconds() default 60;
+
+        @AttributeDefinition(name = "Inbound reports token", type = AttributeType.PASSWORD, description = "A secret of at least 24 characters: "
+                + "with it, a mail server can post each bounce or abuse report as it comes (message/rfc822) to "
+                + "/api/v1/public/inbound/email?token=<this secret>. Empty: that door is closed.", required = false)
+        String inboundToken() default "";
     }
+
+    static final int MIN_TOKEN = 24;
+    static final String TOKEN_PARAMETER = "token";
+    private volatile byte[] inboundToken;
 
     @Reference
     private MessageService messages;
@@ -125,6 +135,11 @@ public class EmailChannel implements Channel {
 
     @Modified
     void modified(Config config) {
+        String token = config.inboundToken() == null ? "" : config.inboundToken().strip();
+        if (!token.isEmpty() && token.length() < MIN_TOKEN) {
+            throw new IllegalArgumentException("the inbound reports token has at least " + MIN_TOKEN + " characters");
+        }
+        inboundToken = token.isEmpty() ? null : token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Sender next = new Sender(settings(config));
         BounceMailbox.Settings mailbox = mailbox(config);
         Sender previous = sender;
@@ -181,6 +196,41 @@ public class EmailChannel implements Channel {
             return SendResult.retryLater("the email channel is stopping", null);
         }
         return s.send(message);
+    }
+
+    /**
+     * A bounce or abuse report a mail server posts as it comes (for example from a postfix pipe transport:
+     * {@code curl --data-binary @- -H 'Content-Type: message/rfc822' '<public URL>/api/v1/public/inbound/email?token=…'}),
+     * read as the bounce mailbox reads them.
+     */
+    @Override
+    public Response handle(Request request) {
+        byte[] expected = inboundToken;
+        if (expected == null) {
+            return new Response(404, "text/plain; charset=UTF-8", "inbound reports are off: set the email channel's inbound reports token");
+        }
+        String token = request.parameter(TOKEN_PARAMETER);
+        if (token == null || !java.security.MessageDigest.isEqual(expected, token.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            return Response.unauthorized("a wrong or missing token");
+        }
+        java.util.Optional<Reports.Report> report;
+        try {
+            report = Sender.withBundleLoader(() -> {
+                try {
+                    return Reports.read(new jakarta.mail.internet.MimeMessage(Session.getInstance(new Properties()),
+                            new java.io.ByteArrayInputStream(request.body())));
+                } catch (jakarta.mail.MessagingException | java.io.IOException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            return Response.badRequest("not a mail message (message/rfc822): " + e.getMessage());
+        }
+        if (report.isEmpty()) {
+            return new Response(200, "text/plain; charset=UTF-8", "not a report about a message of this server; ignored");
+        }
+        messages.report(report.get().messageId(), report.get().update());
+        return Response.ok();
     }
 
     /** Checks the configuration (an error here is shown to the admin as the plugin's failure) and builds the session. */
