@@ -114,7 +114,7 @@ class EmailIT {
             Api.Answer configured = Api.operator().put(CONFIG, "{\"host\": \"127.0.0.1\", \"port\": " + smtp.getSmtp().getPort() + ", \"security\": \"none\", "
                     + "\"from\": \"news@shop.example\", \"bounceAddress\": \"bounces@shop.example\", \"imapHost\": \"127.0.0.1\", \"imapPort\": "
                     + imap.getImap().getPort() + ", \"imapSecurity\": \"none\", \"imapUsername\": \"bounces\", \"imapPassword\": \"secret\", "
-                    + "\"imapPollSeconds\": 1}");
+                    + "\"imapPollSeconds\": 1, \"inboundToken\": \"" + TOKEN + "\"}");
             assertThat(configured.status()).as(configured.raw()).isIn(200, 201);
             await().atMost(WAIT).until(() -> Api.operator().get("/api/v1/channels").expect(200).raw().contains("\"email\""));
             String[] ids = new String[2];
@@ -175,9 +175,28 @@ class EmailIT {
             assertThat(shop.viewer().get("/api/v1/messages?channel=email&delivery=HARD_BOUNCED").expect(200).raw()).contains(second).contains("\"customerName\":\"C1\"");
             assertThat(shop.marketer().post("/api/v1/messages", "{\"customerId\": \"" + ids[1] + "\", \"channel\": \"email\", \"purpose\": \"marketing\", "
                     + "\"text\": \"Again\"}").expect(201).json().getString("reason")).contains("suppressed");
+
+            // a feedback loop's abuse report about the first message, posted by the mail server as it comes
+            String inbound = "/api/v1/public/inbound/email?token=";
+            assertThat(Api.anonymous().send(HttpRequest.newBuilder(URI.create(Api.URL + inbound + "not-the-token")).header("Content-Type", "message/rfc822")
+                    .POST(HttpRequest.BodyPublishers.ofString(arf(first)))).status()).isEqualTo(401);
+            assertThat(Api.anonymous().send(HttpRequest.newBuilder(URI.create(Api.URL + inbound + TOKEN)).header("Content-Type", "message/rfc822")
+                    .POST(HttpRequest.BodyPublishers.ofString(arf(first)))).status()).isEqualTo(200);
+            assertThat(shop.viewer().get("/api/v1/customers/" + ids[0] + "/suppressions").expect(200).raw()).contains("complaint");
+            assertThat(shop.viewer().get("/api/v1/customers/" + ids[0] + "/timeline?type=email.complained").expect(200).raw()).contains(first);
         } finally {
             imap.stop();
         }
+    }
+
+    static final String TOKEN = "inbound-" + UUID.randomUUID();
+
+    /** An abuse report from a feedback loop (ARF, RFC 5965) about our message. */
+    private static String arf(String messageId) {
+        return String.join("\r\n", "From: feedback@isp.example", "To: abuse@shop.example", "Subject: FW: Sale", "MIME-Version: 1.0",
+                "Content-Type: multipart/report; report-type=feedback-report; boundary=\"F\"", "", "--F", "Content-Type: text/plain", "",
+                "An abuse report.", "", "--F", "Content-Type: message/feedback-report", "", "Feedback-Type: abuse", "Version: 1", "", "--F",
+                "Content-Type: text/rfc822-headers", "", "From: news@shop.example", "X-Rapport-Message-Id: " + messageId, "", "--F--", "");
     }
 
     private static String header(MimeMessage m, String name) {
