@@ -54,14 +54,23 @@ public final class Bodies {
      * @throws WebApplicationException 413 when larger; {@link InvalidInputException} when empty
      */
     public static byte[] bytes(InputStream in, long maxBytes) {
+        return bytes(in, maxBytes, "the plugin's jar");
+    }
+
+    /**
+     * Reads a binary body of at most {@code maxBytes}.
+     *
+     * @param what what the body should be, for the error when it is empty
+     */
+    public static byte[] bytes(InputStream in, long maxBytes, String what) {
         if (in == null) {
-            throw new InvalidInputException("/", "the request has no body; send the plugin's jar");
+            throw new InvalidInputException("/", "the request has no body; send " + what);
         }
         LimitedInputStream limited = new LimitedInputStream(in, maxBytes);
         try {
             byte[] all = limited.readAllBytes();
             if (all.length == 0) {
-                throw new InvalidInputException("/", "the body is empty; send the plugin's jar");
+                throw new InvalidInputException("/", "the body is empty; send " + what);
             }
             return all;
         } catch (java.io.IOException e) {

@@ -128,7 +128,7 @@ public class PublicResource {
         io.rapport.spi.channel.InboundHandler handler = holder.kernel().whiteboard().channel(type)
                 .filter(io.rapport.spi.channel.InboundHandler.class::isInstance).map(io.rapport.spi.channel.InboundHandler.class::cast)
                 .orElseThrow(() -> new NotFoundException("no active " + type + " channel takes what its provider posts"));
-        byte[] raw = Bodies.bytes(body, io.rapport.spi.channel.InboundHandler.MAX_BODY);
+        byte[] raw = Bodies.bytes(body, io.rapport.spi.channel.InboundHandler.MAX_BODY, "what the provider reports");
         java.util.Map<String, List<String>> h = new java.util.HashMap<>();
         headers.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
         java.util.Map<String, List<String>> q = new java.util.HashMap<>();
