@@ -46,12 +46,13 @@ final class Mail {
     /**
      * Points the plugin at an SMTP server without TLS and waits until the channel is there.
      *
+     * @param from the From address, which is also the envelope sender (bounces go there)
      * @param more further configuration fields as JSON members, such as {@code "\"ratePerSecond\": 50"}
      */
-    static void configure(String host, int port, String... more) {
+    static void configure(String from, String host, int port, String... more) {
         String extra = more.length == 0 ? "" : ", " + String.join(", ", more);
         int status = Api.operator().put(CONFIG, "{\"host\": \"" + host + "\", \"port\": " + port + ", \"security\": \"none\", \"from\": \""
-                + FROM + "\", \"fromName\": \"The Shop\"" + extra + "}").status();
+                + from + "\", \"fromName\": \"The Shop\"" + extra + "}").status();
         assertThat(status).isIn(200, 201);
         await().atMost(Duration.ofSeconds(20)).until(() -> Api.operator().get("/api/v1/channels").expect(200).raw().contains("\"" + CHANNEL + "\""));
     }

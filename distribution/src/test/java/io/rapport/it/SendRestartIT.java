@@ -61,7 +61,7 @@ class SendRestartIT {
     static void setUp() {
         Api.awaitReady();
         Mail.install();
-        Mail.configure("127.0.0.1", smtp.getSmtp().getPort(), "\"ratePerSecond\": " + RATE_PER_SECOND, "\"timeoutSeconds\": 2");
+        Mail.configure(Mail.FROM, "127.0.0.1", smtp.getSmtp().getPort(), "\"ratePerSecond\": " + RATE_PER_SECOND, "\"timeoutSeconds\": 2");
         client = Executors.newSingleThreadExecutor();
     }
 

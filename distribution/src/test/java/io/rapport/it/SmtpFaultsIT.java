@@ -48,7 +48,7 @@ class SmtpFaultsIT {
     @Test
     void refusedThenDeferredThenAcceptedMessagesArriveExactlyOnce() {
         try (ScriptedSmtp peer = ScriptedSmtp.start(ScriptedSmtp.REFUSE)) {
-            Mail.configure("127.0.0.1", peer.port(), "\"timeoutSeconds\": 2");
+            Mail.configure(Mail.FROM, "127.0.0.1", peer.port(), "\"timeoutSeconds\": 2");
             List<String> customers = Mail.customers(shop, "faults-" + UUID.randomUUID(), CUSTOMERS);
             StringBuilder recipients = new StringBuilder();
             for (int i = 0; i < CUSTOMERS; i++) {
