@@ -77,8 +77,9 @@ class SendRestartIT {
         Campaign run = interrupt(() -> Api.server("stop"));
 
         Map<String, List<MimeMessage>> received = received(run.messageIds());
-        System.out.printf("SendRestartIT stop: %d messages, %d batches answered before the stop, %d requests without an answer, %d received%n",
-                CUSTOMERS, run.answeredBeforeRestart, run.unanswered.get(), received.values().stream().mapToInt(List::size).sum());
+        System.out.printf("SendRestartIT stop: %d messages, %d batches answered before the stop, %d requests without an answer, after the "
+                + "restart %s, %d received%n", CUSTOMERS, run.answeredBeforeRestart, run.unanswered.get(), run.afterRestart,
+                received.values().stream().mapToInt(List::size).sum());
         assertThat(received.keySet()).as("every message arrived").containsExactlyInAnyOrderElementsOf(run.messageIds());
         assertThat(received.entrySet().stream().filter(e -> e.getValue().size() > 1).map(Map.Entry::getKey))
                 .as("no message arrived twice").isEmpty();
@@ -92,8 +93,8 @@ class SendRestartIT {
         Map<String, List<MimeMessage>> received = received(run.messageIds());
         Map<String, List<MimeMessage>> repeated = received.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-        System.out.printf("SendRestartIT kill: %d messages, %d batches answered before the kill, %d requests without an answer, %d received, "
-                + "%d received twice%n", CUSTOMERS, run.answeredBeforeRestart, run.unanswered.get(),
+        System.out.printf("SendRestartIT kill: %d messages, %d batches answered before the kill, %d requests without an answer, after the "
+                + "restart %s, %d received, %d received twice%n", CUSTOMERS, run.answeredBeforeRestart, run.unanswered.get(), run.afterRestart,
                 received.values().stream().mapToInt(List::size).sum(), repeated.size());
         assertThat(received.keySet()).as("every message arrived").containsExactlyInAnyOrderElementsOf(run.messageIds());
         // a repeat is a message that was in flight at the kill: one batch at most, tried again after its lease
@@ -118,6 +119,7 @@ class SendRestartIT {
         run.answeredBeforeRestart = run.answered.size();
         Api.server("start");
         Api.awaitReady();
+        run.afterRestart = "SENDING " + count(shop, "SENDING") + ", RETRY " + count(shop, "RETRY");
         sending.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(run.answeredBeforeRestart).as("the restart fell in the middle of the run").isLessThan(BATCHES);
 
@@ -130,6 +132,10 @@ class SendRestartIT {
             return sent.size() == CUSTOMERS && ids.containsAll(sent);
         });
         return run;
+    }
+
+    static int count(Api.Shop shop, String state) {
+        return shop.viewer().get("/api/v1/messages?state=" + state + "&limit=" + CUSTOMERS).expect(200).json().getJsonArray("items").size();
     }
 
     /** @return the shop's customers, each with an email address, created by one batch of events */
@@ -175,6 +181,8 @@ class SendRestartIT {
         final Map<Integer, List<String>> answered = new ConcurrentHashMap<>();
         final AtomicInteger unanswered = new AtomicInteger();
         volatile int answeredBeforeRestart;
+        /** Messages not yet sent when the server was back. */
+        volatile String afterRestart;
 
         Campaign(Api.Shop shop, List<String> customers) {
             this.shop = shop;
