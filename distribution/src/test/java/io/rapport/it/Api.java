@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -166,6 +168,31 @@ final class Api {
     static void awaitReady() {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> anonymous().get("/health/ready").status() == 200);
+    }
+
+    /** Runs Liberty's {@code server} script for the server under test ({@code start}, {@code stop}) and waits for it. */
+    static void server(String action) {
+        try {
+            Process p = new ProcessBuilder(WLP.resolve("bin/server").toString(), action, SERVER).inheritIO().start();
+            assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("server %s finished", action).isTrue();
+            assertThat(p.exitValue()).as("server %s exit code", action).isZero();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Kills the server's process at once, as a power cut would, and waits until it is gone. */
+    static void kill() {
+        try {
+            long pid = Long.parseLong(Files.readString(WLP.resolve("usr/servers/.pid/" + SERVER + ".pid")).trim());
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static boolean isNull(JsonObject o, String key) {

@@ -2,9 +2,7 @@ package io.rapport.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -29,8 +27,8 @@ class RestartIT {
         }
         assertThat(op.put(config, "{\"url\": \"http://127.0.0.1:9/hook\", \"secret\": \"" + Plugins.SECRET + "\"}").status()).isIn(200, 201);
 
-        server("stop");
-        server("start");
+        Api.server("stop");
+        Api.server("start");
         Api.awaitReady();
 
         // the plugin comes back from the database: installed, started, configured, its secret still set
@@ -64,11 +62,8 @@ class RestartIT {
             }
             assertThat(shop.key().post("/api/v1/events", batch.append(']').toString()).expect(202).json().getInt("stored")).isEqualTo(perBatch);
         }
-        long pid = Long.parseLong(java.nio.file.Files.readString(Api.WLP.resolve("usr/servers/.pid/" + Api.SERVER + ".pid")).trim());
-        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
-
-        server("start");
+        Api.kill();
+        Api.server("start");
         Api.awaitReady();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
             int found = 0;
@@ -80,11 +75,5 @@ class RestartIT {
             } while (cursor != null);
             return found == batches * perBatch;
         });
-    }
-
-    private static void server(String action) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(Api.WLP.resolve("bin/server").toString(), action, Api.SERVER).inheritIO().start();
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("server %s finished", action).isTrue();
-        assertThat(p.exitValue()).as("server %s exit code", action).isZero();
     }
 }

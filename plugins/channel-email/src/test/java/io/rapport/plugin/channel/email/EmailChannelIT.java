@@ -22,6 +22,7 @@ import io.rapport.spi.channel.Channel;
 import io.rapport.spi.channel.OutboundMessage;
 import io.rapport.spi.channel.SendResult;
 import io.rapport.testkit.PluginTestHost;
+import io.rapport.testkit.ScriptedSmtp;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import org.junit.jupiter.api.AfterEach;
@@ -115,11 +116,11 @@ class EmailChannelIT {
 
     @Test
     void aTemporaryRefusalIsRetriedAndAPermanentOneRejected() throws Exception {
-        try (ScriptedSmtp peer = new ScriptedSmtp(n -> switch (n) {
+        try (ScriptedSmtp peer = ScriptedSmtp.start(ScriptedSmtp.rcpt(n -> switch (n) {
             case 1 -> "451 4.3.0 greylisted, try again later";
             case 2 -> "550 5.1.1 no such mailbox";
             default -> "250 2.1.5 OK";
-        })) {
+        }))) {
             host.configure(EmailChannel.PID, config(peer.port()));
             Channel channel = host.awaitChannel(EmailChannel.TYPE, WAIT);
             Customer ada = host.customer("ada@example.com");
@@ -133,7 +134,7 @@ class EmailChannelIT {
             assertThat(refused.reason()).contains("550").contains("no such mailbox");
 
             assertThat(channel.send(message(ada, Consent.PURPOSE_MARKETING, null)).outcome()).isEqualTo(SendResult.Outcome.SENT);
-            assertThat(peer.accepted).hasSize(1);
+            assertThat(peer.accepted()).hasSize(1);
         }
         // and a server that is not there: retried
         host.configure(EmailChannel.PID, config(1));
