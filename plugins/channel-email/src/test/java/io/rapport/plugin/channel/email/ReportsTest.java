@@ -38,6 +38,20 @@ class ReportsTest {
     }
 
     @Test
+    void aRealPostfixBounceIsReadAsAHardBounceOfTheMessageItReturns() throws Exception {
+        MimeMessage dsn;
+        try (InputStream in = ReportsTest.class.getResourceAsStream("/dsn/postfix-hard-bounce.eml")) {
+            dsn = new MimeMessage(Session.getInstance(new Properties()), in);
+        }
+
+        Reports.Report r = Reports.read(dsn).orElseThrow();
+
+        assertThat(r.messageId()).isEqualTo(UUID.fromString("01a20478-a406-70d3-9365-8b5be7d20842"));
+        assertThat(r.update().delivery()).isEqualTo(Delivery.HARD_BOUNCED);
+        assertThat(r.update().detail()).isEqualTo("5.1.1 X-Postfix; mailbox unavailable");
+    }
+
+    @Test
     void aDelayIsASoftBounceFoundByTheReturnedMessagesMessageId() throws Exception {
         Reports.Report r = Reports.read(mail("delayed.eml")).orElseThrow();
 
