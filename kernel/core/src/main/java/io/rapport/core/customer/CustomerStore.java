@@ -114,15 +114,22 @@ public final class CustomerStore implements CustomerService {
     public Map<UUID, Customer> findAll(UUID tenantId, java.util.Collection<UUID> ids) {
         List<UUID> distinct = List.copyOf(new java.util.LinkedHashSet<>(ids));
         return db.read(c -> {
+            // which ids are live profiles, and which were merged into another (their rows stay, as empty shells)
+            java.util.Set<UUID> live = new java.util.HashSet<>();
+            for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
+                List<UUID> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
+                query(c, "SELECT id FROM customer WHERE tenant_id = ? AND merged_into IS NULL AND id IN (" + "?,".repeat(chunk.size() - 1) + "?)",
+                        tenantId, chunk, rs -> live.add(rs.getObject(1, UUID.class)));
+            }
             Map<UUID, Customer> out = new HashMap<>();
-            for (Customer k : loadAll(c, tenantId, distinct)) {
+            for (Customer k : loadAll(c, tenantId, List.copyOf(live))) {
                 out.put(k.id(), k);
             }
             for (UUID id : distinct) {
-                if (!out.containsKey(id)) {
-                    UUID live = resolveMerged(c, tenantId, id);
-                    if (live != null) {
-                        loadAll(c, tenantId, List.of(live)).stream().findFirst().ifPresent(k -> out.put(id, k));
+                if (!live.contains(id)) {
+                    UUID survivor = resolveMerged(c, tenantId, id);
+                    if (survivor != null) {
+                        loadAll(c, tenantId, List.of(survivor)).stream().findFirst().ifPresent(k -> out.put(id, k));
                     }
                 }
             }

@@ -33,7 +33,7 @@ import io.rapport.core.event.EventStore;
 final class Deliveries {
 
     /** The furthest update a message has had, as stored in {@code message.delivery}; later ones outrank earlier ones. */
-    static final List<Delivery> RANK = List.of(Delivery.DELIVERED, Delivery.OPENED, Delivery.CLICKED, Delivery.SOFT_BOUNCED, Delivery.FAILED,
+    static final List<Delivery> RANK = List.of(Delivery.SOFT_BOUNCED, Delivery.DELIVERED, Delivery.OPENED, Delivery.CLICKED, Delivery.FAILED,
             Delivery.HARD_BOUNCED, Delivery.COMPLAINED);
 
     private final Db db;
@@ -59,21 +59,23 @@ final class Deliveries {
     }
 
     private Optional<Reported> record(Update u, Db.Work<Optional<Target>> lookup) {
-        Optional<Reported> out;
-        try {
-            out = db.tx(c -> {
-                Optional<Target> t = lookup.run(c);
-                if (t.isEmpty()) {
-                    return Optional.<Reported>empty();
+        Optional<Reported> out = null;
+        for (int attempt = 1; out == null; attempt++) {
+            try {
+                out = db.tx(c -> {
+                    Optional<Target> t = lookup.run(c);
+                    if (t.isEmpty()) {
+                        return Optional.<Reported>empty();
+                    }
+                    return Optional.of(apply(c, t.get(), u));
+                });
+            } catch (DataAccessException e) {
+                // another update of the same message or customer committed first (its event key, or the suppression):
+                // once more, this one sees what that one stored and records only what is still new
+                if (attempt >= 2 || !(e.getCause() instanceof SQLException s && Db.isUniqueViolation(s))) {
+                    throw e;
                 }
-                return Optional.of(apply(c, t.get(), u));
-            });
-        } catch (DataAccessException e) {
-            if (e.getCause() instanceof SQLException s && Db.isUniqueViolation(s)) {
-                // the same update arrived twice at once; the other one recorded it
-                return db.read(lookup::run).map(t -> new Reported(t.tenantId(), t.id(), t.customerId(), false));
             }
-            throw e;
         }
         if (out.isPresent() && out.get().recorded()) {
             events.committed();

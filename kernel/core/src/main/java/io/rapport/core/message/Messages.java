@@ -105,6 +105,10 @@ public final class Messages implements AutoCloseable, MessageService {
     static final long IDLE_POLL_MS = 1000;
     /** Ids per {@code IN (...)} list. */
     static final int IN_CHUNK = 500;
+    /** When a message whose attempt was never made is due again. */
+    static final Duration NOT_MADE_AGAIN = Duration.ofSeconds(1);
+    /** How often this node renews the leases of the messages it holds (well within {@link #LEASE_MARGIN}). */
+    static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(Messages.class);
     private static final String COLUMNS = "id, customer_id, channel, purpose, idempotency_key, subject, body_text, body_html, data, state, attempts, "
@@ -122,7 +126,13 @@ public final class Messages implements AutoCloseable, MessageService {
     private final ThreadPoolExecutor pool;
     /** One per send thread: a call is handed to the pool only when a thread is free for it. */
     private final java.util.concurrent.Semaphore slots;
-    private final java.util.concurrent.ScheduledExecutorService watchdog;
+    private final java.util.concurrent.ScheduledThreadPoolExecutor watchdog;
+    /**
+     * The messages this node has stored or claimed as SENDING and not finished: their leases are renewed every
+     * {@link #LEASE_RENEWAL}, so that a long batch's last messages, still waiting for a send thread, are not taken for
+     * a dead node's and sent again by a retry worker.
+     */
+    private final java.util.Set<UUID> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Outcomes outcomes;
     private final Thread worker;
     private final Object wake = new Object();
@@ -147,11 +157,15 @@ public final class Messages implements AutoCloseable, MessageService {
                     return t;
                 });
         this.slots = new java.util.concurrent.Semaphore(settings.threads());
-        this.watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        this.watchdog = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "rapport-send-timeouts");
             t.setDaemon(true);
             return t;
         });
+        this.watchdog.setRemoveOnCancelPolicy(true); // a finished send's timer goes at once, not after the timeout
+        if (db != null) {
+            watchdog.scheduleWithFixedDelay(this::renewLeases, LEASE_RENEWAL.toMillis(), LEASE_RENEWAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
         this.outcomes = db == null ? null : new Outcomes(db, events, this::get);
         this.worker = new Thread(this::work, "rapport-send-retries");
         this.worker.setDaemon(true);
@@ -193,6 +207,7 @@ public final class Messages implements AutoCloseable, MessageService {
             throw e;
         }
         afterStore(List.of(m));
+        keep(m);
         return new Submitted(afterInsert(tenantId, m, customer), true);
     }
 
@@ -323,9 +338,18 @@ public final class Messages implements AutoCloseable, MessageService {
             attempts.add(created ? afterInsertAsync(tenantId, m, found.get(rs.get(plannedAt.get(k)).customerId()))
                     : CompletableFuture.completedFuture(m));
         }
+        long deadline = System.nanoTime() + awaitLimit(planned.size()).toNanos();
         for (int k = 0; k < planned.size(); k++) {
             Message m = stored.get(k);
-            items[plannedAt.get(k)] = new BatchItem(plannedAt.get(k), await(attempts.get(k), m), m == planned.get(k), null);
+            int at = plannedAt.get(k);
+            try {
+                items[at] = new BatchItem(at, await(attempts.get(k), m, deadline), m == planned.get(k), null);
+            } catch (RuntimeException e) {
+                // stored and perhaps sent, but its outcome is not: its lease runs out and it is tried again under its own id
+                LOG.error("The outcome of message {} could not be stored", m.id(), e);
+                items[at] = new BatchItem(at, m, m == planned.get(k), new FieldError("/recipients/" + at, "the message " + m.id()
+                        + " is stored but its outcome could not be recorded (" + e.getMessage() + "); the kernel tries it again"));
+            }
         }
         for (int i : repeats) {
             BatchItem first = items[keyAt.get(rs.get(i).idempotencyKey())];
@@ -350,6 +374,7 @@ public final class Messages implements AutoCloseable, MessageService {
                 return null;
             });
             afterStore(planned);
+            planned.forEach(this::keep);
             return planned;
         } catch (RuntimeException e) {
             if (!isUniqueViolation(e)) {
@@ -364,6 +389,7 @@ public final class Messages implements AutoCloseable, MessageService {
                     return null;
                 });
                 afterStore(List.of(m));
+                keep(m);
                 out.add(m);
             } catch (RuntimeException e) {
                 if (m.idempotencyKey() == null || !isUniqueViolation(e)) {
@@ -506,15 +532,31 @@ public final class Messages implements AutoCloseable, MessageService {
     }
 
     private Message await(CompletableFuture<Message> f, Message m) {
+        return await(f, m, System.nanoTime() + awaitLimit(1).toNanos());
+    }
+
+    /**
+     * Waits for an outcome until the deadline; then (the attempt hangs, or the kernel stopped under it) answers the
+     * message as it stands, still SENDING: its lease runs out and it is tried again.
+     */
+    private Message await(CompletableFuture<Message> f, Message m, long deadlineNanos) {
         try {
-            return f.get();
+            return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             // the attempt goes on and records its outcome; the caller sees the message as it stands
             return m;
+        } catch (TimeoutException e) {
+            LOG.warn("No outcome for message {} in time; it stays SENDING and its lease decides", m.id());
+            return m;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
+    }
+
+    /** How long waiting for {@code n} attempts may take at most: their turns on the send threads, each cut off at the timeout. */
+    private Duration awaitLimit(int n) {
+        return settings.timeout().multipliedBy(2L + (n + settings.threads() - 1) / settings.threads()).plus(LEASE_MARGIN);
     }
 
     /**
@@ -524,6 +566,17 @@ public final class Messages implements AutoCloseable, MessageService {
      * @return the message as stored once its outcome is durable
      */
     private CompletableFuture<Message> attemptAsync(UUID tenantId, Message m, Customer customer, boolean checked) {
+        CompletableFuture<Message> f;
+        try {
+            f = attemptOnce(tenantId, m, customer, checked);
+        } catch (RuntimeException e) {
+            held.remove(m.id());
+            throw e;
+        }
+        return f.whenComplete((done, e) -> held.remove(m.id()));
+    }
+
+    private CompletableFuture<Message> attemptOnce(UUID tenantId, Message m, Customer customer, boolean checked) {
         if (!checked && !Consent.PURPOSE_TRANSACTIONAL.equals(m.purpose())) {
             // a retry that falls into quiet hours waits for their end, without spending an attempt
             OffsetDateTime now = OffsetDateTime.now(clock);
@@ -546,10 +599,20 @@ public final class Messages implements AutoCloseable, MessageService {
                 links == null ? null : links.preferences(tenantId, customer.id()));
         outcomes.started();
         try {
-            return dispatch(channel.get(), out).thenCompose(r -> finish(tenantId, m, r)).whenComplete((done, e) -> outcomes.ended());
+            return dispatch(channel.get(), out).thenCompose(a -> {
+                outcomes.ended();
+                return a.made() ? finish(tenantId, m, a.result()) : putBack(tenantId, m, a.result());
+            });
         } catch (RuntimeException e) {
             outcomes.ended();
             throw e;
+        }
+    }
+
+    /** What came of handing a message to the send pool: the result, and whether the channel was called at all. */
+    private record Attempt(SendResult result, boolean made) {
+        static Attempt notMade(String reason, Duration after) {
+            return new Attempt(SendResult.retryLater(reason, after), false);
         }
     }
 
@@ -557,21 +620,21 @@ public final class Messages implements AutoCloseable, MessageService {
      * Calls the channel on the send pool once a thread is free (waiting at most the send timeout for one), and cuts the
      * call off after the send timeout. Exactly one result completes the future: the channel's, or the timeout's.
      */
-    private CompletableFuture<SendResult> dispatch(Channel channel, OutboundMessage out) {
-        CompletableFuture<SendResult> result = new CompletableFuture<>();
+    private CompletableFuture<Attempt> dispatch(Channel channel, OutboundMessage out) {
+        CompletableFuture<Attempt> result = new CompletableFuture<>();
         if (!running) {
-            result.complete(SendResult.retryLater("the kernel is stopping", Duration.ZERO));
+            result.complete(Attempt.notMade("the kernel is stopping", Duration.ZERO));
             return result;
         }
         try {
             if (!slots.tryAcquire(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                result.complete(SendResult.retryLater("all " + settings.threads() + " send threads stayed busy for "
-                        + settings.timeout().toMillis() + " ms", null));
+                result.complete(Attempt.notMade("all " + settings.threads() + " send threads stayed busy for " + settings.timeout().toMillis()
+                        + " ms", NOT_MADE_AGAIN));
                 return result;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            result.complete(SendResult.retryLater("interrupted while waiting for a send thread", null));
+            result.complete(Attempt.notMade("interrupted while waiting for a send thread", NOT_MADE_AGAIN));
             return result;
         }
         java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
@@ -581,39 +644,56 @@ public final class Messages implements AutoCloseable, MessageService {
                 slots.release();
             }
         };
+        String type = out.channel();
+        UUID id = out.id();
         Future<?> f;
         try {
             f = pool.submit(() -> {
                 started.set(true);
                 try {
                     SendResult r = channel.send(out);
-                    result.complete(r == null ? SendResult.retryLater("the " + out.channel() + " channel answered nothing", null) : r);
+                    if (!result.complete(new Attempt(r == null ? SendResult.retryLater("the " + type + " channel answered nothing", null) : r, true))
+                            && r != null && r.outcome() == SendResult.Outcome.SENT) {
+                        LOG.warn("Channel {} accepted message {} after the send timeout; it was recorded for a retry and may arrive twice", type, id);
+                    }
                 } catch (Throwable cause) {
                     if (!result.isDone()) {
-                        LOG.warn("Channel {} failed on message {}", out.channel(), out.id(), cause);
+                        LOG.warn("Channel {} failed on message {}", type, id, cause);
                     }
-                    result.complete(SendResult.retryLater("the " + out.channel() + " channel failed: " + cause.getClass().getSimpleName()
-                            + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), null));
+                    result.complete(new Attempt(SendResult.retryLater("the " + type + " channel failed: " + cause.getClass().getSimpleName()
+                            + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), null), true));
                 } finally {
                     release.run();
                 }
             });
         } catch (RejectedExecutionException e) {
             release.run();
-            result.complete(SendResult.retryLater("the kernel is stopping", Duration.ZERO));
+            result.complete(Attempt.notMade("the kernel is stopping", Duration.ZERO));
             return result;
         }
+        long timeoutMs = settings.timeout().toMillis();
         java.util.concurrent.ScheduledFuture<?> timer = watchdog.schedule(() -> {
-            if (result.complete(SendResult.retryLater("the " + out.channel() + " channel did not answer within " + settings.timeout().toMillis()
-                    + " ms", null))) {
+            if (result.complete(new Attempt(SendResult.retryLater("the " + type + " channel did not answer within " + timeoutMs + " ms", null), true))) {
                 f.cancel(true);
                 if (!started.get()) {
                     release.run(); // it never ran, so it will never release its thread
                 }
             }
-        }, settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        }, timeoutMs, TimeUnit.MILLISECONDS);
         result.whenComplete((r, e) -> timer.cancel(false));
         return result;
+    }
+
+    /**
+     * Puts back a message whose attempt was never made (the kernel was stopping, or no send thread came free): it is
+     * due again soon and keeps its attempts; nothing lands on the timeline.
+     */
+    private CompletableFuture<Message> putBack(UUID tenantId, Message m, SendResult r) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        OffsetDateTime due = now.plus(r.retryAfter() == null ? NOT_MADE_AGAIN : r.retryAfter());
+        Message back = new Message(m.id(), m.customerId(), m.channel(), m.purpose(), m.idempotencyKey(), m.subject(), m.text(), m.html(), m.data(),
+                State.RETRY, m.attempts() - 1, due, r.reason(), null, m.createdBy(), m.createdAt(), now, m.delivery(), m.deliveryAt());
+        return outcomes.record(new Outcomes.Decision(tenantId, m, back, null, false));
     }
 
     /** Decides what an attempt's result makes of the message and records it with the other outcomes waiting. */
@@ -834,7 +914,43 @@ public final class Messages implements AutoCloseable, MessageService {
                 return ps.executeUpdate() == 1;
             }
         });
-        return claimed ? Optional.of(get(tenantId, id)) : Optional.empty();
+        if (!claimed) {
+            return Optional.empty();
+        }
+        Message m = get(tenantId, id);
+        keep(m);
+        return Optional.of(m);
+    }
+
+    private void keep(Message m) {
+        if (m.state() == State.SENDING) {
+            held.add(m.id());
+        }
+    }
+
+    /** Pushes back the lease of every message this node holds, so that no other attempt takes it while it waits here. */
+    void renewLeases() {
+        List<UUID> ids = List.copyOf(held);
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            OffsetDateTime until = OffsetDateTime.now(clock).plus(lease());
+            db.tx(c -> {
+                for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+                    List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+                    Object[] args = new Object[chunk.size() + 1];
+                    args[0] = until;
+                    for (int i = 0; i < chunk.size(); i++) {
+                        args[i + 1] = chunk.get(i);
+                    }
+                    Db.update(c, "UPDATE message SET due_at = ? WHERE state = 'SENDING' AND id IN (" + "?,".repeat(chunk.size() - 1) + "?)", args);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("Could not renew the leases of {} messages being sent; they may be tried again by another attempt", ids.size(), e);
+        }
     }
 
     /** Wakes the retry worker, for tests and for an admin's "send again". */

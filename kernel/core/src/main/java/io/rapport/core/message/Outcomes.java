@@ -55,7 +55,7 @@ final class Outcomes implements AutoCloseable {
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger underway = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread writer;
-    private volatile boolean running = true;
+    private volatile boolean closed;
 
     /** @param reread reads a message as stored (tenant, id), for an outcome that lost its lease */
     Outcomes(Db db, EventStore events, java.util.function.BiFunction<UUID, UUID, Message> reread) {
@@ -70,17 +70,19 @@ final class Outcomes implements AutoCloseable {
     /** @return the message as stored once the outcome is durable */
     CompletableFuture<Message> record(Decision d) {
         CompletableFuture<Message> f = new CompletableFuture<>();
-        if (!writer.isAlive()) {
-            f.completeExceptionally(new IllegalStateException("the kernel has stopped"));
-            return f;
+        synchronized (this) {
+            if (closed) {
+                f.completeExceptionally(new IllegalStateException("the kernel has stopped"));
+                return f;
+            }
+            queue.add(new Pending(d, f));
         }
-        queue.add(new Pending(d, f));
         return f;
     }
 
     private void run() {
         List<Pending> group = new ArrayList<>(MAX_GROUP);
-        while (running || !queue.isEmpty()) {
+        while (!closed || !queue.isEmpty()) {
             try {
                 Pending first = queue.poll(1, TimeUnit.SECONDS);
                 if (first == null) {
@@ -91,8 +93,8 @@ final class Outcomes implements AutoCloseable {
                 linger(group);
                 write(group);
             } catch (InterruptedException e) {
-                running = false;
-            } catch (RuntimeException e) {
+                closed = true;
+            } catch (Throwable e) {
                 LOG.error("Recording send outcomes failed", e);
                 group.forEach(p -> p.result().completeExceptionally(e));
             } finally {
@@ -176,17 +178,18 @@ final class Outcomes implements AutoCloseable {
     /** @return per outcome, whether it was stored (false: its attempt had lost the message to another) */
     private boolean[] store(Connection c, List<Pending> group) throws SQLException {
         boolean[] recorded = new boolean[group.size()];
-        try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = ?, due_at = ?, reason = ?, provider_id = ?, updated_at = ? "
-                + "WHERE id = ? AND state = 'SENDING' AND attempts = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE message SET state = ?, attempts = ?, due_at = ?, reason = ?, provider_id = ?, "
+                + "updated_at = ? WHERE id = ? AND state = 'SENDING' AND attempts = ?")) {
             for (Pending p : group) {
                 Message m = p.decision().done();
                 ps.setString(1, m.state().name());
-                ps.setObject(2, m.dueAt());
-                ps.setString(3, m.reason());
-                ps.setString(4, m.providerId());
-                ps.setObject(5, m.updatedAt());
-                ps.setObject(6, m.id());
-                ps.setInt(7, p.decision().attempted().attempts());
+                ps.setInt(2, m.attempts());
+                ps.setObject(3, m.dueAt());
+                ps.setString(4, m.reason());
+                ps.setString(5, m.providerId());
+                ps.setObject(6, m.updatedAt());
+                ps.setObject(7, m.id());
+                ps.setInt(8, p.decision().attempted().attempts());
                 ps.addBatch();
             }
             int[] counts = ps.executeBatch();
@@ -226,7 +229,9 @@ final class Outcomes implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
+        synchronized (this) {
+            closed = true;
+        }
         try {
             writer.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {

@@ -49,6 +49,7 @@ final class BounceMailbox implements AutoCloseable {
         p.put("mail." + protocol + ".connectiontimeout", Long.toString(ms));
         p.put("mail." + protocol + ".timeout", Long.toString(ms));
         p.put("mail." + protocol + ".writetimeout", Long.toString(ms));
+        p.put("mail." + protocol + ".peek", "true"); // reading a report does not mark it seen: only a recorded one is deleted
         if (EmailChannel.SECURITY_STARTTLS.equals(settings.security())) {
             p.put("mail.imap.starttls.enable", "true");
             p.put("mail.imap.starttls.required", "true");
@@ -139,5 +140,11 @@ final class BounceMailbox implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        try {
+            // a poll under way finishes first, so that two configurations never read the mailbox at once
+            timer.awaitTermination(settings.timeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

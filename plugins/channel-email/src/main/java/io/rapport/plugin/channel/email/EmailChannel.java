@@ -135,13 +135,15 @@ public class EmailChannel implements Channel, InboundHandler {
 
     @Modified
     void modified(Config config) {
+        // every check first: a configuration that fails leaves the running one as it was
         String token = config.inboundToken() == null ? "" : config.inboundToken().strip();
         if (!token.isEmpty() && token.length() < MIN_TOKEN) {
             throw new IllegalArgumentException("the inbound reports token has at least " + MIN_TOKEN + " characters");
         }
-        inboundToken = token.isEmpty() ? null : token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        Sender next = new Sender(settings(config));
+        Settings settings = settings(config);
         BounceMailbox.Settings mailbox = mailbox(config);
+        inboundToken = token.isEmpty() ? null : token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Sender next = new Sender(settings);
         Sender previous = sender;
         sender = next;
         if (previous != null) {

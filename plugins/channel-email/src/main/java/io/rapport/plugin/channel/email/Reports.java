@@ -38,6 +38,8 @@ final class Reports {
     /** {@code <uuid@domain>}, as {@link Sender} writes Message-ID. */
     static final Pattern OUR_MESSAGE_ID = Pattern.compile("<([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})@[^>]+>");
     static final int MAX_DETAIL = 500;
+    /** ARF feedback types (RFC 5965) that are the recipient's complaint. */
+    static final java.util.Set<String> COMPLAINTS = java.util.Set.of("abuse", "fraud", "virus");
 
     private Reports() {
     }
@@ -69,8 +71,11 @@ final class Reports {
         }
         if (reportType.equals(FEEDBACK_REPORT)) {
             String feedback = status[0].getHeader("Feedback-Type", null);
-            return Optional.of(new Report(about, new Update(Delivery.COMPLAINED, feedback == null ? "abuse report" : "feedback type " + feedback.trim(),
-                    null, null)));
+            String kind = feedback == null ? "abuse" : feedback.trim().toLowerCase(Locale.ROOT);
+            if (!COMPLAINTS.contains(kind)) {
+                return Optional.empty(); // not-spam, auth-failure, other: nothing the customer holds against us
+            }
+            return Optional.of(new Report(about, new Update(Delivery.COMPLAINED, "feedback type " + kind, null, null)));
         }
         if (!reportType.equals(DELIVERY_STATUS)) {
             return Optional.empty();
