@@ -137,7 +137,7 @@ public class SmsChannel implements Channel {
         Settings s = settings(config);
         Transport next = s.mode().equals(MODE_HTTP)
                 ? new HttpTransport(s, new RateLimiter(s.ratePerSecond(), RateLimiter.Ticker.SYSTEM))
-                : new SmppTransport(s, new Inbound(s.tenantId(), messages, customers, events, Clock.systemUTC()));
+                : new SmppTransport(s, new SmppReceiver(new Inbound(s.tenantId(), messages, customers, events, Clock.systemUTC())));
         Transport previous = transport;
         settings = s;
         transport = next;
