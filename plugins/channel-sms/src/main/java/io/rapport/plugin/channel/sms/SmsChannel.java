@@ -205,7 +205,8 @@ public class SmsChannel implements Channel, InboundHandler {
             return Response.unavailable("the SMS channel is stopping");
         }
         if (r == null) {
-            return new Response(404, "text/plain; charset=UTF-8", "The SMS channel is in SMPP mode: delivery receipts and inbound texts arrive over the SMPP bind, not here.");
+            return new Response(404, "text/plain; charset=UTF-8",
+                    "The SMS channel is in SMPP mode: delivery receipts and inbound texts arrive over the SMPP bind, not here.");
         }
         return r.handle(request);
     }
