@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,13 +19,18 @@ import io.rapport.spi.channel.SendResult;
 
 /**
  * Sends through a Twilio-style HTTP API: {@code POST {base}/2010-04-01/Accounts/{sid}/Messages.json} with the form
- * fields To, From and Body, signed in with HTTP Basic (account SID, auth token). 201 with a {@code sid} → sent; 429 →
+ * fields To, From, Body and, when configured, StatusCallback, signed in with HTTP Basic (account SID, auth token). 201 with a {@code sid} → sent; 429 →
  * retry after the provider's Retry-After; 5xx or no answer → retry; 400 with error 21211 or 21614 (not a valid or not
  * a mobile number) → bounced; any other 4xx → rejected with the provider's words.
  */
 final class HttpTransport implements SmsChannel.Transport {
 
     static final String MESSAGES_PATH = "/2010-04-01/Accounts/%s/Messages.json";
+    static final String FIELD_TO = "To";
+    static final String FIELD_FROM = "From";
+    static final String FIELD_BODY = "Body";
+    /** Where the provider posts the message's status changes; sent only when {@code callbackUrl} is configured. */
+    static final String FIELD_STATUS_CALLBACK = "StatusCallback";
     /** Twilio's error codes for a number that is not valid, or cannot receive SMS. */
     static final java.util.Set<Integer> INVALID_NUMBER_CODES = java.util.Set.of(21211, 21614);
     private static final Pattern SID = Pattern.compile("\"sid\"\\s*:\\s*\"([^\"]+)\"");
@@ -55,7 +61,11 @@ final class HttpTransport implements SmsChannel.Transport {
         for (int i = 0; i < text.segments(); i++) {
             limiter.run(() -> null);
         }
-        String body = form(Map.of("To", to, "From", settings.sender().display(), "Body", message));
+        Map<String, String> fields = new HashMap<>(Map.of(FIELD_TO, to, FIELD_FROM, settings.sender().display(), FIELD_BODY, message));
+        if (settings.callbackUrl() != null) {
+            fields.put(FIELD_STATUS_CALLBACK, settings.callbackUrl().toString());
+        }
+        String body = form(fields);
         HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(settings.timeout()).header("Authorization", authorization)
                 .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();

@@ -1,18 +1,12 @@
 package io.rapport.plugin.channel.sms;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -24,27 +18,16 @@ import io.rapport.api.customer.Identifier;
 import io.rapport.api.event.EventPublisher;
 import io.rapport.api.event.NewEvent;
 import io.rapport.api.message.MessageService;
-import org.jsmpp.SMPPConstant;
-import org.jsmpp.bean.AlertNotification;
-import org.jsmpp.bean.DataSm;
-import org.jsmpp.bean.DeliverSm;
-import org.jsmpp.bean.DeliveryReceipt;
-import org.jsmpp.bean.GSMSpecificFeature;
-import org.jsmpp.bean.OptionalParameter;
-import org.jsmpp.extra.ProcessRequestException;
-import org.jsmpp.session.DataSmResult;
-import org.jsmpp.session.MessageReceiverListener;
-import org.jsmpp.session.Session;
-import org.jsmpp.util.InvalidDeliveryReceiptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the SMSC sends us (deliver_sm): a delivery receipt becomes a delivery update of the message it names; any other
- * message is an inbound SMS, published as {@value SmsChannel#EVENT_RECEIVED}, and a STOP or START keyword changes the
- * sender's SMS consents. When the kernel cannot take it, the SMSC is answered ESME_RSYSERR and sends it again.
+ * What comes back from the handsets, whichever transport brings it (SMPP deliver_sm or a provider's webhook): a
+ * delivery update of a message sent earlier, or an inbound SMS, published as {@value SmsChannel#EVENT_RECEIVED}, whose
+ * STOP or START keyword changes the sender's SMS consents. A kernel failure propagates, so that the transport asks the
+ * provider to send it again.
  */
-final class Inbound implements MessageReceiverListener {
+final class Inbound {
 
     private static final Logger LOG = LoggerFactory.getLogger(Inbound.class);
     /** Keywords (trimmed, any case) that withdraw the sender's SMS consents. */
@@ -61,6 +44,7 @@ final class Inbound implements MessageReceiverListener {
     private final EventPublisher events;
     private final Clock clock;
 
+    /** @param tenantId the tenant whose customers text this sender, or null when inbound texts are not taken */
     Inbound(UUID tenantId, MessageService messages, CustomerService customers, EventPublisher events, Clock clock) {
         this.tenantId = tenantId;
         this.messages = messages;
@@ -69,74 +53,31 @@ final class Inbound implements MessageReceiverListener {
         this.clock = clock;
     }
 
-    @Override
-    public void onAcceptDeliverSm(DeliverSm d) throws ProcessRequestException {
-        try {
-            if (d.isSmscDeliveryReceipt()) {
-                receipt(d);
-            } else {
-                received(d);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("Cannot take a deliver_sm from {} now; the SMSC will send it again", d.getSourceAddr(), e);
-            throw new ProcessRequestException("not taken now: " + e.getMessage(), SMPPConstant.STAT_ESME_RSYSERR);
+    /** Records a delivery update of the message the provider knows by this id; one that matches nothing is dropped. */
+    void delivery(String providerMessageId, MessageService.Update update) {
+        if (messages.reportByProvider(SmsChannel.TYPE, providerMessageId, update).isEmpty()) {
+            LOG.debug("A delivery update for {} matches no message (a later part of a long one, or sent elsewhere)", providerMessageId);
         }
     }
 
-    void receipt(DeliverSm d) {
-        DeliveryReceipt r;
-        try {
-            r = d.getShortMessageAsDeliveryReceipt();
-        } catch (InvalidDeliveryReceiptException e) {
-            LOG.warn("Ignoring an unreadable delivery receipt from {}: {}", d.getSourceAddr(), e.getMessage());
+    /**
+     * An inbound text.
+     *
+     * @param from           the sender in E.164 form
+     * @param to             the number or short code it was sent to
+     * @param idempotencyKey what tells a repeat of the same text by the provider, with {@link #IDEMPOTENCY_PREFIX}
+     */
+    void received(String from, String to, String text, String idempotencyKey) {
+        if (tenantId == null) {
+            LOG.warn("Dropping an inbound SMS from {} to {}: the SMS channel has no tenant id for inbound messages", from, to);
             return;
         }
-        MessageService.Delivery delivery = switch (r.getFinalStatus()) {
-            case DELIVRD -> MessageService.Delivery.DELIVERED;
-            case UNDELIV, EXPIRED, REJECTD, DELETED, UNKNOWN -> MessageService.Delivery.FAILED;
-            case ENROUTE, ACCEPTD -> null; // not final: nothing to record yet
-        };
-        if (delivery == null) {
-            return;
-        }
-        String id = receiptedId(d).orElse(r.getId());
-        OffsetDateTime done = r.getDoneDate() == null ? null : r.getDoneDate().toInstant().atOffset(ZoneOffset.UTC);
-        String detail = "stat:" + r.getFinalStatus() + " err:" + r.getError();
-        if (messages.reportByProvider(SmsChannel.TYPE, id, new MessageService.Update(delivery, detail, null, done)).isEmpty()) {
-            LOG.debug("A delivery receipt for {} matches no message (a later part of a long one, or sent elsewhere)", id);
-        }
-    }
-
-    private static Optional<String> receiptedId(DeliverSm d) {
-        OptionalParameter p = d.getOptionalParameter(OptionalParameter.Tag.RECEIPTED_MESSAGE_ID);
-        if (p instanceof OptionalParameter.OctetString s && !s.getValueAsString().isBlank()) {
-            return Optional.of(s.getValueAsString().strip());
-        }
-        return Optional.empty();
-    }
-
-    void received(DeliverSm d) {
-        String from = e164(d.getSourceAddr(), d.getSourceAddrTon());
-        if (from == null) {
-            LOG.info("Ignoring an inbound SMS from '{}', which is not a phone number", d.getSourceAddr());
-            return;
-        }
-        byte[] raw = d.getShortMessage();
-        boolean udhi = GSMSpecificFeature.UDHI.containedIn(d.getEsmClass());
-        OptionalParameter payload = d.getOptionalParameter(OptionalParameter.Tag.MESSAGE_PAYLOAD);
-        if ((raw == null || raw.length == 0) && payload instanceof OptionalParameter.OctetString p) {
-            raw = p.getValue();
-        }
-        String text = SmsText.decode(d.getDataCoding(), udhi, raw);
-        String to = d.getDestAddress() == null ? "" : d.getDestAddress();
         OffsetDateTime now = OffsetDateTime.now(clock);
         Identifier phone = Identifier.phone(from);
-
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put(SmsChannel.PROPERTY_TEXT, text);
         properties.put(SmsChannel.PROPERTY_TO, to);
-        String key = IDEMPOTENCY_PREFIX + digest(from + "|" + to + "|" + d.getSequenceNumber() + "|" + HexFormat.of().formatHex(raw == null ? new byte[0] : raw));
-        events.publish(tenantId, SmsChannel.SOURCE, new NewEvent(SmsChannel.EVENT_RECEIVED, List.of(phone), false, now, properties, Map.of(), key));
+        events.publish(tenantId, SmsChannel.SOURCE, new NewEvent(SmsChannel.EVENT_RECEIVED, List.of(phone), false, now, properties, Map.of(), idempotencyKey));
 
         String word = text.strip().toUpperCase(Locale.ROOT);
         if (STOP_WORDS.contains(word) || START_WORDS.contains(word)) {
@@ -171,39 +112,5 @@ final class Inbound implements MessageReceiverListener {
                 LOG.info("Customer {} of tenant {} texted {}: {} {} on sms", c.id(), tenantId, stop ? "STOP" : "START", status, purpose);
             }
         }
-    }
-
-    /** @return the sender as E.164, or null for an alphanumeric or otherwise unusable address */
-    static String e164(String address, byte ton) {
-        if (address == null) {
-            return null;
-        }
-        String digits = address.strip();
-        if (digits.startsWith("+")) {
-            digits = digits.substring(1);
-        } else if (digits.startsWith("00")) {
-            digits = digits.substring(2);
-        }
-        String candidate = "+" + digits;
-        return SmsChannel.E164.matcher(candidate).matches() && (ton == 1 || address.strip().startsWith("+") || address.strip().startsWith("00")
-                || digits.length() >= 10) ? candidate : null;
-    }
-
-    private static String digest(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public void onAcceptAlertNotification(AlertNotification alertNotification) {
-        // alert_notification (a handset is reachable again) is of no use here
-    }
-
-    @Override
-    public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) throws ProcessRequestException {
-        throw new ProcessRequestException("data_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
     }
 }

@@ -47,7 +47,7 @@ final class SmppTransport implements SmsChannel.Transport {
     static final long PART_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final SmsChannel.Settings settings;
-    private final Inbound inbound;
+    private final SmppReceiver inbound;
     private final RateLimiter limiter;
     private final ScheduledExecutorService binder;
     private final AtomicInteger reference = new AtomicInteger(ThreadLocalRandom.current().nextInt(256));
@@ -56,7 +56,7 @@ final class SmppTransport implements SmsChannel.Transport {
     private boolean rebindScheduled;
     private volatile boolean closed;
 
-    SmppTransport(SmsChannel.Settings settings, Inbound inbound) {
+    SmppTransport(SmsChannel.Settings settings, SmppReceiver inbound) {
         this.settings = settings;
         this.inbound = inbound;
         this.limiter = new RateLimiter(settings.ratePerSecond(), RateLimiter.Ticker.SYSTEM);

@@ -10,6 +10,7 @@ import io.rapport.api.customer.CustomerService;
 import io.rapport.api.event.EventPublisher;
 import io.rapport.api.message.MessageService;
 import io.rapport.spi.channel.Channel;
+import io.rapport.spi.channel.InboundHandler;
 import io.rapport.spi.channel.OutboundMessage;
 import io.rapport.spi.channel.SendResult;
 import org.osgi.service.component.annotations.Activate;
@@ -28,12 +29,13 @@ import org.osgi.service.metatype.annotations.Option;
  * The {@code sms} channel: SMPP 3.4 through jSMPP (embedded in this bundle) on one transceiver bind, or a Twilio-style
  * HTTP API. Texts go as GSM-7 or UCS-2, split into concatenated parts when long; the configured rate of PDUs (or
  * requests) per second is never exceeded. Delivery receipts become the kernel's delivery updates; inbound messages
- * become {@value #EVENT_RECEIVED} events, and STOP / START change the sender's SMS consents.
+ * become {@value #EVENT_RECEIVED} events, and STOP / START change the sender's SMS consents. Over SMPP both arrive on
+ * the bind; in HTTP mode the provider posts them, signed, to {@value #INBOUND_PATH} under the server's public URL.
  */
 @Component(service = Channel.class, configurationPid = SmsChannel.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         property = Channel.TYPE + "=" + SmsChannel.TYPE)
 @Designate(ocd = SmsChannel.Config.class)
-public class SmsChannel implements Channel {
+public class SmsChannel implements Channel, InboundHandler {
 
     /** The channel type messages name. */
     public static final String TYPE = "sms";
@@ -47,6 +49,8 @@ public class SmsChannel implements Channel {
     public static final String PROPERTY_TEXT = "text";
     /** Property of {@value #EVENT_RECEIVED}: the number or short code it was sent to. */
     public static final String PROPERTY_TO = "to";
+    /** Where the kernel takes what this channel's provider posts, under the server's public URL. */
+    public static final String INBOUND_PATH = "/api/v1/public/inbound/" + TYPE;
     static final String MODE_SMPP = "smpp";
     static final String MODE_HTTP = "http";
     /** Below the kernel's default send timeout (10 s), so that the channel answers before the kernel gives up on it. */
@@ -96,7 +100,7 @@ public class SmsChannel implements Channel {
         @AttributeDefinition(name = "Longest message (parts)", description = "A longer text is refused: each part costs as much as one SMS.", min = "1", max = "255")
         int maxSegments() default 6;
 
-        @AttributeDefinition(name = "Tenant id for inbound messages", description = "SMPP: the tenant (its id) whose customers text this sender; their replies and STOP land there.", required = false)
+        @AttributeDefinition(name = "Tenant id for inbound messages", description = "The tenant (its id) whose customers text this sender; their replies and STOP land there. Required for SMPP; over HTTP, inbound texts are dropped without it.", required = false)
         String tenantId() default "";
 
         @AttributeDefinition(name = "API base URL", description = "HTTP: the provider's API, such as https://api.twilio.com.", required = false)
@@ -107,6 +111,11 @@ public class SmsChannel implements Channel {
 
         @AttributeDefinition(name = "Auth token", description = "HTTP: your account's secret.", type = AttributeType.PASSWORD, required = false)
         String authToken() default "";
+
+        @AttributeDefinition(name = "Status callback URL", description = "HTTP: sent as StatusCallback with every message so that the provider reports delivery: "
+                + "the server's public URL followed by " + INBOUND_PATH + ", such as https://engage.example.com" + INBOUND_PATH + ". Empty: no delivery reports.",
+                required = false)
+        String callbackUrl() default "";
     }
 
     @Reference
@@ -118,6 +127,8 @@ public class SmsChannel implements Channel {
 
     private volatile Transport transport;
     private volatile Settings settings;
+    /** What the provider posts in HTTP mode; null in SMPP mode. */
+    private volatile HttpReceiver receiver;
 
     /** What sends a message once the channel has checked it. */
     interface Transport extends AutoCloseable {
@@ -135,11 +146,14 @@ public class SmsChannel implements Channel {
     @Modified
     void modified(Config config) {
         Settings s = settings(config);
-        Transport next = s.mode().equals(MODE_HTTP)
+        Inbound inbound = new Inbound(s.tenantId(), messages, customers, events, Clock.systemUTC());
+        boolean http = s.mode().equals(MODE_HTTP);
+        Transport next = http
                 ? new HttpTransport(s, new RateLimiter(s.ratePerSecond(), RateLimiter.Ticker.SYSTEM))
-                : new SmppTransport(s, new Inbound(s.tenantId(), messages, customers, events, Clock.systemUTC()));
+                : new SmppTransport(s, new SmppReceiver(inbound));
         Transport previous = transport;
         settings = s;
+        receiver = http ? new HttpReceiver(s.authToken(), inbound) : null;
         transport = next;
         if (previous != null) {
             previous.close();
@@ -180,6 +194,23 @@ public class SmsChannel implements Channel {
         return t.send(to, text, split);
     }
 
+    /**
+     * In HTTP mode, a status callback or an inbound message from the provider, checked against its signature; in SMPP
+     * mode, 404.
+     */
+    @Override
+    public Response handle(Request request) {
+        HttpReceiver r = receiver;
+        if (transport == null) {
+            return Response.unavailable("the SMS channel is stopping");
+        }
+        if (r == null) {
+            return new Response(404, "text/plain; charset=UTF-8",
+                    "The SMS channel is in SMPP mode: delivery receipts and inbound texts arrive over the SMPP bind, not here.");
+        }
+        return r.handle(request);
+    }
+
     /** Checks the configuration (an error here is shown to the admin as the plugin's failure). */
     static Settings settings(Config c) {
         String mode = c.mode() == null || c.mode().isBlank() ? MODE_SMPP : c.mode().strip();
@@ -195,7 +226,15 @@ public class SmsChannel implements Channel {
         }
         int timeout = Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, c.timeoutSeconds()));
         UUID tenant = null;
+        if (!strip(c.tenantId()).isEmpty()) {
+            try {
+                tenant = UUID.fromString(c.tenantId().strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the tenant id '" + c.tenantId() + "' is not a UUID");
+            }
+        }
         URI base = null;
+        URI callback = null;
         if (mode.equals(MODE_SMPP)) {
             required(c.host(), "the SMSC host");
             required(c.systemId(), "the system id");
@@ -203,11 +242,6 @@ public class SmsChannel implements Channel {
                 throw new IllegalArgumentException("the port is 1 to 65535");
             }
             required(c.tenantId(), "the tenant id for inbound messages");
-            try {
-                tenant = UUID.fromString(c.tenantId().strip());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the tenant id '" + c.tenantId() + "' is not a UUID");
-            }
         } else {
             required(c.baseUrl(), "the API base URL");
             required(c.accountSid(), "the account SID");
@@ -220,10 +254,26 @@ public class SmsChannel implements Channel {
             if (!"https".equals(base.getScheme()) && !"http".equals(base.getScheme())) {
                 throw new IllegalArgumentException("the API base URL '" + c.baseUrl() + "' is not an http(s) URL");
             }
+            if (!strip(c.callbackUrl()).isEmpty()) {
+                callback = httpUrl(c.callbackUrl().strip(), "the status callback URL");
+            }
         }
         return new Settings(mode, strip(c.host()), c.port(), strip(c.systemId()), c.password() == null ? "" : c.password(), strip(c.systemType()), sender,
                 c.ratePerSecond(), Math.max(5, c.enquireLinkSeconds()), Duration.ofSeconds(timeout), c.requestDeliveryReceipts(), c.maxSegments(), tenant,
-                base, strip(c.accountSid()), c.authToken() == null ? "" : c.authToken());
+                base, strip(c.accountSid()), c.authToken() == null ? "" : c.authToken(), callback);
+    }
+
+    private static URI httpUrl(String value, String what) {
+        URI u;
+        try {
+            u = URI.create(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " '" + value + "' is not a URL");
+        }
+        if ((!"https".equals(u.getScheme()) && !"http".equals(u.getScheme())) || u.getHost() == null) {
+            throw new IllegalArgumentException(what + " '" + value + "' is not an http(s) URL");
+        }
+        return u;
     }
 
     private static void required(String value, String what) {
@@ -270,7 +320,7 @@ public class SmsChannel implements Channel {
     /** What a configuration amounts to. */
     record Settings(String mode, String host, int port, String systemId, String password, String systemType, Sender sender, int ratePerSecond,
                     int enquireLinkSeconds, Duration timeout, boolean requestDeliveryReceipts, int maxSegments, UUID tenantId, URI baseUrl,
-                    String accountSid, String authToken) {
+                    String accountSid, String authToken, URI callbackUrl) {
         @Override
         public String toString() {
             return "Settings[" + mode + " " + (mode.equals(MODE_HTTP) ? baseUrl + " " + accountSid : host + ":" + port + " " + systemId) + " from "

@@ -30,6 +30,7 @@ import io.rapport.api.customer.Customer;
 import io.rapport.api.customer.Identifier;
 import io.rapport.api.message.MessageService;
 import io.rapport.spi.channel.Channel;
+import io.rapport.spi.channel.InboundHandler;
 import io.rapport.spi.channel.OutboundMessage;
 import io.rapport.spi.channel.SendResult;
 import io.rapport.testkit.PluginTestHost;
@@ -219,6 +220,16 @@ class SmsChannelIT {
     }
 
     @Test
+    void inSmppModeNothingIsTakenOverHttp() {
+        Channel channel = channel();
+        InboundHandler.Response r = ((InboundHandler) channel).handle(new InboundHandler.Request(java.net.URI.create("https://engage.example.com"
+                + SmsChannel.INBOUND_PATH), "application/x-www-form-urlencoded", "MessageSid=SM1&MessageStatus=delivered".getBytes(StandardCharsets.UTF_8), Map.of(), Map.of()));
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.body()).contains("SMPP bind");
+        assertThat(host.messages().reports()).isEmpty();
+    }
+
+    @Test
     void aThrottlingSmscIsRetriedLaterAndNothingIsLost() {
         smsc.answer(n -> n <= 3 ? SMPPConstant.STAT_ESME_RTHROTTLED : 0);
         Channel channel = channel();
@@ -328,6 +339,7 @@ class SmsChannelIT {
         assertThat(props.get("mode")).containsKey("oneOf").containsEntry("default", "smpp");
         assertThat(props.get("ratePerSecond")).containsEntry("default", 10L);
         assertThat(props.get("maxSegments")).containsEntry("default", 6L);
+        assertThat(props.get("callbackUrl")).containsEntry("default", "");
         assertThat(schema.get("required")).asList().contains("sourceAddress");
 
     }
@@ -385,7 +397,8 @@ class SmsChannelIT {
             SendResult sent = channel.send(m);
             assertThat(sent.outcome()).isEqualTo(SendResult.Outcome.SENT);
             assertThat(sent.providerMessageId()).isEqualTo("SM3abc");
-            assertThat(forms.get(2)).containsEntry("To", ADA).containsEntry("From", "MyShop").containsEntry("Body", "Hello 😀");
+            assertThat(forms.get(2)).containsEntry("To", ADA).containsEntry("From", "MyShop").containsEntry("Body", "Hello 😀")
+                    .as("no callbackUrl, no StatusCallback").doesNotContainKey("StatusCallback");
             assertThat(auths.get(2)).isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString("AC123:tok".getBytes(StandardCharsets.UTF_8)));
 
             SendResult invalid = channel.send(message(customer("+15005550001"), "Hello"));
