@@ -355,6 +355,46 @@ class MessagesTest {
     }
 
     @Test
+    void theMessagesABatchStillHoldsKeepTheirLeaseWhileTheyWaitForASendThread() throws Exception {
+        List<Messages.Recipient> recipients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            recipients.add(new Messages.Recipient(customer("{\"email\": \"slow" + i + "@example.com\"}").id(), Map.of(), null));
+        }
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            // 12 messages on a channel that hangs until the timeout, 4 send threads: the last wait two timeouts for a thread
+            Future<List<Messages.BatchItem>> batch = client.submit(() -> messages.submitAll(tenant, ACTOR,
+                    new Messages.BatchRequest("hang", TRANSACTIONAL, null, "Hello", null, recipients)));
+            UUID last = await().atMost(WAIT).until(() -> lastSending(recipients.get(11).customerId()), java.util.Objects::nonNull);
+            OffsetDateTime before = messages.get(tenant, last).dueAt();
+
+            messages.renewLeases();
+
+            Messages.Message renewed = messages.get(tenant, last);
+            if (renewed.state() == Messages.State.SENDING) {
+                assertThat(renewed.dueAt()).isAfter(before);
+                assertThat(renewed.attempts()).isEqualTo(1);
+            }
+            assertThat(batch.get(10, TimeUnit.SECONDS)).allSatisfy(i -> {
+                assertThat(i.message().state()).isEqualTo(Messages.State.RETRY);
+                assertThat(i.message().attempts()).as("each was attempted once, by the batch").isEqualTo(1);
+            });
+        } finally {
+            client.shutdownNow();
+        }
+    }
+
+    private UUID lastSending(UUID customerId) throws SQLException {
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT id FROM message WHERE customer_id = ? AND state = 'SENDING'")) {
+            ps.setObject(1, customerId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getObject(1, UUID.class) : null;
+            }
+        }
+    }
+
+    @Test
     void aDeadLetterCanBeSentAgain() {
         channel(TestBundles.throwingChannel("fixture.flaky", "flaky"), "flaky");
         Customer ida = customer("{\"email\": \"ida@example.com\"}");
