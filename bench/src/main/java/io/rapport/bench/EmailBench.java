@@ -141,44 +141,34 @@ public final class EmailBench {
         AtomicInteger next = new AtomicInteger();
         AtomicLong sent = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        List<Thread> ts = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                for (int from; (from = next.getAndAdd(batch)) < messages; ) {
-                    int to = Math.min(messages, from + batch);
-                    StringBuilder b = new StringBuilder("{\"channel\": \"email\", \"purpose\": \"transactional\", "
-                            + "\"subject\": \"Your order {{data.order}}\", \"text\": \"Hello {{customer.firstName}}, order {{data.order}} is on its way.\", "
-                            + "\"recipients\": [");
-                    for (int i = from; i < to; i++) {
-                        b.append(i == from ? "" : ",").append("{\"customerId\": \"").append(ids.get(i % ids.size()))
-                                .append("\", \"data\": {\"order\": \"B-").append(i).append("\"}}");
-                    }
-                    try {
-                        Http.Response r = http.post("/api/v1/messages/batch", admin, b.append("]}").toString());
-                        int ok = 0;
-                        if (r.status() == 200) {
-                            Matcher m = SENT_STATE.matcher(r.body());
-                            while (m.find()) {
-                                ok++;
-                            }
-                        } else if (failed.get() < 3) {
-                            log("  batch refused: %d %s", r.status(), r.body().substring(0, Math.min(500, r.body().length())));
-                        }
-                        sent.addAndGet(ok);
-                        failed.addAndGet(to - from - ok);
-                    } catch (Exception e) {
-                        failed.addAndGet(to - from);
-                    }
+        double seconds = Parallel.seconds(threads, () -> {
+            for (int from; (from = next.getAndAdd(batch)) < messages; ) {
+                int to = Math.min(messages, from + batch);
+                StringBuilder b = new StringBuilder("{\"channel\": \"email\", \"purpose\": \"transactional\", "
+                        + "\"subject\": \"Your order {{data.order}}\", \"text\": \"Hello {{customer.firstName}}, order {{data.order}} is on its way.\", "
+                        + "\"recipients\": [");
+                for (int i = from; i < to; i++) {
+                    b.append(i == from ? "" : ",").append("{\"customerId\": \"").append(ids.get(i % ids.size()))
+                            .append("\", \"data\": {\"order\": \"B-").append(i).append("\"}}");
                 }
-            });
-            th.start();
-            ts.add(th);
-        }
-        for (Thread th : ts) {
-            th.join();
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+                try {
+                    Http.Response r = http.post("/api/v1/messages/batch", admin, b.append("]}").toString());
+                    int ok = 0;
+                    if (r.status() == 200) {
+                        Matcher m = SENT_STATE.matcher(r.body());
+                        while (m.find()) {
+                            ok++;
+                        }
+                    } else if (failed.get() < 3) {
+                        log("  batch refused: %d %s", r.status(), r.body().substring(0, Math.min(500, r.body().length())));
+                    }
+                    sent.addAndGet(ok);
+                    failed.addAndGet(to - from - ok);
+                } catch (Exception e) {
+                    failed.addAndGet(to - from);
+                }
+            }
+        });
         return new Result(messages / seconds, sent.get(), failed.get());
     }
 
@@ -189,36 +179,26 @@ public final class EmailBench {
         AtomicInteger next = new AtomicInteger();
         AtomicLong sent = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        List<Thread> ts = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                for (int i; (i = next.getAndIncrement()) < messages; ) {
-                    String body = "{\"customerId\": \"" + ids.get(i % ids.size()) + "\", \"channel\": \"email\", \"purpose\": \"transactional\", "
-                            + "\"subject\": \"Your order {{data.order}}\", \"text\": \"Hello {{customer.firstName}}, order {{data.order}} is on its way.\", "
-                            + "\"data\": {\"order\": \"B-" + i + "\"}}";
-                    try {
-                        Http.Response r = http.post("/api/v1/messages", admin, body);
-                        Matcher m = STATE.matcher(r.body());
-                        if (r.status() == 201 && m.find() && m.group(1).equals("SENT")) {
-                            sent.incrementAndGet();
-                        } else {
-                            if (failed.incrementAndGet() <= 3) {
-                                log("  not sent: %d %s", r.status(), r.body());
-                            }
+        double seconds = Parallel.seconds(threads, () -> {
+            for (int i; (i = next.getAndIncrement()) < messages; ) {
+                String body = "{\"customerId\": \"" + ids.get(i % ids.size()) + "\", \"channel\": \"email\", \"purpose\": \"transactional\", "
+                        + "\"subject\": \"Your order {{data.order}}\", \"text\": \"Hello {{customer.firstName}}, order {{data.order}} is on its way.\", "
+                        + "\"data\": {\"order\": \"B-" + i + "\"}}";
+                try {
+                    Http.Response r = http.post("/api/v1/messages", admin, body);
+                    Matcher m = STATE.matcher(r.body());
+                    if (r.status() == 201 && m.find() && m.group(1).equals("SENT")) {
+                        sent.incrementAndGet();
+                    } else {
+                        if (failed.incrementAndGet() <= 3) {
+                            log("  not sent: %d %s", r.status(), r.body());
                         }
-                    } catch (Exception e) {
-                        failed.incrementAndGet();
                     }
+                } catch (Exception e) {
+                    failed.incrementAndGet();
                 }
-            });
-            th.start();
-            ts.add(th);
-        }
-        for (Thread th : ts) {
-            th.join();
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+            }
+        });
         return new Result(messages / seconds, sent.get(), failed.get());
     }
 

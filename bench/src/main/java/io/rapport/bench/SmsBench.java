@@ -2,7 +2,6 @@ package io.rapport.bench;
 
 import java.net.URI;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -151,41 +150,32 @@ public final class SmsBench {
     static Campaign campaign(Http http, String admin, List<String> ids, String prefix, int messages, int batch, int threads) throws Exception {
         AtomicInteger next = new AtomicInteger();
         java.util.concurrent.ConcurrentHashMap<String, AtomicLong> states = new java.util.concurrent.ConcurrentHashMap<>();
-        List<Thread> ts = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                for (int from; (from = next.getAndAdd(batch)) < messages; ) {
-                    int to = Math.min(messages, from + batch);
-                    StringBuilder b = new StringBuilder("{\"channel\": \"sms\", \"purpose\": \"marketing\", \"text\": \"" + TEXT + "\", \"recipients\": [");
-                    for (int i = from; i < to; i++) {
-                        b.append(i == from ? "" : ",").append("{\"customerId\": \"").append(ids.get(i % ids.size())).append("\", \"data\": {\"order\": \"")
-                                .append(prefix).append('-').append(i).append("\"}}");
-                    }
-                    try {
-                        Http.Response r = http.post("/api/v1/messages/batch", admin, b.append("]}").toString());
-                        if (r.status() != 200) {
-                            log("  batch refused: %d %s", r.status(), r.body().substring(0, Math.min(500, r.body().length())));
-                            states.computeIfAbsent("HTTP " + r.status(), k -> new AtomicLong()).addAndGet(to - from);
-                            continue;
-                        }
-                        Matcher m = STATE.matcher(r.body());
-                        while (m.find()) {
-                            states.computeIfAbsent(m.group(1), k -> new AtomicLong()).incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        log("  batch failed: %s", e);
-                        states.computeIfAbsent("no answer", k -> new AtomicLong()).addAndGet(to - from);
-                    }
+        double seconds = Parallel.seconds(threads, () -> {
+            for (int from; (from = next.getAndAdd(batch)) < messages; ) {
+                int to = Math.min(messages, from + batch);
+                StringBuilder b = new StringBuilder("{\"channel\": \"sms\", \"purpose\": \"marketing\", \"text\": \"" + TEXT + "\", \"recipients\": [");
+                for (int i = from; i < to; i++) {
+                    b.append(i == from ? "" : ",").append("{\"customerId\": \"").append(ids.get(i % ids.size())).append("\", \"data\": {\"order\": \"")
+                            .append(prefix).append('-').append(i).append("\"}}");
                 }
-            });
-            th.start();
-            ts.add(th);
-        }
-        for (Thread th : ts) {
-            th.join();
-        }
-        return new Campaign((System.nanoTime() - t0) / 1e9, new java.util.TreeMap<>(states).toString());
+                try {
+                    Http.Response r = http.post("/api/v1/messages/batch", admin, b.append("]}").toString());
+                    if (r.status() != 200) {
+                        log("  batch refused: %d %s", r.status(), r.body().substring(0, Math.min(500, r.body().length())));
+                        states.computeIfAbsent("HTTP " + r.status(), k -> new AtomicLong()).addAndGet(to - from);
+                        continue;
+                    }
+                    Matcher m = STATE.matcher(r.body());
+                    while (m.find()) {
+                        states.computeIfAbsent(m.group(1), k -> new AtomicLong()).incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    log("  batch failed: %s", e);
+                    states.computeIfAbsent("no answer", k -> new AtomicLong()).addAndGet(to - from);
+                }
+            }
+        });
+        return new Campaign(seconds, new java.util.TreeMap<>(states).toString());
     }
 
     /** Waits until the SMSC has {@code n} submits (messages the kernel retries arrive later); false after a generous timeout. */
@@ -231,28 +221,20 @@ public final class SmsBench {
     static List<String> customers(Http http, String admin, int n) throws Exception {
         String[] ids = new String[n];
         AtomicInteger next = new AtomicInteger();
-        List<Thread> ts = new ArrayList<>();
         int base = (int) (System.nanoTime() % 1_000_000);
-        for (int t = 0; t < 4; t++) {
-            Thread th = new Thread(() -> {
-                for (int i; (i = next.getAndIncrement()) < n; ) {
-                    String body = String.format(Locale.ROOT, "{\"phone\": \"+3361%07d\", \"firstName\": \"Reader%d\", \"consents\": [{\"purpose\": "
-                            + "\"marketing\", \"channel\": \"sms\", \"status\": \"granted\", \"source\": \"bench\"}]}", (base + i) % 10_000_000, i);
-                    try {
-                        Http.Response r = http.post("/api/v1/customers", admin, body);
-                        expect(r, 201);
-                        ids[i] = match(ID, r.body());
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
+        Parallel.seconds(4, () -> {
+            for (int i; (i = next.getAndIncrement()) < n; ) {
+                String body = String.format(Locale.ROOT, "{\"phone\": \"+3361%07d\", \"firstName\": \"Reader%d\", \"consents\": [{\"purpose\": "
+                        + "\"marketing\", \"channel\": \"sms\", \"status\": \"granted\", \"source\": \"bench\"}]}", (base + i) % 10_000_000, i);
+                try {
+                    Http.Response r = http.post("/api/v1/customers", admin, body);
+                    expect(r, 201);
+                    ids[i] = match(ID, r.body());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-            });
-            th.start();
-            ts.add(th);
-        }
-        for (Thread th : ts) {
-            th.join();
-        }
+            }
+        });
         if (Arrays.stream(ids).anyMatch(java.util.Objects::isNull)) {
             throw new IllegalStateException("some customers were not created");
         }
