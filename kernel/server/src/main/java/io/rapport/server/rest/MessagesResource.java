@@ -155,15 +155,7 @@ public class MessagesResource {
                         errors.add(new FieldError(at + "/customerId", "is not a customer id"));
                     }
                 }
-                Map<String, Object> data = Map.of();
-                JsonValue d = r.get("data");
-                if (d != null && d.getValueType() != JsonValue.ValueType.NULL) {
-                    if (d.getValueType() != JsonValue.ValueType.OBJECT) {
-                        errors.add(new FieldError(at + "/data", "must be an object"));
-                    } else {
-                        data = Json.toMap(d.asJsonObject());
-                    }
-                }
+                Map<String, Object> data = data(r.get("data"), at + "/data", errors);
                 String key = null;
                 JsonValue kv = r.get("idempotencyKey");
                 if (kv != null && kv.getValueType() != JsonValue.ValueType.NULL) {
@@ -224,15 +216,7 @@ public class MessagesResource {
         }
         String html = text(o, "html", MAX_TEMPLATE, errors);
         String key = text(o, "idempotencyKey", 200, errors);
-        Map<String, Object> data = Map.of();
-        JsonValue d = o.get("data");
-        if (d != null && d.getValueType() != JsonValue.ValueType.NULL) {
-            if (d.getValueType() != JsonValue.ValueType.OBJECT) {
-                errors.add(new FieldError("/data", "must be an object"));
-            } else {
-                data = Json.toMap(d.asJsonObject());
-            }
-        }
+        Map<String, Object> data = data(o.get("data"), "/data", errors);
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
@@ -297,6 +281,18 @@ public class MessagesResource {
                 .add("createdBy", m.createdBy()).add("createdAt", m.createdAt().toString()).add("updatedAt", m.updatedAt().toString())
                 .add("delivery", m.delivery() == null ? JsonValue.NULL : Json.string(m.delivery().name()))
                 .add("deliveryAt", m.deliveryAt() == null ? JsonValue.NULL : Json.string(m.deliveryAt().toString()));
+    }
+
+    /** @return a message's template values: an object, or nothing */
+    private static Map<String, Object> data(JsonValue d, String pointer, List<FieldError> errors) {
+        if (d == null || d.getValueType() == JsonValue.ValueType.NULL) {
+            return Map.of();
+        }
+        if (d.getValueType() != JsonValue.ValueType.OBJECT) {
+            errors.add(new FieldError(pointer, "must be an object"));
+            return Map.of();
+        }
+        return Json.toMap(d.asJsonObject());
     }
 
     private static JsonValue nullable(String s) {
