@@ -437,8 +437,18 @@ public final class Messages implements AutoCloseable, MessageService {
 
     @Override
     public Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update) {
-        return deliveries.reportByProvider(channel, providerMessageId, update);
+        Optional<Reported> r = deliveries.reportByProvider(channel, providerMessageId, update);
+        // a fast provider's receipt can come before the outcome that stores its id: while outcomes are on their way to
+        // the database, look again a few times (a receipt that matches no message at all only waits while sends run)
+        for (int i = 0; r.isEmpty() && i < PROVIDER_ID_RETRIES && outcomes != null && outcomes.busy(); i++) {
+            java.util.concurrent.locks.LockSupport.parkNanos(PROVIDER_ID_PAUSE.toNanos());
+            r = deliveries.reportByProvider(channel, providerMessageId, update);
+        }
+        return r;
     }
+
+    static final int PROVIDER_ID_RETRIES = 5;
+    static final Duration PROVIDER_ID_PAUSE = Duration.ofMillis(10);
 
     /** @return why the kernel will not send, or null if it may: consent and suppression */
     String refusal(UUID tenantId, Customer customer, String channel, String purpose) {

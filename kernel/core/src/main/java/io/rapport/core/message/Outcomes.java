@@ -56,6 +56,7 @@ final class Outcomes implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger underway = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread writer;
     private volatile boolean closed;
+    private volatile boolean storing;
 
     /** @param reread reads a message as stored (tenant, id), for an outcome that lost its lease */
     Outcomes(Db db, EventStore events, java.util.function.BiFunction<UUID, UUID, Message> reread) {
@@ -91,6 +92,7 @@ final class Outcomes implements AutoCloseable {
                 group.add(first);
                 queue.drainTo(group, MAX_GROUP - 1);
                 linger(group);
+                storing = true;
                 write(group);
             } catch (InterruptedException e) {
                 closed = true;
@@ -98,6 +100,7 @@ final class Outcomes implements AutoCloseable {
                 LOG.error("Recording send outcomes failed", e);
                 group.forEach(p -> p.result().completeExceptionally(e));
             } finally {
+                storing = false;
                 group.clear();
             }
         }
@@ -122,6 +125,11 @@ final class Outcomes implements AutoCloseable {
             group.add(next);
             queue.drainTo(group, MAX_GROUP - group.size());
         }
+    }
+
+    /** @return whether outcomes are on their way: attempts under way, or outcomes not yet stored */
+    boolean busy() {
+        return underway.get() > 0 || !queue.isEmpty() || storing;
     }
 
     /** An attempt started: its outcome is coming (the writer may wait a little for it). */

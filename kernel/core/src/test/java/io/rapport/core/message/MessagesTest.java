@@ -823,6 +823,30 @@ class MessagesTest {
                 io.rapport.api.message.MessageService.Delivery.DELIVERED, null, null, null))).as("another channel's provider id").isEmpty();
     }
 
+    @Test
+    void aReceiptThatComesBeforeItsOutcomeIsStoredStillFindsItsMessage() throws Exception {
+        List<Messages.Recipient> recipients = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            recipients.add(new Messages.Recipient(customer("{\"email\": \"fast" + i + "@example.com\"}").id(), Map.of(), null));
+        }
+        int before = sms.get().size();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<List<Messages.BatchItem>> batch = client.submit(() -> messages.submitAll(tenant, ACTOR,
+                    new Messages.BatchRequest("sms", TRANSACTIONAL, null, "Code 1234", null, recipients)));
+            // the channel answered (its id is rec-<n>); its outcome may still be on its way to the database
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(1)).until(() -> sms.get().size() > before);
+            var receipt = messages.reportByProvider("sms", "rec-" + (before + 1), new io.rapport.api.message.MessageService.Update(
+                    io.rapport.api.message.MessageService.Delivery.DELIVERED, "DELIVRD", null, null));
+
+            assertThat(receipt).as("the receipt finds its message").isPresent();
+            assertThat(batch.get(10, TimeUnit.SECONDS)).allSatisfy(i -> assertThat(i.message().state()).isEqualTo(Messages.State.SENT));
+            assertThat(messages.get(tenant, receipt.get().messageId()).delivery()).isEqualTo(io.rapport.api.message.MessageService.Delivery.DELIVERED);
+        } finally {
+            client.shutdownNow();
+        }
+    }
+
     private static io.rapport.api.message.MessageService.Update click(String url) {
         return new io.rapport.api.message.MessageService.Update(io.rapport.api.message.MessageService.Delivery.CLICKED, null, url, null);
     }
