@@ -133,7 +133,7 @@ class PluginsIT {
             assertThat(h.signatureValid()).isTrue();
             assertThat(h.id()).isEqualTo(m.getString("id"));
         });
-        await().atMost(WAIT).until(() -> timelineTypes().containsAll(java.util.List.of("message.sent", "message.delivered")));
+        await().atMost(WAIT).until(() -> timelineTypes().containsAll(java.util.List.of("message.sent", "webhook.delivered")));
 
         // the same idempotency key sends nothing more
         assertThat(send("transactional", "order-A-1").expect(200).json().getString("id")).isEqualTo(m.getString("id"));

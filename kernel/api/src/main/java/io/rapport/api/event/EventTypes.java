@@ -15,7 +15,11 @@ public final class EventTypes {
     public static final String PRODUCT_VIEWED = "product.viewed";
     /** The content of a cart changed. */
     public static final String CART_UPDATED = "cart.updated";
-    /** An email was opened (emitted by email channels). */
+    /**
+     * An email was opened: recorded by the kernel's open tracking.
+     *
+     * @see io.rapport.api.message.MessageService.Delivery#eventType(String)
+     */
     public static final String EMAIL_OPENED = "email.opened";
     /** A customer identified themselves (login, sign-up); traits update the profile. */
     public static final String CUSTOMER_IDENTIFIED = "customer.identified";
@@ -32,13 +36,29 @@ public final class EventTypes {
     public static final String MESSAGE_REJECTED = "message.rejected";
     /** Every attempt to send a message failed; it is in the dead-letter list. */
     public static final String MESSAGE_FAILED = "message.failed";
-    /** A channel learnt that a message reached the recipient (published by channels). */
+    /**
+     * A channel learnt that a message reached the recipient.
+     *
+     * @deprecated since 0.2 channels report through {@link io.rapport.api.message.MessageService#report}, and the kernel
+     *             records {@code <channel>.delivered} (such as {@code email.delivered})
+     */
+    @Deprecated(since = "0.2")
     public static final String MESSAGE_DELIVERED = "message.delivered";
-    /** A channel learnt that a message bounced (published by channels). */
+    /** The channel refused a message's address for good at the send (a hard bounce); later bounces are {@code <channel>.bounced}. */
     public static final String MESSAGE_BOUNCED = "message.bounced";
-    /** The recipient opened a message (published by channels). */
+    /**
+     * The recipient opened a message.
+     *
+     * @deprecated since 0.2 the kernel records {@code <channel>.opened} (see {@link io.rapport.api.message.MessageService.Delivery})
+     */
+    @Deprecated(since = "0.2")
     public static final String MESSAGE_OPENED = "message.opened";
-    /** The recipient clicked a link in a message (published by channels). */
+    /**
+     * The recipient clicked a link in a message.
+     *
+     * @deprecated since 0.2 the kernel records {@code <channel>.clicked} (see {@link io.rapport.api.message.MessageService.Delivery})
+     */
+    @Deprecated(since = "0.2")
     public static final String MESSAGE_CLICKED = "message.clicked";
     /** The recipient replied to a message (published by channels). */
     public static final String MESSAGE_REPLIED = "message.replied";

@@ -12,8 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import io.rapport.api.event.EventPublisher;
-import io.rapport.api.event.EventTypes;
+import io.rapport.api.message.MessageService;
 import io.rapport.spi.channel.Channel;
 import io.rapport.spi.channel.OutboundMessage;
 import io.rapport.spi.channel.SendResult;
@@ -31,7 +30,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * A channel that posts each message as JSON to one URL, signed per the Standard Webhooks scheme
  * (https://www.standardwebhooks.com): headers {@code webhook-id} (the message id, the same on every retry),
  * {@code webhook-timestamp} and {@code webhook-signature}. A 2xx answer is a delivery and lands on the timeline as
- * {@code message.delivered}; 408, 429 and 5xx answers, timeouts and connection failures are retried by the kernel;
+ * {@code webhook.delivered} (reported to the kernel); 408, 429 and 5xx answers, timeouts and connection failures are retried by the kernel;
  * other answers reject the message.
  */
 @Component(service = Channel.class, configurationPid = WebhookChannel.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
@@ -63,11 +62,11 @@ public final class WebhookChannel implements Channel {
                 + "(below the kernel's send timeout, 10 s by default).", min = "1", max = "8")
         int timeoutSeconds() default 5;
 
-        @AttributeDefinition(name = "Report deliveries", description = "Publish message.delivered on the customer's timeline for each 2xx answer.")
+        @AttributeDefinition(name = "Report deliveries", description = "Record webhook.delivered on the customer's timeline for each 2xx answer.")
         boolean reportDeliveries() default true;
     }
 
-    private final EventPublisher publisher;
+    private final MessageService messages;
     private final Clock clock;
     private volatile Settings settings;
 
@@ -75,12 +74,12 @@ public final class WebhookChannel implements Channel {
     }
 
     @Activate
-    public WebhookChannel(@Reference EventPublisher publisher, Config config) {
-        this(publisher, config, Clock.systemUTC());
+    public WebhookChannel(@Reference MessageService messages, Config config) {
+        this(messages, config, Clock.systemUTC());
     }
 
-    WebhookChannel(EventPublisher publisher, Config config, Clock clock) {
-        this.publisher = publisher;
+    WebhookChannel(MessageService messages, Config config, Clock clock) {
+        this.messages = messages;
         this.clock = clock;
         modified(config);
     }
@@ -126,16 +125,11 @@ public final class WebhookChannel implements Channel {
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
             if (s.reportDeliveries()) {
-                Map<String, Object> props = new LinkedHashMap<>();
-                props.put(EventTypes.PROPERTY_MESSAGE_ID, id);
-                props.put(EventTypes.PROPERTY_CHANNEL, TYPE);
-                props.put("status", status);
                 try {
-                    publisher.publishFor(message.tenantId(), message.customer().id(), "plugin:" + TYPE, EventTypes.MESSAGE_DELIVERED, props,
-                            "webhook-delivered:" + id);
+                    messages.report(message.id(), new MessageService.Update(MessageService.Delivery.DELIVERED, "HTTP " + status, null, null));
                 } catch (RuntimeException e) {
-                    // the receiver has the message: a lost delivery event must not make the kernel post it again
-                    LOG.log(java.util.logging.Level.WARNING, "Message " + id + " was delivered, but its delivery event could not be stored: " + e);
+                    // the receiver has the message: a lost delivery update must not make the kernel post it again
+                    LOG.log(java.util.logging.Level.WARNING, "Message " + id + " was delivered, but its delivery could not be recorded: " + e);
                 }
             }
             return SendResult.sent(response.headers().firstValue("x-request-id").orElse(null));

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.sun.net.httpserver.HttpServer;
 import io.rapport.api.customer.Consent;
 import io.rapport.api.customer.Customer;
-import io.rapport.api.event.EventTypes;
 import io.rapport.spi.channel.Channel;
 import io.rapport.spi.channel.OutboundMessage;
 import io.rapport.spi.channel.SendResult;
@@ -93,9 +92,11 @@ class WebhookChannelIT {
         assertThat(new WebhookSigner("whsec_" + java.util.Base64.getEncoder().encodeToString("another-secret-of-24-bytes".getBytes()))
                 .verify(got.id(), Long.parseLong(got.timestamp()), got.body(), got.signature())).isFalse();
         assertThat(got.body()).contains("\"type\":\"rapport.message\"", "\"text\":\"Hello \\\"Ada\\\"\\n\"", "\"email\":\"ada@example.com\"");
-        assertThat(host.events().ofType(EventTypes.MESSAGE_DELIVERED)).singleElement()
-                .satisfies(e -> assertThat(e.customerId()).isEqualTo(ada.id()))
-                .satisfies(e -> assertThat(e.properties().get(EventTypes.PROPERTY_MESSAGE_ID)).isEqualTo(m.id().toString()));
+        assertThat(host.messages().reports()).singleElement().satisfies(rep -> {
+            assertThat(rep.messageId()).isEqualTo(m.id());
+            assertThat(rep.update().delivery()).isEqualTo(io.rapport.api.message.MessageService.Delivery.DELIVERED);
+            assertThat(rep.update().detail()).isEqualTo("HTTP 204");
+        });
 
         host.deleteConfiguration(WebhookChannel.PID);
         await().atMost(WAIT).until(() -> !host.hasService(Channel.class, null));
@@ -121,7 +122,7 @@ class WebhookChannelIT {
         SendResult down = channel.send(message(ada));
         assertThat(down.outcome()).isEqualTo(SendResult.Outcome.RETRY_LATER);
         assertThat(down.reason()).contains("cannot reach");
-        assertThat(host.events().ofType(EventTypes.MESSAGE_DELIVERED)).isEmpty();
+        assertThat(host.messages().reports()).isEmpty();
     }
 
     @Test
