@@ -153,7 +153,8 @@ public interface MessageService {
      * delivery receipt), as {@link #report(UUID, Update)} does.
      *
      * @param channel           the channel type the message was sent on
-     * @param providerMessageId {@link io.rapport.spi.channel.SendResult#providerMessageId()} of the accepted attempt
+     * @param providerMessageId {@link io.rapport.spi.channel.SendResult#providerMessageId()} of the accepted attempt; providers
+     *                          reuse their ids, so the newest message of the channel with this id is the one updated
      * @return where it landed, or empty when no message of this channel has this provider id
      * @since 0.2
      */

@@ -54,8 +54,9 @@ final class Deliveries {
     }
 
     Optional<Reported> reportByProvider(String channel, String providerId, Update u) {
-        return record(u, c -> find(c, "SELECT id, tenant_id, customer_id, channel, purpose FROM message WHERE provider_id = ? AND channel = ?",
-                providerId, channel));
+        // providers reuse their ids (an SMSC's counter restarts): the newest message with the id is the one meant
+        return record(u, c -> find(c, "SELECT id, tenant_id, customer_id, channel, purpose FROM message WHERE provider_id = ? AND channel = ? "
+                + "ORDER BY created_at DESC, id DESC LIMIT 1", providerId, channel));
     }
 
     private Optional<Reported> record(Update u, Db.Work<Optional<Target>> lookup) {

@@ -847,6 +847,21 @@ class MessagesTest {
         }
     }
 
+    @Test
+    void aProviderIdUsedAgainReportsOnTheNewestMessageWithIt() throws SQLException {
+        Customer hub = customer("{\"email\": \"hub@example.com\"}");
+        Messages.Message older = messages.submit(tenant, ACTOR, request(hub, "sms", TRANSACTIONAL, "One", null)).message();
+        Messages.Message newer = messages.submit(tenant, ACTOR, request(hub, "sms", TRANSACTIONAL, "Two", null)).message();
+        // the SMSC's counter restarted: both carry the same id
+        sql("UPDATE message SET provider_id = 'smsc-7' WHERE id IN (?, ?)", older.id(), newer.id());
+
+        var r = messages.reportByProvider("sms", "smsc-7", new io.rapport.api.message.MessageService.Update(
+                io.rapport.api.message.MessageService.Delivery.DELIVERED, null, null, null));
+
+        assertThat(r).map(x -> x.messageId()).hasValue(newer.id());
+        assertThat(messages.get(tenant, older.id()).delivery()).isNull();
+    }
+
     private static io.rapport.api.message.MessageService.Update click(String url) {
         return new io.rapport.api.message.MessageService.Update(io.rapport.api.message.MessageService.Delivery.CLICKED, null, url, null);
     }
