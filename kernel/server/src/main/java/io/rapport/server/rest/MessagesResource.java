@@ -115,14 +115,7 @@ public class MessagesResource {
                 errors.add(new FieldError("/" + k, "is not a field of a batch; fields are " + new java.util.TreeSet<>(BATCH_FIELDS)));
             }
         }
-        String channel = name(o, "channel", errors, null);
-        String purpose = name(o, "purpose", errors, Consent.PURPOSE_MARKETING);
-        String subject = text(o, "subject", 1000, errors);
-        String textBody = text(o, "text", MAX_TEMPLATE, errors);
-        if (textBody == null) {
-            errors.add(new FieldError("/text", "is required: the plain-text body (a Mustache template)"));
-        }
-        String html = text(o, "html", MAX_TEMPLATE, errors);
+        Content content = content(o, errors);
         List<Messages.Recipient> recipients = new ArrayList<>();
         JsonValue rv = o.get("recipients");
         if (rv == null || rv.getValueType() != JsonValue.ValueType.ARRAY || rv.asJsonArray().isEmpty()) {
@@ -172,7 +165,7 @@ public class MessagesResource {
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
-        return new Messages.BatchRequest(channel, purpose, subject, textBody, html, recipients);
+        return new Messages.BatchRequest(content.channel(), content.purpose(), content.subject(), content.text(), content.html(), recipients);
     }
 
     @POST
@@ -207,20 +200,14 @@ public class MessagesResource {
                 errors.add(new FieldError("/customerId", "is not a customer id"));
             }
         }
-        String channel = name(o, "channel", errors, null);
-        String purpose = name(o, "purpose", errors, Consent.PURPOSE_MARKETING);
-        String subject = text(o, "subject", 1000, errors);
-        String textBody = text(o, "text", MAX_TEMPLATE, errors);
-        if (textBody == null) {
-            errors.add(new FieldError("/text", "is required: the plain-text body (a Mustache template)"));
-        }
-        String html = text(o, "html", MAX_TEMPLATE, errors);
+        Content content = content(o, errors);
         String key = text(o, "idempotencyKey", 200, errors);
         Map<String, Object> data = data(o.get("data"), "/data", errors);
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
-        return new Messages.SendRequest(customerId, channel, purpose, subject, textBody, html, data, key);
+        return new Messages.SendRequest(customerId, content.channel(), content.purpose(), content.subject(), content.text(), content.html(), data,
+                key);
     }
 
     @GET
@@ -281,6 +268,21 @@ public class MessagesResource {
                 .add("createdBy", m.createdBy()).add("createdAt", m.createdAt().toString()).add("updatedAt", m.updatedAt().toString())
                 .add("delivery", m.delivery() == null ? JsonValue.NULL : Json.string(m.delivery().name()))
                 .add("deliveryAt", m.deliveryAt() == null ? JsonValue.NULL : Json.string(m.deliveryAt().toString()));
+    }
+
+    /** What a send and a batch share: the channel, the purpose and the templates. */
+    private record Content(String channel, String purpose, String subject, String text, String html) {
+    }
+
+    private static Content content(JsonObject o, List<FieldError> errors) {
+        String channel = name(o, "channel", errors, null);
+        String purpose = name(o, "purpose", errors, Consent.PURPOSE_MARKETING);
+        String subject = text(o, "subject", 1000, errors);
+        String textBody = text(o, "text", MAX_TEMPLATE, errors);
+        if (textBody == null) {
+            errors.add(new FieldError("/text", "is required: the plain-text body (a Mustache template)"));
+        }
+        return new Content(channel, purpose, subject, textBody, text(o, "html", MAX_TEMPLATE, errors));
     }
 
     /** @return a message's template values: an object, or nothing */
