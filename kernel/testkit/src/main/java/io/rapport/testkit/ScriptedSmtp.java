@@ -189,8 +189,8 @@ public final class ScriptedSmtp implements AutoCloseable {
                         for (String d; (d = in.readLine()) != null && !d.equals("."); ) {
                             body.append(d.startsWith("..") ? d.substring(1) : d).append('\n');
                         }
+                        accepted.add(body.toString()); // before the answer: whoever got 250 finds the message here
                         reply(out, "250 2.0.0 queued");
-                        accepted.add(body.toString());
                     }
                     case "RSET", "NOOP" -> reply(out, "250 2.0.0 OK");
                     case "QUIT" -> {
