@@ -90,10 +90,9 @@ public final class CustomerStore implements CustomerService {
             return out;
         }
         db.read(c -> {
-            for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
-                List<UUID> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
-                query(c, "SELECT id, first_name, last_name, email, phone FROM customer WHERE tenant_id = ? AND id IN (" + "?,".repeat(chunk.size() - 1)
-                        + "?)", tenantId, chunk, rs -> {
+            for (List<UUID> chunk : Db.chunks(distinct, IN_CHUNK)) {
+                query(c, "SELECT id, first_name, last_name, email, phone FROM customer WHERE tenant_id = ? AND id IN (" + Db.marks(chunk.size()) + ")",
+                        tenantId, chunk, rs -> {
                             String name = java.util.stream.Stream.of(rs.getString(2), rs.getString(3)).filter(x -> x != null && !x.isBlank())
                                     .collect(java.util.stream.Collectors.joining(" "));
                             UUID id = rs.getObject(1, UUID.class);
@@ -116,9 +115,8 @@ public final class CustomerStore implements CustomerService {
         return db.read(c -> {
             // which ids are live profiles, and which were merged into another (their rows stay, as empty shells)
             java.util.Set<UUID> live = new java.util.HashSet<>();
-            for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
-                List<UUID> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
-                query(c, "SELECT id FROM customer WHERE tenant_id = ? AND merged_into IS NULL AND id IN (" + "?,".repeat(chunk.size() - 1) + "?)",
+            for (List<UUID> chunk : Db.chunks(distinct, IN_CHUNK)) {
+                query(c, "SELECT id FROM customer WHERE tenant_id = ? AND merged_into IS NULL AND id IN (" + Db.marks(chunk.size()) + ")",
                         tenantId, chunk, rs -> live.add(rs.getObject(1, UUID.class)));
             }
             Map<UUID, Customer> out = new HashMap<>();
@@ -515,9 +513,8 @@ public final class CustomerStore implements CustomerService {
         Map<UUID, Map<String, AttributeValue>> attributes = new HashMap<>();
         Map<UUID, Set<String>> tags = new HashMap<>();
         Map<UUID, List<Consent>> consents = new HashMap<>();
-        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-            String in = "?,".repeat(chunk.size() - 1) + "?";
+        for (List<UUID> chunk : Db.chunks(ids, IN_CHUNK)) {
+            String in = Db.marks(chunk.size());
             query(c, "SELECT id, email, phone, first_name, last_name, locale, time_zone, stage, order_count, revenue, created_at, updated_at, last_seen_at "
                     + "FROM customer WHERE tenant_id = ? AND id IN (" + in + ")", tenantId, chunk, rs -> rows.put(rs.getObject(1, UUID.class), new Object[] {
                             rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -102,6 +103,20 @@ public final class Db {
             }
         }
         return false;
+    }
+
+    /** @return {@code values} cut into consecutive lists of at most {@code size}: an {@code IN (...)} list's chunks */
+    public static <T> List<List<T>> chunks(List<T> values, int size) {
+        List<List<T>> out = new java.util.ArrayList<>((values.size() + size - 1) / size);
+        for (int from = 0; from < values.size(); from += size) {
+            out.add(values.subList(from, Math.min(values.size(), from + size)));
+        }
+        return out;
+    }
+
+    /** @return {@code n} (at least 1) parameter marks for an {@code IN (...)} list: {@code ?,?,?} */
+    public static String marks(int n) {
+        return "?,".repeat(n - 1) + "?";
     }
 
     /** Runs one INSERT, UPDATE or DELETE with {@code args} bound in order; @return the rows it changed. */

@@ -354,10 +354,9 @@ public final class EventStore {
         Map<OwnerKey, UUID> out = new HashMap<>();
         for (Map.Entry<UUID, java.util.Set<String>> e : values.entrySet()) {
             List<String> all = List.copyOf(e.getValue());
-            for (int from = 0; from < all.size(); from += IN_CHUNK) {
-                List<String> chunk = all.subList(from, Math.min(all.size(), from + IN_CHUNK));
+            for (List<String> chunk : Db.chunks(all, IN_CHUNK)) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT type, namespace, id_value, customer_id FROM customer_identifier "
-                        + "WHERE tenant_id = ? AND id_value IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
+                        + "WHERE tenant_id = ? AND id_value IN (" + Db.marks(chunk.size()) + ")")) {
                     ps.setObject(1, e.getKey());
                     for (int i = 0; i < chunk.size(); i++) {
                         ps.setString(i + 2, chunk.get(i));
@@ -425,10 +424,9 @@ public final class EventStore {
     private static Map<String, UUID> existingKeys(Connection c, UUID tenantId, List<NewEvent> events) throws SQLException {
         List<String> keys = events.stream().map(NewEvent::idempotencyKey).filter(java.util.Objects::nonNull).distinct().toList();
         Map<String, UUID> known = new HashMap<>();
-        for (int from = 0; from < keys.size(); from += IN_CHUNK) {
-            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_CHUNK));
+        for (List<String> chunk : Db.chunks(keys, IN_CHUNK)) {
             String sql = "SELECT idempotency_key, id FROM event WHERE tenant_id = ? AND idempotency_key IN ("
-                    + "?,".repeat(chunk.size() - 1) + "?)";
+                    + Db.marks(chunk.size()) + ")";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setObject(1, tenantId);
                 for (int i = 0; i < chunk.size(); i++) {
@@ -455,7 +453,7 @@ public final class EventStore {
         StringBuilder sql = new StringBuilder("SELECT id, customer_id, type, occurred_at, received_at, source, properties, idempotency_key "
                 + "FROM event WHERE tenant_id = ? AND customer_id = ?");
         if (!types.isEmpty()) {
-            sql.append(" AND type IN (").append("?,".repeat(types.size() - 1)).append("?)");
+            sql.append(" AND type IN (").append(Db.marks(types.size())).append(")");
         }
         if (before != null) {
             sql.append(" AND (occurred_at < ? OR (occurred_at = ? AND id < ?))");

@@ -295,7 +295,7 @@ public final class OutboxRelay implements AutoCloseable {
             return List.of();
         }
         java.util.Map<UUID, Projector.Pending> byId = new java.util.HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(SELECT_EVENTS + "?,".repeat(eventIds.size() - 1) + "?)")) {
+        try (PreparedStatement ps = c.prepareStatement(SELECT_EVENTS + Db.marks(eventIds.size()) + ")")) {
             for (int i = 0; i < eventIds.size(); i++) {
                 ps.setObject(i + 1, eventIds.get(i));
             }

@@ -25,6 +25,7 @@ import io.rapport.api.event.Event;
 import io.rapport.api.event.EventTypes;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.customer.StageRules;
+import io.rapport.core.db.Db;
 import io.rapport.core.json.Json;
 
 /**
@@ -162,11 +163,10 @@ final class Projector {
         keys.stream().distinct().forEach(k -> byTenant.computeIfAbsent(k.tenantId(), t -> new ArrayList<>()).add(k));
         for (Map.Entry<UUID, List<Key>> e : byTenant.entrySet()) {
             List<String> values = e.getValue().stream().map(Key::value).distinct().toList();
-            for (int from = 0; from < values.size(); from += IN_CHUNK) {
-                List<String> chunk = values.subList(from, Math.min(values.size(), from + IN_CHUNK));
+            for (List<String> chunk : Db.chunks(values, IN_CHUNK)) {
                 try (PreparedStatement ps = b.c.prepareStatement("SELECT i.type, i.namespace, i.id_value, i.customer_id, c.stage, c.order_count "
                         + "FROM customer_identifier i JOIN customer c ON c.id = i.customer_id "
-                        + "WHERE i.tenant_id = ? AND i.id_value IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
+                        + "WHERE i.tenant_id = ? AND i.id_value IN (" + Db.marks(chunk.size()) + ")")) {
                     ps.setObject(1, e.getKey());
                     for (int i = 0; i < chunk.size(); i++) {
                         ps.setString(i + 2, chunk.get(i));

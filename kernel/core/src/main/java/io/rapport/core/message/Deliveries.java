@@ -117,7 +117,7 @@ final class Deliveries {
         List<Delivery> lower = RANK.subList(0, rank);
         StringBuilder sql = new StringBuilder("UPDATE message SET delivery = ?, delivery_at = ? WHERE id = ? AND (delivery IS NULL");
         if (!lower.isEmpty()) {
-            sql.append(" OR delivery IN (").append("?,".repeat(lower.size() - 1)).append("?)");
+            sql.append(" OR delivery IN (").append(Db.marks(lower.size())).append(")");
         }
         sql.append(")");
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {

@@ -479,10 +479,9 @@ public final class Messages implements AutoCloseable, MessageService {
             return out;
         }
         db.read(c -> {
-            for (int from = 0; from < customerIds.size(); from += IN_CHUNK) {
-                List<UUID> chunk = customerIds.subList(from, Math.min(customerIds.size(), from + IN_CHUNK));
+            for (List<UUID> chunk : Db.chunks(customerIds, IN_CHUNK)) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT customer_id FROM suppression WHERE tenant_id = ? AND channel IN (?, ?) "
-                        + "AND customer_id IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
+                        + "AND customer_id IN (" + Db.marks(chunk.size()) + ")")) {
                     ps.setObject(1, tenantId);
                     ps.setString(2, channel);
                     ps.setString(3, ALL_CHANNELS);
@@ -509,10 +508,9 @@ public final class Messages implements AutoCloseable, MessageService {
         }
         List<String> distinct = List.copyOf(new java.util.LinkedHashSet<>(keys));
         db.read(c -> {
-            for (int from = 0; from < distinct.size(); from += IN_CHUNK) {
-                List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + IN_CHUNK));
+            for (List<String> chunk : Db.chunks(distinct, IN_CHUNK)) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM message WHERE tenant_id = ? AND idempotency_key IN ("
-                        + "?,".repeat(chunk.size() - 1) + "?)")) {
+                        + Db.marks(chunk.size()) + ")")) {
                     ps.setObject(1, tenantId);
                     for (int i = 0; i < chunk.size(); i++) {
                         ps.setString(2 + i, chunk.get(i));
@@ -947,14 +945,13 @@ public final class Messages implements AutoCloseable, MessageService {
         try {
             OffsetDateTime until = OffsetDateTime.now(clock).plus(lease());
             db.tx(c -> {
-                for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-                    List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+                for (List<UUID> chunk : Db.chunks(ids, IN_CHUNK)) {
                     Object[] args = new Object[chunk.size() + 1];
                     args[0] = until;
                     for (int i = 0; i < chunk.size(); i++) {
                         args[i + 1] = chunk.get(i);
                     }
-                    Db.update(c, "UPDATE message SET due_at = ? WHERE state = 'SENDING' AND id IN (" + "?,".repeat(chunk.size() - 1) + "?)", args);
+                    Db.update(c, "UPDATE message SET due_at = ? WHERE state = 'SENDING' AND id IN (" + Db.marks(chunk.size()) + ")", args);
                 }
                 return null;
             });
