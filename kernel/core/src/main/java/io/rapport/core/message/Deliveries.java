@@ -108,7 +108,7 @@ final class Deliveries {
             props.put(io.rapport.api.message.MessageService.PROPERTY_URL, u.url());
         }
         if (u.detail() != null) {
-            props.put(EventTypes.PROPERTY_REASON, truncate(u.detail(), 1000));
+            props.put(EventTypes.PROPERTY_REASON, Messages.truncate(u.detail(), 1000));
         }
         boolean customersOwn = u.delivery() == Delivery.OPENED || u.delivery() == Delivery.CLICKED || u.delivery() == Delivery.COMPLAINED;
         events.appendKernelEvent(c, t.tenantId(), live, u.delivery().eventType(t.channel()), customersOwn ? EventStore.SOURCE_ENGAGEMENT
@@ -131,7 +131,7 @@ final class Deliveries {
         }
         if (u.delivery() == Delivery.HARD_BOUNCED || u.delivery() == Delivery.COMPLAINED) {
             String why = u.delivery() == Delivery.HARD_BOUNCED ? "hard bounce" : "complaint";
-            Messages.insertSuppression(c, t.tenantId(), live, t.channel(), truncate(why + (u.detail() == null ? "" : ": " + u.detail()), 200), now);
+            Messages.insertSuppression(c, t.tenantId(), live, t.channel(), Messages.truncate(why + (u.detail() == null ? "" : ": " + u.detail()), 200), now);
         }
         return new Reported(t.tenantId(), t.id(), live, true);
     }
@@ -155,9 +155,5 @@ final class Deliveries {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 }

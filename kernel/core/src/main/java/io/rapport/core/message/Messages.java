@@ -195,19 +195,10 @@ public final class Messages implements AutoCloseable, MessageService {
         Compiled t = new Compiled(req.subject(), req.text(), req.html());
         Message m = plan(tenantId, actor, customer, req.channel(), req.purpose(), t, req.data(), req.idempotencyKey(),
                 !suppressed(tenantId, req.channel(), List.of(customer.id())).isEmpty(), OffsetDateTime.now(clock));
-        try {
-            db.tx(c -> {
-                insert(c, tenantId, List.of(m));
-                return null;
-            });
-        } catch (RuntimeException e) {
-            if (req.idempotencyKey() != null && isUniqueViolation(e)) {
-                return new Submitted(byKey(tenantId, req.idempotencyKey()).orElseThrow(() -> e), false);
-            }
-            throw e;
+        Message stored = storeAll(tenantId, List.of(m)).get(0);
+        if (stored != m) {
+            return new Submitted(stored, false); // a concurrent request with the same key stored it first
         }
-        afterStore(List.of(m));
-        keep(m);
         return new Submitted(afterInsert(tenantId, m, customer), true);
     }
 
@@ -359,26 +350,25 @@ public final class Messages implements AutoCloseable, MessageService {
     }
 
     /**
-     * Stores planned messages in one transaction. If another request stored one of their idempotency keys meanwhile,
-     * stores them one by one instead, answering the earlier message for that key.
+     * Stores planned messages in one transaction (one message: its own). If another request stored one of their
+     * idempotency keys meanwhile, stores them one by one instead, answering the earlier message for that key.
      *
      * @return per planned message, itself if stored now, or the earlier message with its key
      */
     private List<Message> storeAll(UUID tenantId, List<Message> planned) {
-        if (planned.isEmpty()) {
-            return List.of();
-        }
-        try {
-            db.tx(c -> {
-                insert(c, tenantId, planned);
-                return null;
-            });
-            afterStore(planned);
-            planned.forEach(this::keep);
-            return planned;
-        } catch (RuntimeException e) {
-            if (!isUniqueViolation(e)) {
-                throw e;
+        if (planned.size() > 1) {
+            try {
+                db.tx(c -> {
+                    insert(c, tenantId, planned);
+                    return null;
+                });
+                afterStore(planned);
+                planned.forEach(this::keep);
+                return planned;
+            } catch (RuntimeException e) {
+                if (!isUniqueViolation(e)) {
+                    throw e;
+                }
             }
         }
         List<Message> out = new ArrayList<>(planned.size());
