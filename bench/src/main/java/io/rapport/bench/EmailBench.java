@@ -60,7 +60,7 @@ public final class EmailBench {
         try {
             int port = sink.getSmtp().getPort();
             log("SMTP sink (GreenMail) on 127.0.0.1:%d", port);
-            expect(http.put("/api/v1/admin/configurations/io.rapport.channel.email", admin, "{\"host\": \"127.0.0.1\", \"port\": " + port
+            Http.expect(http.put("/api/v1/admin/configurations/io.rapport.channel.email", admin, "{\"host\": \"127.0.0.1\", \"port\": " + port
                     + ", \"security\": \"none\", \"from\": \"news@bench.example\", \"fromName\": \"Bench\", \"connections\": " + connections + "}"), 200, 201);
             awaitChannel(http, admin);
             List<String> ids = customers(http, pw, admin, customers);
@@ -234,7 +234,7 @@ public final class EmailBench {
                 b.append(i == from ? "" : ",").append("{\"type\": \"customer.identified\", \"customer\": {\"email\": \"reader").append(i)
                         .append("@bench.example\"}, \"traits\": {\"firstName\": \"Reader").append(i).append("\"}}");
             }
-            expect(http.post("/api/v1/events", key, b.append(']').toString()), 202);
+            Http.expect(http.post("/api/v1/events", key, b.append(']').toString()), 202);
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!http.customerExists("reader" + (n - 1) + "@bench.example", admin)) {
@@ -265,15 +265,6 @@ public final class EmailBench {
             }
             java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
         }
-    }
-
-    static void expect(Http.Response r, int... ok) {
-        for (int s : ok) {
-            if (r.status() == s) {
-                return;
-            }
-        }
-        throw new IllegalStateException("unexpected answer " + r.status() + ": " + r.body());
     }
 
     static void log(String fmt, Object... args) {

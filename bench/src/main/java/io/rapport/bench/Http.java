@@ -19,6 +19,16 @@ final class Http {
     record Response(int status, String body) {
     }
 
+    /** Fails the run unless the answer has one of the {@code ok} statuses. */
+    static void expect(Response r, int... ok) {
+        for (int s : ok) {
+            if (r.status() == s) {
+                return;
+            }
+        }
+        throw new IllegalStateException("unexpected answer " + r.status() + ": " + r.body());
+    }
+
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern SECRET = Pattern.compile("\"secret\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern ITEM = Pattern.compile("\"items\"\\s*:\\s*\\[\\s*\\{");

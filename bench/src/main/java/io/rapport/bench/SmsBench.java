@@ -65,7 +65,7 @@ public final class SmsBench {
         try (TestSmsc smsc = new TestSmsc()) {
             log("SMSC (TestSmsc on jSMPP) on 127.0.0.1:%d", smsc.port);
             String tenant = match(TENANT, http.get("/api/v1/me", admin).body());
-            expect(http.put(CONFIG, admin, "{\"host\": \"127.0.0.1\", \"port\": " + smsc.port + ", \"systemId\": \"bench\", \"password\": \"bench\", "
+            Http.expect(http.put(CONFIG, admin, "{\"host\": \"127.0.0.1\", \"port\": " + smsc.port + ", \"systemId\": \"bench\", \"password\": \"bench\", "
                     + "\"sourceAddress\": \"" + SENDER + "\", \"tenantId\": \"" + tenant + "\", \"ratePerSecond\": " + rate + "}"), 200, 201);
             awaitBound(http, admin, smsc);
             List<String> ids = customers(http, admin, customers);
@@ -228,7 +228,7 @@ public final class SmsBench {
                         + "\"marketing\", \"channel\": \"sms\", \"status\": \"granted\", \"source\": \"bench\"}]}", (base + i) % 10_000_000, i);
                 try {
                     Http.Response r = http.post("/api/v1/customers", admin, body);
-                    expect(r, 201);
+                    Http.expect(r, 201);
                     ids[i] = match(ID, r.body());
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -257,15 +257,6 @@ public final class SmsBench {
             throw new IllegalStateException("no " + p + " in " + s);
         }
         return m.group(1);
-    }
-
-    static void expect(Http.Response r, int... ok) {
-        for (int s : ok) {
-            if (r.status() == s) {
-                return;
-            }
-        }
-        throw new IllegalStateException("unexpected answer " + r.status() + ": " + r.body());
     }
 
     static void log(String fmt, Object... args) {
