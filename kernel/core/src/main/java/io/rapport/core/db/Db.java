@@ -3,6 +3,7 @@ package io.rapport.core.db;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 
@@ -103,6 +104,28 @@ public final class Db {
             }
         }
         return false;
+    }
+
+    /** Reads one row of a result into a value. */
+    @FunctionalInterface
+    public interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs one query with {@code args} bound in order; @return every row, mapped, in the order the query gives them. */
+    public static <T> List<T> list(Connection c, String sql, List<?> args, Row<T> row) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            List<T> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row.map(rs));
+                }
+            }
+            return out;
+        }
     }
 
     /** @return {@code values} cut into consecutive lists of at most {@code size}: an {@code IN (...)} list's chunks */

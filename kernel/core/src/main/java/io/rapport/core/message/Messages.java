@@ -860,19 +860,8 @@ public final class Messages implements AutoCloseable, MessageService {
         record Due(UUID tenantId, UUID id) {
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
-        List<Due> due = db.read(c -> {
-            List<Due> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, id FROM message WHERE state IN ('RETRY', 'SENDING') AND due_at <= ? "
-                    + "ORDER BY due_at LIMIT " + CLAIM_BATCH)) {
-                ps.setObject(1, now);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Due(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)));
-                    }
-                }
-            }
-            return out;
-        });
+        List<Due> due = db.read(c -> Db.list(c, "SELECT tenant_id, id FROM message WHERE state IN ('RETRY', 'SENDING') AND due_at <= ? "
+                + "ORDER BY due_at LIMIT " + CLAIM_BATCH, List.of(now), rs -> new Due(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
         // claimed one by one (another node may take some), attempted in parallel on the send pool
         List<CompletableFuture<Message>> attempts = new ArrayList<>();
         for (Due d : due) {
@@ -1007,19 +996,8 @@ public final class Messages implements AutoCloseable, MessageService {
 
     public List<Suppression> suppressions(UUID tenantId, UUID customerId) {
         UUID live = live(tenantId, customerId);
-        return db.read(c -> {
-            List<Suppression> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT channel, reason, created_at FROM suppression WHERE tenant_id = ? AND customer_id = ? ORDER BY channel")) {
-                ps.setObject(1, tenantId);
-                ps.setObject(2, live);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Suppression(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class)));
-                    }
-                }
-            }
-            return out;
-        });
+        return db.read(c -> Db.list(c, "SELECT channel, reason, created_at FROM suppression WHERE tenant_id = ? AND customer_id = ? ORDER BY channel",
+                List.of(tenantId, live), rs -> new Suppression(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class))));
     }
 
     // --- reads -------------------------------------------------------------------------------------------
@@ -1074,20 +1052,7 @@ public final class Messages implements AutoCloseable, MessageService {
             args.add(f.before());
         }
         sql.append(" ORDER BY created_at DESC, id LIMIT ").append(f.limit());
-        return db.read(c -> {
-            List<Message> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                for (int i = 0; i < args.size(); i++) {
-                    ps.setObject(i + 1, args.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(of(rs));
-                    }
-                }
-            }
-            return out;
-        });
+        return db.read(c -> Db.list(c, sql.toString(), args, Messages::of));
     }
 
     /** One customer on the tenant's suppression list. */
@@ -1107,20 +1072,8 @@ public final class Messages implements AutoCloseable, MessageService {
             args.add(before);
         }
         sql.append(" ORDER BY created_at DESC, customer_id LIMIT ").append(limit);
-        return db.read(c -> {
-            List<Suppressed> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                for (int i = 0; i < args.size(); i++) {
-                    ps.setObject(i + 1, args.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Suppressed(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class)));
-                    }
-                }
-            }
-            return out;
-        });
+        return db.read(c -> Db.list(c, sql.toString(), args, rs -> new Suppressed(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                rs.getObject(4, OffsetDateTime.class))));
     }
 
     private static Optional<Message> one(Connection c, String sql, UUID tenantId, Object key) throws SQLException {
