@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 
 import io.rapport.core.json.Json;
+import io.rapport.core.validation.FieldError;
 import io.rapport.core.validation.InvalidInputException;
 import io.rapport.core.validation.NotFoundException;
+import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParsingException;
@@ -163,6 +166,19 @@ public final class Bodies {
             return java.time.OffsetDateTime.parse(raw.trim());
         } catch (java.time.format.DateTimeParseException e) {
             throw new InvalidInputException(field, "is not an ISO-8601 time with an offset, such as 2026-11-22T10:15:30Z");
+        }
+    }
+
+    /**
+     * Names, at {@code at}/key, every key of {@code o} that is not one of {@code fields}.
+     *
+     * @param what what the object is, for the sentence: "a message", "a recipient"
+     */
+    public static void unknownFields(JsonObject o, java.util.Set<String> fields, String at, String what, List<FieldError> errors) {
+        for (String k : o.keySet()) {
+            if (!fields.contains(k)) {
+                errors.add(new FieldError(at + "/" + k, "is not a field of " + what + "; fields are " + new java.util.TreeSet<>(fields)));
+            }
         }
     }
 }

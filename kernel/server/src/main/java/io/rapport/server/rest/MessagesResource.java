@@ -110,11 +110,7 @@ public class MessagesResource {
     /** Reads and checks a batch's body; every wrong field is named, recipients by their index. */
     private static Messages.BatchRequest batchRequest(JsonObject o) {
         List<FieldError> errors = new ArrayList<>();
-        for (String k : o.keySet()) {
-            if (!BATCH_FIELDS.contains(k)) {
-                errors.add(new FieldError("/" + k, "is not a field of a batch; fields are " + new java.util.TreeSet<>(BATCH_FIELDS)));
-            }
-        }
+        Bodies.unknownFields(o, BATCH_FIELDS, "", "a batch", errors);
         Content content = content(o, errors);
         List<Messages.Recipient> recipients = new ArrayList<>();
         JsonValue rv = o.get("recipients");
@@ -132,11 +128,7 @@ public class MessagesResource {
                     continue;
                 }
                 JsonObject r = arr.getJsonObject(i);
-                for (String k : r.keySet()) {
-                    if (!RECIPIENT_FIELDS.contains(k)) {
-                        errors.add(new FieldError(at + "/" + k, "is not a field of a recipient; fields are " + new java.util.TreeSet<>(RECIPIENT_FIELDS)));
-                    }
-                }
+                Bodies.unknownFields(r, RECIPIENT_FIELDS, at, "a recipient", errors);
                 UUID id = null;
                 JsonValue idv = r.get("customerId");
                 if (idv == null || idv.getValueType() != JsonValue.ValueType.STRING) {
@@ -184,11 +176,7 @@ public class MessagesResource {
     /** Reads and checks a send's body; every wrong field is named. */
     private static Messages.SendRequest request(JsonObject o) {
         List<FieldError> errors = new ArrayList<>();
-        for (String k : o.keySet()) {
-            if (!FIELDS.contains(k)) {
-                errors.add(new FieldError("/" + k, "is not a field of a message; fields are " + new java.util.TreeSet<>(FIELDS)));
-            }
-        }
+        Bodies.unknownFields(o, FIELDS, "", "a message", errors);
         UUID customerId = null;
         String rawId = text(o, "customerId", 100, errors);
         if (rawId == null) {

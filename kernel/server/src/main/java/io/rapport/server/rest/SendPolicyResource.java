@@ -70,11 +70,7 @@ public class SendPolicyResource {
         Principal me = principal.get();
         JsonObject o = AdminResource.object(body);
         List<FieldError> errors = new ArrayList<>();
-        for (String k : o.keySet()) {
-            if (!FIELDS.contains(k)) {
-                errors.add(new FieldError("/" + k, "is not a field of a send policy; fields are " + new java.util.TreeSet<>(FIELDS)));
-            }
-        }
+        Bodies.unknownFields(o, FIELDS, "", "a send policy", errors);
         LocalTime start = null;
         LocalTime end = null;
         JsonValue quiet = o.get(QUIET_HOURS);
