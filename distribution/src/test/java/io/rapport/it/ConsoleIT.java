@@ -69,9 +69,7 @@ class ConsoleIT {
                 Api.operator().delete(PLUGINS + "/" + name).expect(204);
             }
         }
-        if (Api.operator().get(CONFIG).status() == 200) {
-            Api.operator().delete(CONFIG).expect(204);
-        }
+        Plugins.removeConfigurations(Plugins.WEBHOOK_PID);
         receiver = new Plugins.Receiver();
         customerEmail = "console-" + UUID.randomUUID() + "@example.com";
         customerId = Api.operator().post("/api/v1/customers", "{\"email\": \"" + customerEmail + "\", \"firstName\": \"Ada\", "
@@ -92,11 +90,9 @@ class ConsoleIT {
         if (receiver != null) {
             receiver.close();
         }
+        Plugins.removeConfigurations(Plugins.WEBHOOK_PID);
         if (Api.operator().get(PLUGINS + "/" + Plugins.WEBHOOK).status() == 200) {
             Api.operator().delete(PLUGINS + "/" + Plugins.WEBHOOK).expect(204);
-        }
-        if (Api.operator().get(CONFIG).status() == 200) {
-            Api.operator().delete(CONFIG).expect(204);
         }
     }
 
@@ -534,27 +530,36 @@ class ConsoleIT {
 
     @Test
     @Order(10)
-    void theChannelsPagesShowTheConnectionFormToTheOperatorAndSendATestMessage() {
+    void theChannelsPagesShowTheShopsOwnAndTheServerWideSettingsAndSendATestMessage() {
         // the admin API names the channel each configuration belongs to: that is how the channel page finds its form
         JsonObject webhook = Api.operator().get("/api/v1/admin/configurations").expect(200).json().getJsonArray("items").getValuesAs(JsonObject.class)
                 .stream().filter(c -> c.getString("pid").equals(Plugins.WEBHOOK_PID)).findFirst().orElseThrow();
         assertThat(webhook.getString("channelType")).isEqualTo("webhook");
-        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+        try (Plugins.Receiver own = new Plugins.Receiver();
+             BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
             Page page = signIn(context, "admin", adminPassword);
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Channels").setExact(true)).click();
             Locator item = page.locator(".plugin[data-channel='webhook']");
             assertThat(item.locator(".state")).hasText("active");
+            assertThat(item).containsText("shared settings");
             shot(page, "14-channels");
             item.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Webhook")).click();
             assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Connection settings"))).isVisible();
             assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Connection"))).hasAttribute("aria-current", "page");
-            Locator form = page.locator("form.config-form");
+            assertThat(page.locator(".scope")).hasAttribute("data-scope", "server");
+
+            // the operator's server-wide settings, folded away below the shop's own
+            Locator serverWide = page.locator("details.server-wide");
+            serverWide.locator("summary").click();
+            Locator form = serverWide.locator("form.config-form");
             assertThat(form.getByLabel("Target URL")).hasValue(receiver.url());
             assertThat(form.getByLabel("Signing secret")).hasValue(""); // write-only
             form.getByLabel("Timeout (seconds)").fill("3");
             form.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save configuration")).click();
-            assertThat(page.getByText("Configuration saved.")).isFocused();
-            assertThat(page.locator("form.config-form").getByLabel("Timeout (seconds)")).hasValue("3");
+            assertThat(page.getByText("Server-wide settings saved.")).isFocused();
+            assertThat(page.locator("details.server-wide")).isVisible();
+            page.locator("details.server-wide summary").click();
+            assertThat(page.locator("details.server-wide form.config-form").getByLabel("Timeout (seconds)")).hasValue("3");
 
             receiver.hits.clear();
             Locator test = page.locator("form.test-send");
@@ -570,6 +575,31 @@ class ConsoleIT {
             assertThat(receiver.hits).hasSize(1);
             assertThat(receiver.hits.get(0).body()).contains("Testing, Ada");
             shot(page, "15-channel-connection");
+
+            // the shop's own settings: its messages go to its own receiver from then on
+            Locator mine = page.locator(".connection > form.config-form");
+            mine.getByLabel("Target URL").fill(own.url());
+            mine.getByLabel("Signing secret").fill(Plugins.SECRET);
+            mine.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save configuration")).click();
+            assertThat(page.getByText("Settings saved.", new Page.GetByTextOptions().setExact(true))).isFocused();
+            assertThat(page.locator(".scope")).hasAttribute("data-scope", "tenant");
+            assertThat(page.locator(".connection > form.config-form").getByLabel("Target URL")).hasValue(own.url());
+            assertThat(page.locator(".connection > form.config-form").getByLabel("Signing secret")).hasValue("");
+            Locator again = page.locator("form.test-send");
+            again.getByLabel("Find a customer").fill(customerEmail);
+            again.getByLabel("Find a customer").press("Enter");
+            again.getByLabel("Message").fill("Own settings, {{customer.firstName}}");
+            again.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Send test")).click();
+            assertThat(again.locator(".result")).hasText("Message sent.");
+            assertThat(own.hits).singleElement().satisfies(h -> assertThat(h.body()).contains("Own settings, Ada"));
+            assertThat(receiver.hits).hasSize(1);
+            shot(page, "15b-channel-own-settings");
+
+            // back to the shared settings, after a confirmation
+            page.onceDialog(com.microsoft.playwright.Dialog::accept);
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Delete own settings")).click();
+            assertThat(page.getByText("This shop's own settings are deleted.")).isFocused();
+            assertThat(page.locator(".scope")).hasAttribute("data-scope", "server");
         }
         // a marketer sees the channel but not its connection settings
         String marketer = "console-marketer-" + UUID.randomUUID().toString().substring(0, 8);
@@ -581,7 +611,7 @@ class ConsoleIT {
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Channels").setExact(true)).click();
             assertThat(page.locator(".plugin[data-channel='webhook']")).isVisible();
             page.navigate(CONSOLE + "#/channels/webhook");
-            assertThat(page.locator(".channel-section .notice")).containsText("Only the operator");
+            assertThat(page.locator(".channel-section .notice")).containsText("Only admins");
             assertThat(page.locator("form.config-form")).hasCount(0);
             assertThat(page.locator("form.test-send")).isVisible();
         } finally {
@@ -633,10 +663,10 @@ class ConsoleIT {
             Page page = signIn(context, "admin", adminPassword);
             page.navigate(CONSOLE + "#/channels/webhook");
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Delivery log")).click();
-            // sent from the customer's page (test 2) and as a test from the channel page (test 10)
+            // sent from the customer's page (test 2) and as two tests from the channel page (test 10: shared and own settings)
             Locator rows = customerRow(page, "table.messages");
-            assertThat(rows).hasCount(2);
-            assertThat(rows.filter(new Locator.FilterOptions().setHasText("Console test"))).hasCount(1);
+            assertThat(rows).hasCount(3);
+            assertThat(rows.filter(new Locator.FilterOptions().setHasText("Console test"))).hasCount(2);
             assertThat(rows.first().locator(".state")).hasText("SENT");
             shot(page, "18-delivery-log");
             page.getByLabel("State").selectOption("REJECTED");
@@ -646,7 +676,7 @@ class ConsoleIT {
             assertThat(customerRow(page, "table.messages")).hasCount(0);
             page.getByLabel("State").selectOption("SENT");
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
-            assertThat(customerRow(page, "table.messages")).hasCount(2);
+            assertThat(customerRow(page, "table.messages")).hasCount(3);
             customerRow(page, "table.messages").first().getByRole(AriaRole.LINK).click();
             assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Ada Lovelace"))).isVisible();
 

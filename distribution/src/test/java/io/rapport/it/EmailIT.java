@@ -192,7 +192,7 @@ class EmailIT {
     static final String TOKEN = "inbound-" + UUID.randomUUID();
 
     /** An abuse report from a feedback loop (ARF, RFC 5965) about our message. */
-    private static String arf(String messageId) {
+    static String arf(String messageId) {
         return String.join("\r\n", "From: feedback@isp.example", "To: abuse@shop.example", "Subject: FW: Sale", "MIME-Version: 1.0",
                 "Content-Type: multipart/report; report-type=feedback-report; boundary=\"F\"", "", "--F", "Content-Type: text/plain", "",
                 "An abuse report.", "", "--F", "Content-Type: message/feedback-report", "", "Feedback-Type: abuse", "Version: 1", "", "--F",

@@ -20,7 +20,8 @@ final class Mail {
     static final String PLUGINS = "/api/v1/admin/plugins";
     static final String NAME = "io.rapport.plugin.channel.email";
     static final String PLUGIN = PLUGINS + "/" + NAME;
-    static final String CONFIG = "/api/v1/admin/configurations/io.rapport.channel.email";
+    static final String PID = "io.rapport.channel.email";
+    static final String CONFIG = "/api/v1/admin/configurations/" + PID;
     static final String CHANNEL = "email";
     /** The header in which the email plugin names the kernel's message id. */
     static final String MESSAGE_ID_HEADER = "X-Rapport-Message-Id";
@@ -58,11 +59,9 @@ final class Mail {
     }
 
     static void uninstall() {
+        Plugins.removeConfigurations(PID);
         if (Api.operator().get(PLUGIN).status() == 200) {
             Api.operator().delete(PLUGIN).expect(204);
-        }
-        if (Api.operator().get(CONFIG).status() == 200) {
-            Api.operator().delete(CONFIG).expect(204);
         }
     }
 

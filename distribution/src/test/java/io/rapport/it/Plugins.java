@@ -31,6 +31,21 @@ final class Plugins {
     private Plugins() {
     }
 
+    /**
+     * Deletes a plugin's configurations: the single one, the server-wide {@code ~shared} one and tenants' own
+     * ({@code ~<tenant id>}, listed only while the plugin is installed).
+     */
+    static void removeConfigurations(String pid) {
+        java.util.Set<String> pids = new java.util.TreeSet<>(List.of(pid, pid + "~shared"));
+        Api.operator().get("/api/v1/admin/configurations").expect(200).json().getJsonArray("items").getValuesAs(jakarta.json.JsonObject.class).stream()
+                .map(c -> c.getString("pid")).filter(p -> p.startsWith(pid + "~")).forEach(pids::add);
+        for (String p : pids) {
+            if (Api.operator().get("/api/v1/admin/configurations/" + p).status() == 200) {
+                Api.operator().delete("/api/v1/admin/configurations/" + p).expect(204);
+            }
+        }
+    }
+
     static byte[] webhookJar() {
         try {
             return Files.readAllBytes(Api.PLUGINS.resolve("channel-webhook.jar"));

@@ -3,17 +3,24 @@ import {h} from './dom.js';
 import {get, put, enc} from './api.js';
 import {onSubmit, schemaFields, showErrors} from './forms.js';
 
+/** Where the form of an admin configuration {@code c} ({pid, configured}) loads and saves. */
+export function adminConfiguration(c) {
+  const at = `/admin/configurations/${enc(c.pid)}`;
+  return {name: c.pid, schema: `${at}/schema`, values: c.configured ? at : null, save: at};
+}
+
 /**
- * Loads the schema and the current values of the configuration {@code c} ({pid, configured}) and builds its form.
- * Passwords stay write-only (see schemaFields). {@code extra} nodes go beside the save button.
+ * Loads a configuration's schema and current values from {@code source} ({name, schema, values, save}: API paths;
+ * values null when there are none yet) and builds its form. Passwords stay write-only (see schemaFields).
+ * {@code extra} nodes go beside the save button.
  * @returns the form, which calls {@code saved()} after a successful save
  */
-export async function configForm(c, saved, extra) {
-  const schema = await get(`/admin/configurations/${enc(c.pid)}/schema`);
+export async function configForm(source, saved, extra) {
+  const schema = await get(source.schema);
   let current = {properties: {}, passwordsSet: []};
-  if (c.configured) current = await get(`/admin/configurations/${enc(c.pid)}`);
+  if (source.values) current = await get(source.values);
   const sf = schemaFields(schema, current.properties, current.passwordsSet);
-  const form = h('form', {class: 'config-form', novalidate: true, 'aria-label': `${schema.title || c.pid} configuration`},
+  const form = h('form', {class: 'config-form', novalidate: true, 'aria-label': `${schema.title || source.name} configuration`},
     schema.description ? h('p', {class: 'muted'}, schema.description) : null,
     sf.fields,
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save configuration'), extra || null));
@@ -23,7 +30,7 @@ export async function configForm(c, saved, extra) {
       showErrors(form, {message: 'Some fields need a value.', errors: problems});
       return;
     }
-    await put(`/admin/configurations/${enc(c.pid)}`, sf.read(form));
+    await put(source.save, sf.read(form));
     await saved();
   });
   return form;

@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -145,7 +146,7 @@ public final class Kernel implements AutoCloseable {
         }
         this.links = new Links(db, clock, settings.publicUrl());
         this.messages = new Messages(db, clock, customers, events,
-                type -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(type), settings.messages(), links);
+                (tenant, type) -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(tenant, type), settings.messages(), links);
         this.publisher = publisher;
         if (plugins != null) {
             pluginHost.register(MessageService.class, messages, Map.of());
@@ -245,9 +246,9 @@ public final class Kernel implements AutoCloseable {
         return whiteboard;
     }
 
-    /** @return the channel types that can send now, in alphabetical order; none without a plugin host */
-    public java.util.SortedSet<String> channelTypes() {
-        return whiteboard == null ? java.util.Collections.emptySortedSet() : new java.util.TreeSet<>(whiteboard.channelTypes());
+    /** @return the channel types that can send the tenant's messages now, in alphabetical order; none without a plugin host */
+    public java.util.SortedSet<String> channelTypes(UUID tenantId) {
+        return whiteboard == null ? java.util.Collections.emptySortedSet() : new java.util.TreeSet<>(whiteboard.channelTypes(tenantId));
     }
 
     public Messages messages() {

@@ -2,7 +2,7 @@ import {h, replace, when} from '../dom.js';
 import {get, post, del, enc, query} from '../api.js';
 import {clearErrors, field, onSubmit, showErrors} from '../forms.js';
 import {can, go} from '../app.js';
-import {configForm} from '../config-form.js';
+import {adminConfiguration, configForm} from '../config-form.js';
 import {customerPicker, DEBOUNCE_MS} from '../customer-picker.js';
 import {channelLabel} from './channels.js';
 
@@ -66,27 +66,69 @@ function focusResult(el) {
 // --- connection settings and a test message -----------------------------------------------------------
 
 async function settings(el, type) {
-  const connection = h('div', {});
-  replace(el, heading('Connection settings'), connection, can('marketer') ? testForm(type) : null);
+  const connection = h('div', {class: 'connection'});
+  const wide = h('div', {class: 'server-wide-box'});
+  replace(el, heading('Connection settings'), connection, can('marketer') ? testForm(type) : null, wide);
   await loadConnection(connection, type, '');
+  if (can('admin', true)) await loadServerWide(wide, type, '');
 }
 
+const SCOPE_TEXT = {
+  tenant: 'This shop sends through its own settings below.',
+  server: 'This shop sends through the server\'s shared settings, which the operator manages. To send through your own account, fill in the form.',
+  none: 'Not configured: this shop cannot send on this channel until the form below is saved.',
+};
+
 async function loadConnection(el, type, done) {
-  if (!can('admin', true)) {
-    replace(el, h('p', {class: 'notice'}, 'Only the operator, who manages the server\'s plugins, can change the connection settings.'));
+  if (!can('admin')) {
+    replace(el, h('p', {class: 'notice'}, 'Only admins can change the connection settings.'));
     return;
   }
-  const c = (await get('/admin/configurations')).items.find((x) => x.channelType === type);
-  if (!c || !c.hasForm) {
-    replace(el, h('p', {class: 'muted'}, c ? 'The plugin of this channel declares no form.' : 'No installed plugin provides this channel\'s settings.'));
-    return;
+  const at = `/channels/${enc(type)}/settings`;
+  let own = await get(at);
+  // the channel restarts with settings just saved: give it a moment before saying it does not run
+  for (let i = 0; i < 10 && own.scope === 'tenant' && !own.running; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    own = await get(at);
   }
-  const form = await configForm(c, async () => {
-    await loadConnection(el, type, 'Configuration saved.');
+  const reload = async (text) => {
+    await loadConnection(el, type, text);
     focusResult(el);
-  });
-  replace(el, h('p', {class: 'muted'}, `Configuration ${c.pid} of ${c.plugin}`, c.configured ? '' : ' — not configured yet'), form,
-    note(done, 'result'));
+  };
+  const back = own.scope === 'tenant'
+    ? h('button', {type: 'button', class: 'danger', onclick: async () => {
+      if (!window.confirm('Delete this shop\'s own settings? Its messages go through the server\'s shared settings, if any.')) return;
+      await del(at);
+      await reload('This shop\'s own settings are deleted.');
+    }}, 'Delete own settings') : null;
+  const form = await configForm({name: `${channelLabel(type)} settings`, schema: `${at}/schema`, values: own.scope === 'tenant' ? at : null, save: at},
+    () => reload('Settings saved.'), back);
+  const parts = [h('p', {class: 'scope', dataset: {scope: own.scope}}, SCOPE_TEXT[own.scope]),
+    own.scope === 'tenant' && !own.running ? h('p', {class: 'notice'}, 'No channel runs with these settings: the plugin refused them. '
+      + 'Check them, or ask the operator for the reason the plugins page shows.') : null,
+    form, note(done, 'result')];
+  replace(el, ...parts);
+}
+
+/** The operator's server-wide settings of the channel: what shops without their own send through. */
+async function loadServerWide(el, type, done) {
+  const items = (await get('/admin/configurations')).items.filter((x) => x.channelType === type);
+  const base = items.find((x) => !x.pid.includes('~'));
+  const box = h('details', {class: 'config server-wide'}, h('summary', {}, 'Server-wide settings (operator): for shops without their own'));
+  replace(el, box, note(done, 'result'));
+  if (!base || !base.hasForm) {
+    box.append(h('p', {class: 'muted'}, base ? 'The plugin of this channel declares no form.' : 'No installed plugin provides this channel\'s settings.'));
+    return;
+  }
+  // beside shops' own settings (<pid>~<tenant id>), the server-wide ones are <pid>~shared
+  const sharedPid = `${base.pid}~shared`;
+  const c = base.configured ? base : items.find((x) => x.pid === sharedPid)
+    || (items.some((x) => x.tenant) ? {...base, pid: sharedPid, configured: false} : base);
+  box.append(h('p', {class: 'muted'}, `Configuration ${c.pid} of ${c.plugin}`, c.configured ? '' : ' — not configured yet'),
+    await configForm(adminConfiguration(c), async () => {
+      await loadServerWide(el, type, 'Server-wide settings saved.');
+      focusResult(el);
+    }));
 }
 
 function testForm(type) {

@@ -1,6 +1,5 @@
 import {h, replace} from '../dom.js';
 import {get} from '../api.js';
-import {can} from '../app.js';
 
 const LABELS = {email: 'Email', sms: 'SMS', webhook: 'Webhook', push: 'Push', social: 'Social'};
 
@@ -8,14 +7,13 @@ export function channelLabel(type) {
   return LABELS[type] || type;
 }
 
-/**
- * The channel types: those that can send now (GET /channels) and, for the operator, those a plugin provides but that
- * are not configured yet (the configurations that name a channelType).
- */
+const SCOPES = {tenant: 'own settings', server: 'shared settings', none: 'not configured'};
+
+/** The channel types an installed plugin provides, whether each can send this shop's messages now, and with whose settings. */
 export default async function channels(el) {
-  const active = (await get('/channels')).items;
-  const provided = can('admin', true) ? (await get('/admin/configurations')).items.filter((c) => c.channelType) : [];
-  const types = [...new Set([...active, ...provided.map((c) => c.channelType)])].sort();
+  const {items: active, provided} = await get('/channels');
+  const byType = new Map(provided.map((p) => [p.type, p]));
+  const types = [...new Set([...active, ...byType.keys()])].sort();
   replace(el,
     h('h1', {}, 'Channels'),
     types.length === 0 ? h('p', {class: 'muted'}, 'No channel is active: an admin enables and configures a channel plugin.')
@@ -23,5 +21,5 @@ export default async function channels(el) {
         h('div', {class: 'plugin-head'},
           h('h2', {}, h('a', {href: `#/channels/${t}`}, channelLabel(t))),
           active.includes(t) ? h('span', {class: 'state active'}, 'active') : h('span', {class: 'state'}, 'not configured')),
-        h('p', {class: 'muted'}, `Channel type ${t}`)))));
+        h('p', {class: 'muted'}, `Channel type ${t}`, byType.has(t) ? ` · ${SCOPES[byType.get(t).scope]}` : '')))));
 }

@@ -1,7 +1,7 @@
 import {h, replace} from '../dom.js';
 import {get, post, put, del, enc} from '../api.js';
 import {field, onSubmit} from '../forms.js';
-import {configForm} from '../config-form.js';
+import {adminConfiguration, configForm} from '../config-form.js';
 
 /** Plugins: the list with state and failure, upload, start/stop/update/uninstall, and each configuration's form. */
 export default async function plugins(el) {
@@ -97,7 +97,7 @@ async function loadForm(details, c, refresh) {
     details.append(h('p', {class: 'muted'}, 'This plugin declares no form for this configuration.'));
     return;
   }
-  details.append(await configForm(c, refresh,
+  details.append(await configForm(adminConfiguration(c), refresh,
     c.configured ? action('Delete configuration', () => del(`/admin/configurations/${enc(c.pid)}`), refresh, 'danger',
       `Delete the configuration ${c.pid}? The component that needs it stops.`) : null));
 }

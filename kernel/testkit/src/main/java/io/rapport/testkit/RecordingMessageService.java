@@ -19,7 +19,8 @@ public final class RecordingMessageService implements MessageService {
     }
 
     /** One delivery update as the plugin reported it, and the message it named. */
-    public record Report(UUID messageId, String channel, String providerMessageId, Update update) {
+    /** A delivery update as a channel reported it; {@code tenantId} is the tenant it was scoped to by provider id, or null. */
+    public record Report(UUID messageId, String channel, String providerMessageId, Update update, UUID tenantId) {
     }
 
     private final List<Sent> sent = new ArrayList<>();
@@ -63,15 +64,21 @@ public final class RecordingMessageService implements MessageService {
     /** Answers every message this service sent, or any id, as found in tenant {@code 0-0} with customer {@code 0-0}; records the update. */
     @Override
     public synchronized java.util.Optional<Reported> report(UUID messageId, Update update) {
-        reports.add(new Report(messageId, null, null, update));
+        reports.add(new Report(messageId, null, null, update, null));
         return java.util.Optional.of(reported(messageId));
     }
 
     /** Answers the messages named with {@link #providerId}; records the update either way. */
     @Override
-    public synchronized java.util.Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update) {
+    public java.util.Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update) {
+        return reportByProvider(null, channel, providerMessageId, update);
+    }
+
+    /** As {@link #reportByProvider(String, String, Update)}, recording the tenant; the tenant is not checked. */
+    @Override
+    public synchronized java.util.Optional<Reported> reportByProvider(UUID tenantId, String channel, String providerMessageId, Update update) {
         UUID id = providerIds.get(channel + "/" + providerMessageId);
-        reports.add(new Report(id, channel, providerMessageId, update));
+        reports.add(new Report(id, channel, providerMessageId, update, tenantId));
         return java.util.Optional.ofNullable(id).map(this::reported);
     }
 

@@ -159,4 +159,13 @@ public interface MessageService {
      * @since 0.2
      */
     java.util.Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update);
+
+    /**
+     * As {@link #reportByProvider(String, String, Update)}, among one tenant's messages only: what a channel running
+     * with a tenant's own settings (its own SMSC, whose ids another tenant's SMSC reuses) reports.
+     *
+     * @param tenantId the tenant whose messages the provider sent, or null for any tenant
+     * @since 0.3
+     */
+    java.util.Optional<Reported> reportByProvider(UUID tenantId, String channel, String providerMessageId, Update update);
 }

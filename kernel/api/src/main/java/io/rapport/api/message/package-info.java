@@ -6,7 +6,7 @@
  * @since 0.1
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.rapport.api.message;
 
 import org.osgi.annotation.bundle.Export;

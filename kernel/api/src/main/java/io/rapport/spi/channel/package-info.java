@@ -8,7 +8,7 @@
  * @since 0.1
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package io.rapport.spi.channel;
 
 import org.osgi.annotation.bundle.Export;

@@ -53,10 +53,15 @@ final class Deliveries {
         return record(u, c -> find(c, "SELECT id, tenant_id, customer_id, channel, purpose FROM message WHERE id = ?", messageId));
     }
 
-    Optional<Reported> reportByProvider(String channel, String providerId, Update u) {
+    /** @param tenantId the tenant whose messages to look among, or null for all */
+    Optional<Reported> reportByProvider(UUID tenantId, String channel, String providerId, Update u) {
         // providers reuse their ids (an SMSC's counter restarts): the newest message with the id is the one meant
+        if (tenantId == null) {
+            return record(u, c -> find(c, "SELECT id, tenant_id, customer_id, channel, purpose FROM message WHERE provider_id = ? AND channel = ? "
+                    + "ORDER BY created_at DESC, id DESC LIMIT 1", providerId, channel));
+        }
         return record(u, c -> find(c, "SELECT id, tenant_id, customer_id, channel, purpose FROM message WHERE provider_id = ? AND channel = ? "
-                + "ORDER BY created_at DESC, id DESC LIMIT 1", providerId, channel));
+                + "AND tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT 1", providerId, channel, tenantId));
     }
 
     private Optional<Reported> record(Update u, Db.Work<Optional<Target>> lookup) {

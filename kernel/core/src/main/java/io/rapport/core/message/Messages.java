@@ -118,7 +118,8 @@ public final class Messages implements AutoCloseable, MessageService {
     private final Clock clock;
     private final CustomerStore customers;
     private final EventStore events;
-    private final java.util.function.Function<String, Optional<Channel>> channels;
+    /** The channel that sends a tenant's messages of a type: the tenant's own, or the server-wide one. */
+    private final java.util.function.BiFunction<UUID, String, Optional<Channel>> channels;
     private final Settings settings;
     private final Links links;
     private final Deliveries deliveries;
@@ -138,7 +139,7 @@ public final class Messages implements AutoCloseable, MessageService {
     private final Object wake = new Object();
     private volatile boolean running = true;
 
-    public Messages(Db db, Clock clock, CustomerStore customers, EventStore events, java.util.function.Function<String, Optional<Channel>> channels,
+    public Messages(Db db, Clock clock, CustomerStore customers, EventStore events, java.util.function.BiFunction<UUID, String, Optional<Channel>> channels,
                     Settings settings, Links links) {
         this.links = links;
         this.deliveries = new Deliveries(db, clock, events);
@@ -224,7 +225,7 @@ public final class Messages implements AutoCloseable, MessageService {
             html = tracking.apply(html, id);
         }
         String refusal = refusal(customer, channel, purpose, suppressed);
-        if (refusal == null && channels.apply(channel).isEmpty()) {
+        if (refusal == null && channels.apply(tenantId, channel).isEmpty()) {
             refusal = "no active channel of type '" + channel + "': install, configure and start a plugin that provides it";
         }
         OffsetDateTime held = null;
@@ -427,12 +428,17 @@ public final class Messages implements AutoCloseable, MessageService {
 
     @Override
     public Optional<Reported> reportByProvider(String channel, String providerMessageId, Update update) {
-        Optional<Reported> r = deliveries.reportByProvider(channel, providerMessageId, update);
+        return reportByProvider(null, channel, providerMessageId, update);
+    }
+
+    @Override
+    public Optional<Reported> reportByProvider(UUID tenantId, String channel, String providerMessageId, Update update) {
+        Optional<Reported> r = deliveries.reportByProvider(tenantId, channel, providerMessageId, update);
         // a fast provider's receipt can come before the outcome that stores its id: while outcomes are on their way to
         // the database, look again a few times (a receipt that matches no message at all only waits while sends run)
         for (int i = 0; r.isEmpty() && i < PROVIDER_ID_RETRIES && outcomes != null && outcomes.busy(); i++) {
             java.util.concurrent.locks.LockSupport.parkNanos(PROVIDER_ID_PAUSE.toNanos());
-            r = deliveries.reportByProvider(channel, providerMessageId, update);
+            r = deliveries.reportByProvider(tenantId, channel, providerMessageId, update);
         }
         return r;
     }
@@ -587,7 +593,7 @@ public final class Messages implements AutoCloseable, MessageService {
         if (refusal != null) {
             return finish(tenantId, m, SendResult.rejected(refusal));
         }
-        Optional<Channel> channel = channels.apply(m.channel());
+        Optional<Channel> channel = channels.apply(tenantId, m.channel());
         if (channel.isEmpty()) {
             return finish(tenantId, m, SendResult.retryLater("no active channel of type '" + m.channel() + "'", null));
         }

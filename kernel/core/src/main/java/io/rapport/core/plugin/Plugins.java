@@ -30,6 +30,7 @@ import io.rapport.core.security.AccessStore;
 import io.rapport.core.validation.ConflictException;
 import io.rapport.core.validation.InvalidInputException;
 import io.rapport.core.validation.NotFoundException;
+import io.rapport.spi.channel.Channel;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
@@ -72,6 +73,24 @@ public final class Plugins {
     public record ConfigView(String pid, String plugin, Map<String, Object> properties, Set<String> passwordsSet, boolean fromFile) {
     }
 
+    /** Whose settings a tenant's channel sends with. */
+    public enum Scope {
+        /** The tenant's own. */
+        TENANT,
+        /** The server-wide ones, which the operator keeps; the tenant does not see them. */
+        SERVER,
+        /** None: the channel cannot send the tenant's messages. */
+        NONE
+    }
+
+    /**
+     * A channel's settings as a tenant's admin sees them: their own only, passwords never shown.
+     *
+     * @param pid the plugin's configuration PID; the tenant's own configuration is {@link #tenantPid(String, UUID)}
+     */
+    public record ChannelSettings(String type, String pid, String plugin, Scope scope, Map<String, Object> properties, Set<String> passwordsSet) {
+    }
+
     /** A plugin's states, as the API and the console show them. */
     public static final String STATE_ACTIVE = "active";
     public static final String STATE_STOPPED = "stopped";
@@ -80,6 +99,10 @@ public final class Plugins {
     public static final String STATE_INSTALLED = "installed";
 
     static final String CONFIG_ADMIN_PACKAGE = "org.osgi.service.cm.";
+    /** Between a factory PID and the name of one of its configurations (Config Admin 1.6). */
+    static final String FACTORY_SEPARATOR = "~";
+    /** The name of a channel's server-wide factory configuration, beside tenants' own ({@code <pid>~<tenant id>}). */
+    public static final String SHARED = "shared";
     /** Key of the typed JSON of a stored configuration value that marks a password. */
     static final String PASSWORD_MARK = "password";
 
@@ -108,7 +131,7 @@ public final class Plugins {
     public void restore() {
         for (Map.Entry<String, Dictionary<String, Object>> e : storedConfigs().entrySet()) {
             try {
-                host.configAdmin().getConfiguration(e.getKey(), "?").update(e.getValue());
+                cmConfig(e.getKey()).update(e.getValue());
             } catch (IOException | RuntimeException ex) {
                 // one bad row must not keep the server from starting
                 LOG.error("Cannot restore the configuration {}: {}", e.getKey(), ex.getMessage());
@@ -206,7 +229,7 @@ public final class Plugins {
         for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
             boolean configured = false;
             for (String pid : d.configurationPid) {
-                configured |= configuration(pid).isPresent();
+                configured |= configuration(pid).isPresent() || !factoryConfigurations(pid).isEmpty();
             }
             String state = "disabled";
             String failure = null;
@@ -405,10 +428,12 @@ public final class Plugins {
 
     /** @return the form of a configuration, from the Metatype of the plugin that declares the PID */
     public ConfigSchema schema(String pid) {
+        // a factory configuration (a tenant's own, say) has the form of its factory PID
+        String base = basePid(pid);
         for (Bundle b : host.plugins()) {
             MetaTypeInformation mti = host.metaType().getMetaTypeInformation(b);
-            if (mti != null && List.of(mti.getPids()).contains(pid)) {
-                ObjectClassDefinition ocd = mti.getObjectClassDefinition(pid, null);
+            if (mti != null && (List.of(mti.getPids()).contains(base) || List.of(mti.getFactoryPids()).contains(base))) {
+                ObjectClassDefinition ocd = mti.getObjectClassDefinition(base, null);
                 return new ConfigSchema(pid, ocd);
             }
         }
@@ -438,11 +463,186 @@ public final class Plugins {
                         m.put("configured", configuration(pid).isPresent());
                         m.put("hasForm", schemaIfAny(pid).isPresent());
                         out.add(m);
+                        for (Configuration f : factoryConfigurations(pid)) {
+                            Map<String, Object> fm = new LinkedHashMap<>(m);
+                            fm.put("pid", f.getPid());
+                            fm.put("configured", true);
+                            UUID t = tenantOf(f.getPid());
+                            if (t != null) {
+                                fm.put("tenant", t.toString());
+                            }
+                            out.add(fm);
+                        }
                     }
                 }
             }
         }
         return out;
+    }
+
+    private List<Configuration> factoryConfigurations(String factoryPid) {
+        try {
+            Configuration[] found = host.configAdmin().listConfigurations("(service.factoryPid=" + escapeFilter(factoryPid) + ")");
+            List<Configuration> out = new ArrayList<>(found == null ? List.of() : List.of(found));
+            out.sort(java.util.Comparator.comparing(Configuration::getPid));
+            return out;
+        } catch (IOException | InvalidSyntaxException e) {
+            throw new IllegalStateException("Config Admin cannot list " + factoryPid + ": " + e.getMessage(), e);
+        }
+    }
+
+    // --- a tenant's own channel settings -------------------------------------------------------------------
+
+    /** @return the PID of the tenant's own configuration of the plugin whose configuration is {@code pid} */
+    public static String tenantPid(String pid, UUID tenantId) {
+        return pid + FACTORY_SEPARATOR + tenantId;
+    }
+
+    /** @return the tenant a configuration PID is the own configuration of, or null for a server-wide one */
+    static UUID tenantOf(String pid) {
+        int i = pid.indexOf(FACTORY_SEPARATOR);
+        if (i < 0) {
+            return null;
+        }
+        try {
+            return UUID.fromString(pid.substring(i + 1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** @return the factory PID of a factory configuration's PID ({@code factory~name}), or the PID itself */
+    public static String basePid(String pid) {
+        int i = pid.indexOf(FACTORY_SEPARATOR);
+        return i < 0 ? pid : pid.substring(0, i);
+    }
+
+    /** @return the configuration PID of the plugin component that provides this channel type, with its plugin */
+    private Map.Entry<String, String> channelPid(String type) {
+        for (Bundle b : host.plugins()) {
+            for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
+                if (d.properties != null && type.equals(d.properties.get(Channel.TYPE)) && d.configurationPid.length > 0) {
+                    return Map.entry(d.configurationPid[0], b.getSymbolicName());
+                }
+            }
+        }
+        throw new NotFoundException("no installed plugin provides the channel type " + type);
+    }
+
+    /** @return the {@link Channel#TYPE} of each configuration PID whose component declares one */
+    public Map<String, String> channelTypesByPid() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Bundle b : host.plugins()) {
+            for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
+                if (d.properties != null && d.properties.get(Channel.TYPE) instanceof String type) {
+                    for (String pid : d.configurationPid) {
+                        out.putIfAbsent(pid, type);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** @return the tenant's view of a channel's settings: its own, or only that the server's (or none) apply */
+    public ChannelSettings channelSettings(UUID tenantId, String type) {
+        Map.Entry<String, String> p = channelPid(type);
+        String own = tenantPid(p.getKey(), tenantId);
+        if (configuration(own).isPresent()) {
+            ConfigView v = readConfig(own);
+            Map<String, Object> props = new LinkedHashMap<>(v.properties());
+            props.remove(Channel.TENANT);
+            return new ChannelSettings(type, p.getKey(), p.getValue(), Scope.TENANT, props, v.passwordsSet());
+        }
+        boolean serverWide = configuration(p.getKey()).isPresent()
+                || factoryConfigurations(p.getKey()).stream().anyMatch(f -> tenantOf(f.getPid()) == null);
+        Scope scope = serverWide ? Scope.SERVER : Scope.NONE;
+        return new ChannelSettings(type, p.getKey(), p.getValue(), scope, Map.of(), Set.of());
+    }
+
+    /** @return the form of a channel's settings */
+    public ConfigSchema channelSchema(String type) {
+        return schema(channelPid(type).getKey());
+    }
+
+    /**
+     * Writes the tenant's own settings of a channel, checked against the plugin's form; from then on the tenant's
+     * messages of this type go through them, and no other tenant's do.
+     *
+     * @return whether the tenant had no settings of its own before
+     */
+    public synchronized boolean writeChannelSettings(UUID tenantId, String type, Map<String, Object> input, String actor) {
+        String pid = channelPid(type).getKey();
+        if (configuration(pid).isPresent()) {
+            moveToShared(pid, tenantId, actor);
+        }
+        return writeConfig(tenantPid(pid, tenantId), input, tenantId, actor);
+    }
+
+    /**
+     * Moves a channel's server-wide settings from the single configuration {@code pid} to the factory configuration
+     * {@code pid~shared}, which can live beside tenants' own. The channel is gone for the moment between the two.
+     */
+    private void moveToShared(String pid, UUID tenantId, String actor) {
+        String shared = pid + FACTORY_SEPARATOR + SHARED;
+        Configuration single = configuration(pid).orElseThrow();
+        Dictionary<String, Object> props = new Hashtable<>();
+        for (String k : java.util.Collections.list(single.getProperties().keys())) {
+            if (!ConfigSchema.FRAMEWORK_PROPERTIES.contains(k)) {
+                props.put(k, single.getProperties().get(k));
+            }
+        }
+        db.tx(c -> {
+            Db.update(c, "UPDATE plugin_config SET pid = ? WHERE pid = ?", shared, pid);
+            try {
+                // the single one first: SCR refuses factory configurations of a PID while it holds a single one, and it
+                // learns of the deletion asynchronously
+                single.delete();
+                awaitReleased(pid);
+                cmConfig(shared).update(props);
+            } catch (IOException e) {
+                throw new IllegalStateException("Config Admin could not move " + pid + " to " + shared + ": " + e.getMessage(), e);
+            }
+            return null;
+        });
+        access.audit(tenantId, actor, "config.moved", pid, "to " + shared + ", so that tenants can have their own");
+        LOG.info("The server-wide configuration {} is now {}, beside tenants' own", pid, shared);
+    }
+
+    /** Waits (a few seconds at most) until no component runs with the single configuration {@code pid}. */
+    private void awaitReleased(String pid) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            boolean held = false;
+            for (Bundle b : host.plugins()) {
+                for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
+                    if (List.of(d.configurationPid).contains(pid)) {
+                        held |= host.scr().getComponentConfigurationDTOs(d).stream().anyMatch(cc -> pid.equals(cc.properties.get(Constants.SERVICE_PID)));
+                    }
+                }
+            }
+            if (!held) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        LOG.warn("A component still runs with the configuration {} after its deletion", pid);
+    }
+
+    /** Deletes the tenant's own settings of a channel: its messages go through the server-wide settings, if any. */
+    public void deleteChannelSettings(UUID tenantId, String type, String actor) {
+        String own = tenantPid(channelPid(type).getKey(), tenantId);
+        if (configuration(own).isEmpty()) {
+            throw new NotFoundException("this tenant has no settings of its own for the channel " + type);
+        }
+        deleteConfig(own, tenantId, actor);
+    }
+
+    /** The Config Admin object of a PID: a factory configuration for {@code factory~name}, a singleton otherwise. */
+    private Configuration cmConfig(String pid) throws IOException {
+        int i = pid.indexOf(FACTORY_SEPARATOR);
+        return i < 0 ? host.configAdmin().getConfiguration(pid, "?")
+                : host.configAdmin().getFactoryConfiguration(pid.substring(0, i), pid.substring(i + 1), "?");
     }
 
     public ConfigView readConfig(String pid) {
@@ -468,10 +668,32 @@ public final class Plugins {
      */
     public boolean writeConfig(String pid, Map<String, Object> input, UUID tenantId, String actor) {
         checkPid(pid);
+        for (String k : input.keySet()) {
+            if (k.equalsIgnoreCase(Channel.TENANT)) {
+                throw new InvalidInputException("/" + k, "is set by the kernel: a tenant's configuration is the PID <pid>~<tenant id>");
+            }
+        }
+        UUID owner = tenantOf(pid);
+        if (owner != null && access.tenant(owner).isEmpty()) {
+            throw new InvalidInputException("/pid", "names the tenant " + owner + ", which does not exist");
+        }
+        // Declarative Services takes either one configuration of a PID or factory configurations of it, never both
+        String base = basePid(pid);
+        if (base.equals(pid) && !factoryConfigurations(pid).isEmpty()) {
+            throw new ConflictException("/pid", pid + " has factory configurations (" + factoryConfigurations(pid).stream().map(Configuration::getPid)
+                    .toList() + "): write its server-wide settings as " + base + FACTORY_SEPARATOR + SHARED);
+        }
+        if (!base.equals(pid) && configuration(base).isPresent()) {
+            throw new ConflictException("/pid", base + " is configured as a single configuration: delete it, or write its values as "
+                    + base + FACTORY_SEPARATOR + SHARED + " instead, before adding factory configurations");
+        }
         Optional<Configuration> existing = configuration(pid);
         Dictionary<String, Object> previous = existing.map(Configuration::getProperties).orElse(null);
         Optional<ConfigSchema> schema = schemaIfAny(pid);
         Dictionary<String, Object> props = schema.isPresent() ? schema.get().validate(input, previous) : untyped(input);
+        if (owner != null) {
+            props.put(Channel.TENANT, owner.toString());
+        }
         db.tx(c -> {
             Set<String> passwords = schema.map(ConfigSchema::passwords).orElseGet(() -> secretLooking(props));
             passwords.addAll(storedPasswordKeys(c, pid));
@@ -493,7 +715,7 @@ public final class Plugins {
             }
             // inside the transaction: if Config Admin refuses the values, the row is not stored either
             try {
-                host.configAdmin().getConfiguration(pid, "?").update(props);
+                cmConfig(pid).update(props);
             } catch (IOException | IllegalArgumentException e) {
                 throw new InvalidInputException("/", "Config Admin refused the configuration: " + e.getMessage());
             }
@@ -526,9 +748,10 @@ public final class Plugins {
     }
 
     private Optional<String> owner(String pid) {
+        String base = basePid(pid);
         for (Bundle b : host.plugins()) {
             for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
-                if (List.of(d.configurationPid).contains(pid)) {
+                if (List.of(d.configurationPid).contains(base)) {
                     return Optional.of(b.getSymbolicName());
                 }
             }
@@ -537,8 +760,9 @@ public final class Plugins {
     }
 
     private static void checkPid(String pid) {
-        if (pid == null || pid.isBlank() || pid.length() > 300 || !pid.matches("[A-Za-z0-9_.\\-~]+")) {
-            throw new InvalidInputException("/pid", "a configuration PID is made of letters, digits, '.', '-', '_' and '~'");
+        if (pid == null || pid.length() > 300 || !pid.matches("[A-Za-z0-9_.\\-]+(~[A-Za-z0-9_.\\-]+)?")) {
+            throw new InvalidInputException("/pid", "a configuration PID is made of letters, digits, '.', '-' and '_', "
+                    + "and a factory configuration's is <factory PID>~<name>");
         }
     }
 

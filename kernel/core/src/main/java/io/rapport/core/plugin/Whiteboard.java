@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.rapport.core.event.EventBus;
@@ -35,8 +36,11 @@ public final class Whiteboard {
      */
     private final Map<String, Map<Long, Offer>> channels = new ConcurrentHashMap<>();
 
-    /** A channel service; keyed by its service id, which, unlike the reference's hash, never changes. */
-    private record Offer(ServiceReference<Channel> ref, Channel channel) {
+    /**
+     * A channel service; keyed by its service id, which, unlike the reference's hash, never changes. {@code tenant} is
+     * the tenant whose own settings it sends with, or null for a server-wide one.
+     */
+    private record Offer(ServiceReference<Channel> ref, Channel channel, UUID tenant) {
     }
     private final CamelContext camel;
     private final Object routeLock = new Object();
@@ -49,8 +53,20 @@ public final class Whiteboard {
                 LOG.warn("Bundle {} registered a Channel without the {} property; ignored", ref.getBundle().getSymbolicName(), Channel.TYPE);
                 return null;
             }
-            channels.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).put(serviceId(ref), new Offer(ref, channel));
-            LOG.info("Channel '{}' available from {}", type, ref.getBundle().getSymbolicName());
+            UUID tenant = null;
+            String owner = stringProperty(ref, Channel.TENANT);
+            if (owner != null) {
+                try {
+                    tenant = UUID.fromString(owner);
+                } catch (IllegalArgumentException e) {
+                    // sending another tenant's mail with it, or everyone's, would be worse than not using it
+                    LOG.warn("Bundle {} registered a '{}' channel whose {} is not a tenant id: {}; ignored", ref.getBundle().getSymbolicName(), type,
+                            Channel.TENANT, owner);
+                    return null;
+                }
+            }
+            channels.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).put(serviceId(ref), new Offer(ref, channel, tenant));
+            LOG.info("Channel '{}' available from {}{}", type, ref.getBundle().getSymbolicName(), tenant == null ? "" : " for tenant " + tenant);
             return type;
         }, (ref, type) -> {
             Map<Long, Offer> of = channels.get(type);
@@ -71,21 +87,51 @@ public final class Whiteboard {
         host.track(RoutesBuilder.class, (ref, builder) -> addRoutes(ref, builder), (ref, ids) -> removeRoutes(ref, ids));
     }
 
-    /** @return the active channel of this type, if any */
+    /** @return the server-wide channel of this type, if any: the one every tenant without its own uses */
     public Optional<Channel> channel(String type) {
+        return best(type, null);
+    }
+
+    /**
+     * @return the channel of this type that sends the tenant's messages: the tenant's own if it has one, otherwise
+     *         the server-wide one; never another tenant's
+     */
+    public Optional<Channel> channel(UUID tenantId, String type) {
+        Optional<Channel> own = tenantId == null ? Optional.empty() : best(type, tenantId);
+        return own.isPresent() ? own : best(type, null);
+    }
+
+    /** @return the tenant's own channel of this type, without falling back on the server-wide one */
+    public Optional<Channel> ownChannel(UUID tenantId, String type) {
+        return best(type, java.util.Objects.requireNonNull(tenantId, "tenantId"));
+    }
+
+    private Optional<Channel> best(String type, UUID tenant) {
         Map<Long, Offer> of = channels.get(type);
         if (of == null) {
             return Optional.empty();
         }
         // ServiceReference orders by ranking, then by age: the greatest is the one to use
-        return of.values().stream().max(java.util.Comparator.comparing(Offer::ref)).map(Offer::channel);
+        return of.values().stream().filter(o -> java.util.Objects.equals(o.tenant(), tenant)).max(java.util.Comparator.comparing(Offer::ref))
+                .map(Offer::channel);
     }
 
-    /** @return the channel types with at least one active channel */
+    /** @return the channel types with at least one active channel, server-wide or any tenant's */
     public Set<String> channelTypes() {
         Set<String> out = new java.util.TreeSet<>();
         channels.forEach((type, of) -> {
             if (!of.isEmpty()) {
+                out.add(type);
+            }
+        });
+        return out;
+    }
+
+    /** @return the channel types the tenant can send on: its own channels and the server-wide ones */
+    public Set<String> channelTypes(UUID tenantId) {
+        Set<String> out = new java.util.TreeSet<>();
+        channels.forEach((type, of) -> {
+            if (of.values().stream().anyMatch(o -> o.tenant() == null || o.tenant().equals(tenantId))) {
                 out.add(type);
             }
         });

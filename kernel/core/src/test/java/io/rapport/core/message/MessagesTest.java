@@ -323,7 +323,7 @@ class MessagesTest {
 
     @Test
     void theBackoffDoublesAfterEachAttemptUpToAnHour() {
-        Messages m = new Messages(null, clock, null, null, type -> Optional.empty(),
+        Messages m = new Messages(null, clock, null, null, (tenant, type) -> Optional.empty(),
                 new Messages.Settings(Duration.ofSeconds(1), 1, 30, Duration.ofSeconds(30)), null);
         assertThat(m.backoff(1)).isEqualTo(Duration.ofSeconds(30));
         assertThat(m.backoff(2)).isEqualTo(Duration.ofSeconds(60));

@@ -32,6 +32,7 @@ import io.rapport.core.TestDb;
 import io.rapport.core.customer.CustomerJson;
 import io.rapport.core.json.Json;
 import io.rapport.core.message.Messages;
+import io.rapport.core.security.AccessStore;
 import io.rapport.core.plugin.fixture.RecordingChannel;
 import io.rapport.core.validation.ConflictException;
 import io.rapport.core.validation.FieldError;
@@ -476,6 +477,73 @@ class PluginsTest {
         assertThat(plugins.get("fixture.idle").state()).isIn(Plugins.STATE_INSTALLED, Plugins.STATE_STOPPED);
         assertThat(kernel.whiteboard().channel("idle")).isEmpty();
         assertThat(plugins.get("fixture.activator").failure()).contains("fixture activator refuses to start");
+    }
+
+    @Test
+    void aTenantsOwnSettingsRunTheirOwnChannelForItsMessagesOnlyAndSurviveARestart() throws Exception {
+        UUID other = kernel.access().tenantBySlug("own-settings").map(AccessStore.Tenant::id)
+                .orElseGet(() -> kernel.access().createTenant("own-settings", "Own settings shop", "FR").id());
+        plugins.install(TestBundles.configurableChannel("fixture.conf", "1.0.0", "conf", PID), true, tenant, ACTOR);
+        plugins.writeConfig(PID, Map.of("url", "https://server.example/", "secret", "server-secret", "prefix", "server"), tenant, ACTOR);
+        assertThat(plugins.channelSettings(other, "conf").scope()).as("the server's settings, unseen").isEqualTo(Plugins.Scope.SERVER);
+        assertThat(plugins.channelSettings(other, "conf").properties()).isEmpty();
+
+        boolean created = plugins.writeChannelSettings(other, "conf", Map.of("url", "https://other.example/", "secret", "other-secret",
+                "prefix", "other"), "other-admin");
+
+        assertThat(created).isTrue();
+        assertThat(plugins.readConfig(PID + "~shared").properties()).as("the server-wide settings moved beside the tenant's")
+                .containsEntry("url", "https://server.example/");
+        assertThat(plugins.readConfig(PID + "~shared").passwordsSet()).containsExactly("secret");
+        assertThatThrownBy(() -> plugins.readConfig(PID)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> plugins.writeConfig(PID, Map.of("url", "https://x.example/", "secret", "s"), tenant, ACTOR))
+                .isInstanceOf(ConflictException.class).hasMessageContaining(PID + "~shared");
+        await().atMost(WAIT).until(() -> kernel.whiteboard().channel(other, "conf").map(c -> properties(c).apply("prefix")).orElse(null), "other"::equals);
+        await().atMost(WAIT).until(() -> prefixOf("conf"), "server"::equals);
+        Function<String, Object> own = properties(kernel.whiteboard().channel(other, "conf").orElseThrow());
+        assertThat(own.apply("secret")).isEqualTo("other-secret");
+        assertThat(own.apply(Channel.TENANT)).as("the kernel names the tenant").isEqualTo(other.toString());
+        assertThat(kernel.whiteboard().channel(tenant, "conf").map(c -> properties(c).apply("prefix"))).as("never another tenant's").contains("server");
+        assertThat(prefixOf("conf")).as("the server-wide channel").isEqualTo("server");
+        Plugins.ChannelSettings settings = plugins.channelSettings(other, "conf");
+        assertThat(settings.scope()).isEqualTo(Plugins.Scope.TENANT);
+        assertThat(settings.pid()).isEqualTo(PID);
+        assertThat(settings.plugin()).isEqualTo("fixture.conf");
+        assertThat(settings.properties()).containsOnlyKeys("url", "prefix")
+                .containsEntry("url", "https://other.example/");
+        assertThat(settings.passwordsSet()).containsExactly("secret");
+        assertThat(plugins.get("fixture.conf").components()).singleElement().satisfies(c -> assertThat(c.configured()).isTrue());
+        assertThat(plugins.configurations()).extracting(m -> m.get("pid")).containsExactlyInAnyOrder(PID, PID + "~shared", Plugins.tenantPid(PID, other));
+
+        // what a tenant cannot do: name the tenant itself, or own settings for a tenant that does not exist
+        assertThat(catchInvalid(() -> plugins.writeChannelSettings(other, "conf", Map.of("url", "https://x.example/", "secret", "s",
+                Channel.TENANT, tenant.toString()), "other-admin")).errors()).extracting(FieldError::field).containsExactly("/" + Channel.TENANT);
+        assertThat(catchInvalid(() -> plugins.writeConfig(PID + "~" + UUID.randomUUID(), Map.of("url", "https://x.example/", "secret", "s"),
+                tenant, ACTOR)).getMessage()).contains("does not exist");
+        assertThatThrownBy(() -> plugins.channelSettings(other, "nosuch")).isInstanceOf(NotFoundException.class);
+
+        // the server-wide settings go: only the tenant with its own can send on the type
+        plugins.deleteConfig(PID + "~shared", tenant, ACTOR);
+        await().atMost(WAIT).until(() -> kernel.whiteboard().channel("conf").isEmpty());
+        assertThat(kernel.whiteboard().channelTypes(other)).containsExactly("conf");
+        assertThat(kernel.whiteboard().channelTypes(tenant)).isEmpty();
+        assertThat(kernel.whiteboard().channel(tenant, "conf")).isEmpty();
+        assertThat(plugins.channelSettings(tenant, "conf").scope()).isEqualTo(Plugins.Scope.NONE);
+
+        kernel.close();
+        kernel = null;
+        startKernel();
+
+        Channel back = await().atMost(WAIT).until(() -> kernel.whiteboard().channel(other, "conf"), Optional::isPresent).orElseThrow();
+        assertThat(properties(back).apply("prefix")).isEqualTo("other");
+        assertThat(properties(back).apply("secret")).isEqualTo("other-secret");
+        assertThat(kernel.whiteboard().channel(tenant, "conf")).isEmpty();
+        assertThat(plugins.channelSettings(other, "conf").passwordsSet()).containsExactly("secret");
+
+        plugins.deleteChannelSettings(other, "conf", "other-admin");
+        await().atMost(WAIT).until(() -> kernel.whiteboard().channel(other, "conf").isEmpty());
+        assertThat(count("SELECT COUNT(*) FROM plugin_config")).isZero();
+        assertThatThrownBy(() -> plugins.deleteChannelSettings(other, "conf", "other-admin")).isInstanceOf(NotFoundException.class);
     }
 
     @Test

@@ -77,6 +77,34 @@ class WhiteboardTest {
     }
 
     @Test
+    void aTenantsOwnChannelSendsItsMessagesOnlyAndTheOthersUseTheServerWideOne() {
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        Channel shared = m -> SendResult.sent("shared");
+        Channel ofA = m -> SendResult.sent("a");
+        host.context().registerService(Channel.class, ofA, props(Channel.TYPE, "email", Channel.TENANT, a.toString()));
+        // a tenant's channel never serves the server: ranking does not matter across tenants
+        host.context().registerService(Channel.class, m -> SendResult.sent("b"), props(Channel.TYPE, "sms", Channel.TENANT, b.toString(),
+                Constants.SERVICE_RANKING, 100));
+        host.context().registerService(Channel.class, m -> SendResult.sent("bad"), props(Channel.TYPE, "email", Channel.TENANT, "not-a-uuid"));
+
+        assertThat(whiteboard.channel(a, "email")).containsSame(ofA);
+        assertThat(whiteboard.channel(b, "email")).as("no server-wide email channel yet").isEmpty();
+        assertThat(whiteboard.channel("email")).isEmpty();
+        assertThat(whiteboard.channelTypes(a)).containsExactly("email");
+        assertThat(whiteboard.channelTypes(b)).containsExactly("sms");
+        assertThat(whiteboard.channelTypes()).containsExactly("email", "sms");
+
+        ServiceRegistration<Channel> r = host.context().registerService(Channel.class, shared, props(Channel.TYPE, "email"));
+        assertThat(whiteboard.channel(a, "email")).as("the tenant's own wins").containsSame(ofA);
+        assertThat(whiteboard.channel(b, "email")).containsSame(shared);
+        assertThat(whiteboard.ownChannel(b, "email")).isEmpty();
+        assertThat(whiteboard.channel("sms")).isEmpty();
+        r.unregister();
+        assertThat(whiteboard.channel(b, "email")).isEmpty();
+    }
+
+    @Test
     void aChannelWhoseTypeChangesMovesWithIt() {
         ServiceRegistration<Channel> r = host.context().registerService(Channel.class, m -> SendResult.sent(null), props(Channel.TYPE, "sms"));
         r.setProperties(props(Channel.TYPE, "push"));

@@ -70,7 +70,7 @@ public class OverviewResource {
         }
         JsonObjectBuilder out = Json.object().add("health", health).add("customers", k.customers().count(p.tenantId()))
                 .add("eventsPerMinute", minutes).add("eventsLastHour", lastHour);
-        out.add("channels", Json.toJson(List.copyOf(k.channelTypes())));
+        out.add("channels", Json.toJson(List.copyOf(k.channelTypes(p.tenantId()))));
         if (k.plugins() != null && p.operator()) {
             List<Plugins.Info> plugins = k.plugins().list();
             JsonArrayBuilder failed = Json.array();

@@ -152,33 +152,17 @@ public class PluginsResource {
     @Operation(summary = "Configurations that installed plugins declare, and whether each exists",
             description = "channelType names the channel a configuration's component provides, if any: the console's channel pages find their form by it.")
     public Response configurations() {
-        Map<String, String> channels = channelTypesByPid();
+        Map<String, String> channels = plugins().channelTypesByPid();
         JsonArrayBuilder a = Json.array();
         for (Map<String, Object> m : plugins().configurations()) {
             Map<String, Object> item = new LinkedHashMap<>(m);
-            String type = channels.get((String) m.get("pid"));
+            String type = channels.get(Plugins.basePid((String) m.get("pid")));
             if (type != null) {
                 item.put(CHANNEL_TYPE, type);
             }
             a.add(Json.toJson(item));
         }
         return CustomersResource.ok(Json.object().add("items", a).build());
-    }
-
-    /** The {@link Channel#TYPE} of each configuration PID whose component declares one. */
-    private Map<String, String> channelTypesByPid() {
-        Map<String, String> out = new LinkedHashMap<>();
-        PluginHost host = plugins().host();
-        for (Bundle b : host.plugins()) {
-            for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
-                if (d.properties != null && d.properties.get(Channel.TYPE) instanceof String type) {
-                    for (String pid : d.configurationPid) {
-                        out.putIfAbsent(pid, type);
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     @GET
@@ -227,6 +211,11 @@ public class PluginsResource {
     }
 
     private Plugins plugins() {
+        return plugins(holder);
+    }
+
+    /** @return the kernel's plugins, or a 503 when the server runs without a plugin host */
+    static Plugins plugins(KernelHolder holder) {
         Plugins p = holder.kernel().plugins();
         if (p == null) {
             throw new jakarta.ws.rs.WebApplicationException(Problems.response(Response.Status.SERVICE_UNAVAILABLE, "plugins-disabled",

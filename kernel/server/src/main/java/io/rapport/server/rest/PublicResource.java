@@ -119,23 +119,48 @@ public class PublicResource {
     @Produces(MediaType.WILDCARD)
     @Access(anonymous = true, crossSite = true)
     @Operation(summary = "What a channel's provider posts back", description = "Bounces forwarded by a mail server, an SMS provider's status "
-            + "callbacks and inbound texts, handed as they are to the active channel of the type, which authenticates them (a provider "
+            + "callbacks and inbound texts, handed as they are to the server-wide channel of the type, which authenticates them (a provider "
             + "signature or a secret in the URL; see the channel's README). 404 when no active channel of the type takes any.")
     public Response inbound(@PathParam("type") String type, @jakarta.ws.rs.core.Context jakarta.ws.rs.core.HttpHeaders headers,
                             @jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri, InputStream body) {
         if (type == null || !NAME.matcher(type).matches()) {
             throw new NotFoundException("no channel type " + type);
         }
-        io.rapport.spi.channel.InboundHandler handler = holder.kernel().whiteboard().channel(type)
+        return handOver(type, null, holder.kernel().whiteboard().channel(type), headers, uri, body);
+    }
+
+    @POST
+    @Path("inbound/{type}/{tenant}")
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.WILDCARD)
+    @Access(anonymous = true, crossSite = true)
+    @Operation(summary = "What the provider of a shop's own channel posts back", description = "As inbound/{type}, handed to the channel "
+            + "that runs with the tenant's own settings, which authenticates it with its own secrets. 404 when the tenant has none of its own.")
+    public Response inboundOfTenant(@PathParam("type") String type, @PathParam("tenant") String tenant,
+                                    @jakarta.ws.rs.core.Context jakarta.ws.rs.core.HttpHeaders headers,
+                                    @jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri, InputStream body) {
+        UUID tenantId = uuid(tenant);
+        if (type == null || !NAME.matcher(type).matches() || tenantId == null) {
+            throw new NotFoundException("no channel type " + type + " of tenant " + tenant);
+        }
+        return handOver(type, tenantId, holder.kernel().whiteboard().ownChannel(tenantId, type), headers, uri, body);
+    }
+
+    private Response handOver(String type, UUID tenantId, Optional<io.rapport.spi.channel.Channel> channel, jakarta.ws.rs.core.HttpHeaders headers,
+                              jakarta.ws.rs.core.UriInfo uri, InputStream body) {
+        io.rapport.spi.channel.InboundHandler handler = channel
                 .filter(io.rapport.spi.channel.InboundHandler.class::isInstance).map(io.rapport.spi.channel.InboundHandler.class::cast)
-                .orElseThrow(() -> new NotFoundException("no active " + type + " channel takes what its provider posts"));
+                .orElseThrow(() -> new NotFoundException("no active " + type + " channel" + (tenantId == null ? "" : " of this tenant's own")
+                        + " takes what its provider posts"));
         byte[] raw = Bodies.bytes(body, io.rapport.spi.channel.InboundHandler.MAX_BODY, "what the provider reports");
         java.util.Map<String, List<String>> h = new java.util.HashMap<>();
         headers.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
         java.util.Map<String, List<String>> q = new java.util.HashMap<>();
         uri.getQueryParameters().forEach((k, v) -> q.put(k, List.copyOf(v)));
         String rawQuery = uri.getRequestUri().getRawQuery();
-        java.net.URI url = holder.kernel().links().publicUrl().resolve("/api/v1/public/inbound/" + type + (rawQuery == null ? "" : "?" + rawQuery));
+        // the URL the provider signed (Twilio signs it): the public one, whatever proxy is in between
+        java.net.URI url = holder.kernel().links().publicUrl().resolve(INBOUND + type + (tenantId == null ? "" : "/" + tenantId)
+                + (rawQuery == null ? "" : "?" + rawQuery));
         io.rapport.spi.channel.InboundHandler.Response r;
         try {
             r = handler.handle(new io.rapport.spi.channel.InboundHandler.Request(url, headers.getHeaderString("Content-Type"), raw, h, q));
@@ -149,6 +174,9 @@ public class PublicResource {
         }
         return b.build();
     }
+
+    /** Where providers post: followed by the channel type and, for a tenant's own channel, the tenant id. */
+    static final String INBOUND = "/api/v1/public/inbound/";
 
     /** Records an open or a click; a failure to record never stands between the customer and the page. */
     private void track(UUID id, MessageService.Update u) {
@@ -241,7 +269,7 @@ public class PublicResource {
 
     private JsonObject describe(Customer c) {
         Set<String> purposes = new TreeSet<>(List.of(Consent.PURPOSE_MARKETING, Consent.PURPOSE_SURVEYS));
-        Set<String> channels = new TreeSet<>(holder.kernel().channelTypes());
+        Set<String> channels = new TreeSet<>(holder.kernel().channelTypes(c.tenantId()));
         for (Consent k : c.consents()) {
             if (!Consent.PURPOSE_TRANSACTIONAL.equals(k.purpose())) {
                 purposes.add(k.purpose());

@@ -114,7 +114,8 @@ public class EmailChannel implements Channel, InboundHandler {
 
         @AttributeDefinition(name = "Inbound reports token", type = AttributeType.PASSWORD, description = "A secret of at least 24 characters: "
                 + "with it, a mail server can post each bounce or abuse report as it comes (message/rfc822) to "
-                + "/api/v1/public/inbound/email?token=<this secret>. Empty: that door is closed.", required = false)
+                + "/api/v1/public/inbound/email?token=<this secret> (for a shop's own settings, /api/v1/public/inbound/email/<tenant id>?token=...). "
+                + "Empty: that door is closed.", required = false)
         String inboundToken() default "";
     }
 

@@ -39,14 +39,20 @@ final class Inbound {
     static final String IDEMPOTENCY_PREFIX = "sms.mo:";
 
     private final UUID tenantId;
+    /** The tenant whose settings these are, or null for the server-wide ones: receipts match its messages only. */
+    private final UUID owner;
     private final MessageService messages;
     private final CustomerService customers;
     private final EventPublisher events;
     private final Clock clock;
 
-    /** @param tenantId the tenant whose customers text this sender, or null when inbound texts are not taken */
-    Inbound(UUID tenantId, MessageService messages, CustomerService customers, EventPublisher events, Clock clock) {
+    /**
+     * @param tenantId the tenant whose customers text this sender, or null when inbound texts are not taken
+     * @param owner    the tenant whose own settings the channel runs with, or null for the server-wide settings
+     */
+    Inbound(UUID tenantId, UUID owner, MessageService messages, CustomerService customers, EventPublisher events, Clock clock) {
         this.tenantId = tenantId;
+        this.owner = owner;
         this.messages = messages;
         this.customers = customers;
         this.events = events;
@@ -55,7 +61,7 @@ final class Inbound {
 
     /** Records a delivery update of the message the provider knows by this id; one that matches nothing is dropped. */
     void delivery(String providerMessageId, MessageService.Update update) {
-        if (messages.reportByProvider(SmsChannel.TYPE, providerMessageId, update).isEmpty()) {
+        if (messages.reportByProvider(owner, SmsChannel.TYPE, providerMessageId, update).isEmpty()) {
             LOG.debug("A delivery update for {} matches no message (a later part of a long one, or sent elsewhere)", providerMessageId);
         }
     }

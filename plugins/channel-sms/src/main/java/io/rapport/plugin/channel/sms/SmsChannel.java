@@ -3,6 +3,7 @@ package io.rapport.plugin.channel.sms;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -100,7 +101,7 @@ public class SmsChannel implements Channel, InboundHandler {
         @AttributeDefinition(name = "Longest message (parts)", description = "A longer text is refused: each part costs as much as one SMS.", min = "1", max = "255")
         int maxSegments() default 6;
 
-        @AttributeDefinition(name = "Tenant id for inbound messages", description = "The tenant (its id) whose customers text this sender; their replies and STOP land there. Required for SMPP; over HTTP, inbound texts are dropped without it.", required = false)
+        @AttributeDefinition(name = "Tenant id for inbound messages", description = "Server-wide settings: the tenant (its id) whose customers text this sender; their replies and STOP land there. Required for SMPP; over HTTP, inbound texts are dropped without it. A shop's own settings: leave empty, inbound texts land in the shop.", required = false)
         String tenantId() default "";
 
         @AttributeDefinition(name = "API base URL", description = "HTTP: the provider's API, such as https://api.twilio.com.", required = false)
@@ -113,7 +114,8 @@ public class SmsChannel implements Channel, InboundHandler {
         String authToken() default "";
 
         @AttributeDefinition(name = "Status callback URL", description = "HTTP: sent as StatusCallback with every message so that the provider reports delivery: "
-                + "the server's public URL followed by " + INBOUND_PATH + ", such as https://engage.example.com" + INBOUND_PATH + ". Empty: no delivery reports.",
+                + "the server's public URL followed by " + INBOUND_PATH + ", such as https://engage.example.com" + INBOUND_PATH
+                + "; for a shop's own settings, followed by its tenant id: " + INBOUND_PATH + "/<tenant id>. Empty: no delivery reports.",
                 required = false)
         String callbackUrl() default "";
     }
@@ -139,14 +141,15 @@ public class SmsChannel implements Channel, InboundHandler {
     }
 
     @Activate
-    void activate(Config config) {
-        modified(config);
+    void activate(Config config, Map<String, Object> properties) {
+        modified(config, properties);
     }
 
     @Modified
-    void modified(Config config) {
-        Settings s = settings(config);
-        Inbound inbound = new Inbound(s.tenantId(), messages, customers, events, Clock.systemUTC());
+    void modified(Config config, Map<String, Object> properties) {
+        UUID owner = owner(properties);
+        Settings s = settings(config, owner);
+        Inbound inbound = new Inbound(s.tenantId(), owner, messages, customers, events, Clock.systemUTC());
         boolean http = s.mode().equals(MODE_HTTP);
         Transport next = http
                 ? new HttpTransport(s, new RateLimiter(s.ratePerSecond(), RateLimiter.Ticker.SYSTEM))
@@ -212,7 +215,14 @@ public class SmsChannel implements Channel, InboundHandler {
     }
 
     /** Checks the configuration (an error here is shown to the admin as the plugin's failure). */
-    static Settings settings(Config c) {
+    /** @return the tenant whose own settings these are (the kernel sets {@link Channel#TENANT}), or null for server-wide ones */
+    static UUID owner(Map<String, Object> properties) {
+        Object v = properties == null ? null : properties.get(Channel.TENANT);
+        return v == null ? null : UUID.fromString(v.toString());
+    }
+
+    /** @param owner the tenant whose own settings these are, or null for the server-wide ones */
+    static Settings settings(Config c, UUID owner) {
         String mode = c.mode() == null || c.mode().isBlank() ? MODE_SMPP : c.mode().strip();
         if (!mode.equals(MODE_SMPP) && !mode.equals(MODE_HTTP)) {
             throw new IllegalArgumentException("mode is smpp or http");
@@ -225,12 +235,16 @@ public class SmsChannel implements Channel, InboundHandler {
             throw new IllegalArgumentException("the longest message is 1 to 255 parts");
         }
         int timeout = Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, c.timeoutSeconds()));
-        UUID tenant = null;
+        UUID tenant = owner;
         if (!strip(c.tenantId()).isEmpty()) {
             try {
                 tenant = UUID.fromString(c.tenantId().strip());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("the tenant id '" + c.tenantId() + "' is not a UUID");
+            }
+            // a shop's own SMSC or account texts that shop's customers, never another's
+            if (owner != null && !owner.equals(tenant)) {
+                throw new IllegalArgumentException("these are one shop's own settings: its inbound texts land in that shop; leave the tenant id empty");
             }
         }
         URI base = null;
@@ -241,7 +255,9 @@ public class SmsChannel implements Channel, InboundHandler {
             if (c.port() < 1 || c.port() > 65535) {
                 throw new IllegalArgumentException("the port is 1 to 65535");
             }
-            required(c.tenantId(), "the tenant id for inbound messages");
+            if (tenant == null) {
+                required(c.tenantId(), "the tenant id for inbound messages");
+            }
         } else {
             required(c.baseUrl(), "the API base URL");
             required(c.accountSid(), "the account SID");

@@ -220,6 +220,34 @@ class SmsChannelIT {
     }
 
     @Test
+    void aShopsOwnSettingsTakeItsInboundTextsAndScopeItsReceiptsToIt() throws Exception {
+        UUID shop = UUID.randomUUID();
+        Map<String, Object> own = config(Channel.TENANT, shop.toString());
+        own.remove("tenantId");
+        host.configure(SmsChannel.PID, own);
+        Channel channel = host.awaitChannel(SmsChannel.TYPE, WAIT);
+        await().atMost(WAIT).until(() -> smsc.session() != null);
+
+        smsc.deliver("33612345678", TypeOfNumber.INTERNATIONAL, "MyShop", (byte) 0, (byte) 0, SmsText.gsm7("Hello"));
+        await().atMost(WAIT).until(() -> host.events().ofType(SmsChannel.EVENT_RECEIVED).size() == 1);
+        assertThat(host.events().ofType(SmsChannel.EVENT_RECEIVED).get(0).tenantId()).as("the shop's, without a tenant id set").isEqualTo(shop);
+
+        SendResult r = channel.send(message(customer(ADA), "Hello"));
+        String receipt = "id:" + r.providerMessageId() + " sub:001 dlvrd:001 submit date:2611221200 done date:2611221201 stat:DELIVRD err:000 text:Hello";
+        smsc.deliver("33612345678", TypeOfNumber.INTERNATIONAL, "MyShop", (byte) 0x04, (byte) 0, receipt.getBytes(StandardCharsets.US_ASCII));
+        await().atMost(WAIT).until(() -> host.messages().reports().size() == 1);
+        assertThat(host.messages().reports().get(0).tenantId()).as("another shop's SMSC reuses the same ids").isEqualTo(shop);
+
+        // a shop's own settings never send its customers' texts to another tenant
+        Map<String, Object> elsewhere = config(Channel.TENANT, shop.toString(), "tenantId", PluginTestHost.TENANT.toString());
+        host.deleteConfiguration(SmsChannel.PID);
+        host.configure(SmsChannel.PID, elsewhere);
+        await().atMost(WAIT).until(() -> host.host().scr().getComponentDescriptionDTOs(bundle).stream()
+                .flatMap(d -> host.host().scr().getComponentConfigurationDTOs(d).stream())
+                .anyMatch(c -> c.failure != null && c.failure.contains("one shop's own settings")));
+    }
+
+    @Test
     void inSmppModeNothingIsTakenOverHttp() {
         Channel channel = channel();
         InboundHandler.Response r = ((InboundHandler) channel).handle(new InboundHandler.Request(java.net.URI.create("https://engage.example.com"
