@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 
 import io.rapport.api.customer.CustomerService;
 import io.rapport.api.event.EventPublisher;
+import io.rapport.api.imports.ImportService;
 import io.rapport.api.message.MessageService;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.customer.StageRules;
@@ -26,6 +27,7 @@ import io.rapport.core.event.OutboxRelay;
 import io.rapport.core.event.KernelPublisher;
 import io.rapport.core.event.Relays;
 import io.rapport.core.message.Links;
+import io.rapport.core.imports.Imports;
 import io.rapport.core.message.Messages;
 import io.rapport.core.plugin.PluginHost;
 import io.rapport.core.plugin.Plugins;
@@ -47,6 +49,8 @@ public final class Kernel implements AutoCloseable {
     public static final String FIRST_ADMIN = "admin";
     /** The file, under the data folder, that holds the first admin's generated password. */
     public static final String INITIAL_PASSWORD_FILE = "initial-admin-password";
+    /** Under the data directory: uploaded import files, until their job ends. */
+    public static final String IMPORTS_DIR = "imports";
 
     private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
 
@@ -113,6 +117,7 @@ public final class Kernel implements AutoCloseable {
     private final Plugins plugins;
     private final Whiteboard whiteboard;
     private final Messages messages;
+    private final Imports imports;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -148,8 +153,11 @@ public final class Kernel implements AutoCloseable {
         this.messages = new Messages(db, clock, customers, events,
                 (tenant, type) -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(tenant, type), settings.messages(), links);
         this.publisher = publisher;
+        this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null
+                ? Path.of(System.getProperty("java.io.tmpdir"), "rapport-imports") : settings.dataDir().resolve(IMPORTS_DIR));
         if (plugins != null) {
             pluginHost.register(MessageService.class, messages, Map.of());
+            pluginHost.register(ImportService.class, imports, Map.of());
             // listeners from plugins subscribe before the relay replays the outbox, so that they see every event
             plugins.restore();
             pluginHost.startDropFolder();
@@ -253,6 +261,11 @@ public final class Kernel implements AutoCloseable {
 
     public Messages messages() {
         return messages;
+    }
+
+    /** @return import jobs: uploads, progress, error reports */
+    public Imports imports() {
+        return imports;
     }
 
     @Override

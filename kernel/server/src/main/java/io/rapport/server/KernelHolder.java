@@ -102,7 +102,16 @@ public class KernelHolder {
     @ConfigProperty(name = "rapport.public-url")
     Optional<String> publicUrl;
 
+    /** The largest import file an admin may upload. */
+    @Inject
+    @ConfigProperty(name = "rapport.import.max-bytes", defaultValue = "2147483648")
+    long importMaxBytes;
+
     private volatile Kernel kernel;
+
+    public long importMaxBytes() {
+        return importMaxBytes;
+    }
 
     void start(@Observes Startup startup) {
         List<String> stageList = Arrays.stream(stages.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();

@@ -58,6 +58,20 @@ public final class Attributes {
         }
     }
 
+    /** @return what is wrong with an attribute a source (an import) gives, or null when the kernel can store it */
+    public static String problem(String name, AttributeValue v) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            return "'" + name + "' is not an attribute name: letters, digits, '_', '-' and '.', starting with a letter, at most 100";
+        }
+        if (v.value() instanceof String s && s.length() > MAX_STRING) {
+            return "is longer than " + MAX_STRING + " characters";
+        }
+        if (v.value() instanceof List<?> l && l.size() > MAX_LIST) {
+            return "holds more than " + MAX_LIST + " items";
+        }
+        return null;
+    }
+
     private static AttributeValue string(String s, String field, List<FieldError> errors) {
         if (s.length() > MAX_STRING) {
             errors.add(new FieldError(field, "is longer than " + MAX_STRING + " characters"));

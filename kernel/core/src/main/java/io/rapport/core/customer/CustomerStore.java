@@ -186,6 +186,71 @@ public final class CustomerStore implements CustomerService {
         return created;
     }
 
+    /**
+     * For imports: creates a profile with this id inside the caller's transaction, with its {@code customer.created}
+     * event. The caller runs {@link EventStore#committed()} once it commits.
+     *
+     * @throws ConflictException if an identifier of the changes belongs to another profile
+     */
+    public void createIn(Connection c, UUID tenantId, UUID id, CustomerChanges changes, String actor, Map<String, Object> createdProperties,
+                         OffsetDateTime now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer (id, tenant_id, created_at, updated_at) VALUES (?,?,?,?)")) {
+            ps.setObject(1, id);
+            ps.setObject(2, tenantId);
+            ps.setObject(3, now);
+            ps.setObject(4, now);
+            ps.executeUpdate();
+        }
+        apply(c, tenantId, id, changes, now);
+        events.appendKernelEvent(c, tenantId, id, EventTypes.CUSTOMER_CREATED, actor, createdProperties);
+        recordConsentEvents(c, tenantId, id, changes.consents(), actor);
+    }
+
+    /**
+     * For imports: applies changes to a live profile inside the caller's transaction; consents are recorded (with
+     * their events) only where they differ from the profile's. Tags in {@code addTags} are added, none removed.
+     */
+    public void updateIn(Connection c, UUID tenantId, UUID id, CustomerChanges changes, Set<String> addTags, String actor, OffsetDateTime now)
+            throws SQLException {
+        List<Consent> changed = new ArrayList<>();
+        for (Consent k : changes.consents()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT status FROM consent WHERE tenant_id = ? AND customer_id = ? AND purpose = ? AND channel = ?")) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, id);
+                ps.setString(3, k.purpose());
+                ps.setString(4, k.channel());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !k.status().name().equals(rs.getString(1))) {
+                        changed.add(k);
+                    }
+                }
+            }
+        }
+        CustomerChanges effective = new CustomerChanges(changes.fields(), changes.externalIds(), changes.attributes(), null, changed);
+        apply(c, tenantId, id, effective, now);
+        addTags(c, tenantId, id, addTags);
+        recordConsentEvents(c, tenantId, id, changed, actor);
+    }
+
+    /** Adds tags a profile does not have yet. */
+    public static void addTags(Connection c, UUID tenantId, UUID id, Set<String> tags) throws SQLException {
+        if (tags == null || tags.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer_tag (tenant_id, customer_id, tag) SELECT ?, ?, ? WHERE NOT EXISTS "
+                + "(SELECT 1 FROM customer_tag WHERE customer_id = ? AND tag = ?)")) {
+            for (String tag : tags) {
+                ps.setObject(1, tenantId);
+                ps.setObject(2, id);
+                ps.setString(3, tag);
+                ps.setObject(4, id);
+                ps.setString(5, tag);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     /** Applies a merge patch to a profile. */
     public Customer update(UUID tenantId, UUID customerId, CustomerChanges changes, String actor) {
         Customer updated = db.tx(c -> {

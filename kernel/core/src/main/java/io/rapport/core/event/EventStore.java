@@ -421,7 +421,18 @@ public final class EventStore {
         ps.setString(10, properties);
     }
 
-    private static Map<String, UUID> existingKeys(Connection c, UUID tenantId, List<NewEvent> events) throws SQLException {
+    /**
+     * Stores events of one tenant inside the caller's transaction, as {@link #append} does (duplicates by idempotency
+     * key are answered, not stored again). The caller runs {@link #committed()} once it commits.
+     */
+    public List<Appended> appendIn(Connection c, UUID tenantId, String source, List<NewEvent> events) throws SQLException {
+        List<Appended> out = appendIn(c, List.of(new Request(tenantId, source, events, null))).get(0);
+        perMinute.add(tenantId, (int) out.stream().filter(a -> !a.duplicate()).count());
+        return out;
+    }
+
+    /** @return which of these idempotency keys the tenant's stored events already carry, with their event ids */
+    public static Map<String, UUID> existingKeys(Connection c, UUID tenantId, List<NewEvent> events) throws SQLException {
         List<String> keys = events.stream().map(NewEvent::idempotencyKey).filter(java.util.Objects::nonNull).distinct().toList();
         Map<String, UUID> known = new HashMap<>();
         for (List<String> chunk : Db.chunks(keys, IN_CHUNK)) {
