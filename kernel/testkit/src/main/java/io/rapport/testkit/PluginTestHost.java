@@ -61,13 +61,20 @@ public final class PluginTestHost implements AutoCloseable {
     private final InMemoryCustomers customers = new InMemoryCustomers();
     private final RecordingEventPublisher events = new RecordingEventPublisher();
     private final RecordingMessageService messages = new RecordingMessageService();
+    private final RecordingImportService imports = new RecordingImportService();
+    /** The kernel's Camel context, where plugins' and connectors' routes run, as in the server. */
+    private final io.rapport.core.event.EventBus bus;
 
     private PluginTestHost(Path dir) {
         this.dir = dir;
         this.host = new PluginHost(new PluginHost.Settings(dir.resolve("felix"), null)).start();
+        this.bus = new io.rapport.core.event.EventBus(1);
+        bus.start();
+        new io.rapport.core.plugin.Whiteboard(host, bus);
         host.register(CustomerService.class, customers, Map.of());
         host.register(EventPublisher.class, events, Map.of());
         host.register(MessageService.class, messages, Map.of());
+        host.register(io.rapport.api.imports.ImportService.class, imports, Map.of());
     }
 
     /** Starts a fresh host in a temporary folder, removed again by {@link #close()}. */
@@ -90,6 +97,16 @@ public final class PluginTestHost implements AutoCloseable {
     /** What the plugin asked the kernel to send. */
     public RecordingMessageService messages() {
         return messages;
+    }
+
+    /** Import jobs a connector claims and what it handed over. */
+    public RecordingImportService imports() {
+        return imports;
+    }
+
+    /** The Camel context where the plugin's routes run (added and removed through the whiteboard, as in the server). */
+    public org.apache.camel.CamelContext camel() {
+        return bus.camel();
     }
 
     /** The underlying host, for what this class does not offer. */
@@ -206,6 +223,7 @@ public final class PluginTestHost implements AutoCloseable {
     @Override
     public void close() {
         host.close();
+        bus.close();
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
