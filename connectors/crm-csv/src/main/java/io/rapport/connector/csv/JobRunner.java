@@ -1,0 +1,98 @@
+package io.rapport.connector.csv;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.rapport.api.imports.ImportService;
+import io.rapport.api.imports.ImportService.Job;
+import io.rapport.api.imports.ImportService.Progress;
+
+/**
+ * Claims the waiting jobs of a format one after the other and hands their records to the kernel in batches, from
+ * the line after the last one the kernel stored.
+ */
+final class JobRunner {
+
+    private static final Logger LOG = Logger.getLogger(JobRunner.class.getName());
+
+    private final ImportService imports;
+    private final String format;
+    private final int batchSize;
+    private volatile boolean stopping;
+
+    JobRunner(ImportService imports, String format, int batchSize) {
+        this.imports = imports;
+        this.format = format;
+        this.batchSize = batchSize;
+    }
+
+    /** Stops after the batch under way; the job stays running until its lease runs out, then resumes where it was. */
+    void stop() {
+        stopping = true;
+    }
+
+    /** Runs every job waiting now, oldest first. */
+    void runWaiting() {
+        while (!stopping) {
+            Optional<Job> job = imports.claim(format);
+            if (job.isEmpty()) {
+                return;
+            }
+            run(job.get());
+        }
+    }
+
+    void run(Job job) {
+        try {
+            boolean finished = ImportService.KIND_ORDERS.equals(job.kind()) ? orders(job) : contacts(job);
+            if (finished) {
+                imports.finish(job.id(), null);
+            }
+        } catch (NoSuchFileException e) {
+            imports.finish(job.id(), "the file is gone: " + e.getMessage());
+        } catch (IOException e) {
+            imports.finish(job.id(), "the file cannot be read: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            // bad options, or a file that is not CSV at all: the job's failure, in the reader's words
+            imports.finish(job.id(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Import job " + job.id() + " stopped; it resumes once its lease runs out", e);
+        }
+    }
+
+    /** @return true when every record was handed over or the job was cancelled; false when stopping */
+    private boolean contacts(Job job) throws IOException {
+        try (ContactFileReader reader = ContactFileReader.open(job.file(), job.options(), job.linesDone())) {
+            while (!stopping) {
+                Batch<io.rapport.api.imports.ContactRecord> b = reader.next(batchSize);
+                if (b.isEmpty()) {
+                    return true;
+                }
+                Progress p = imports.contacts(job.id(), b.records(), b.rejected(), b.lastLine(), null);
+                if (p.cancelled()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private boolean orders(Job job) throws IOException {
+        try (OrderFileReader reader = OrderFileReader.open(job.file(), job.options(), job.linesDone())) {
+            while (!stopping) {
+                Batch<io.rapport.api.imports.OrderRecord> b = reader.next(batchSize);
+                if (b.isEmpty()) {
+                    return true;
+                }
+                Progress p = imports.orders(job.id(), b.records(), b.rejected(), b.lastLine(), null);
+                if (p.cancelled()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}
