@@ -1,0 +1,149 @@
+package io.rapport.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Imports in the running server: files uploaded through the admin API, read by the CSV connector (uploaded as a
+ * plugin), deduplicated and written by the kernel; a repeat updates instead of duplicating; the CDNOW purchase
+ * history imports cleanly as orders.
+ */
+@Order(5)
+class ImportsIT {
+
+    static final String PLUGIN = "/api/v1/admin/plugins/io.rapport.connector.crm.csv";
+    static final Duration WAIT = Duration.ofSeconds(120);
+    /** The shared data sets: ../shared/data beside the repository (see its README). */
+    static final List<Path> DATA = List.of(Path.of(System.getProperty("rapport.it.data", "../../shared/data")), Path.of("/work/shared/data"));
+
+    static Api.Shop shop;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        Api.awaitReady();
+        shop = Api.newShop("FR");
+        if (Api.operator().get(PLUGIN).status() == 200) {
+            Api.operator().delete(PLUGIN).expect(204);
+        }
+        Api.operator().upload("POST", "/api/v1/admin/plugins?start=true", Files.readAllBytes(Api.PLUGINS.resolve("crm-csv.jar")), "application/java-archive")
+                .expect(201);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (Api.operator().get(PLUGIN).status() == 200) {
+            Api.operator().delete(PLUGIN).expect(204);
+        }
+    }
+
+    /** Uploads a file as it is; @return the queued job */
+    static JsonObject upload(byte[] file, Map<String, String> params) {
+        String q = params.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        Api.Answer a = shop.admin().upload("POST", "/api/v1/imports?" + q, file, "text/csv");
+        assertThat(a.status()).as(a.raw()).isEqualTo(202);
+        return a.json();
+    }
+
+    static JsonObject awaitEnd(JsonObject job) {
+        return await().atMost(WAIT).until(() -> shop.marketer().get("/api/v1/imports/" + job.getString("id")).expect(200).json(),
+                j -> !List.of("queued", "running").contains(j.getString("state")));
+    }
+
+    static JsonObject counts(JsonObject job) {
+        return job.getJsonObject("counts");
+    }
+
+    static final String CONTACTS = """
+            email,first name,last name,phone,plan,signed up
+            ann@example.com,Ann,Archer,06 12 34 56 78,gold,2024-01-15
+            bob@,Bob,Broken,,silver,2024-02-01
+            ANN@Example.com ,Ann,Archer-Again,,gold,2024-01-15
+
+            "carl@example.com","Carl","Multi
+            line",+33 6 98 76 54 32,bronze,2024-03-01
+            =cmd|' /C calc'!A0,Eve,Evil,,,
+            dora@example.com,Dora,Doe,12,,
+            """;
+
+    @Test
+    void aFileIsDryRunThenImportedThenImportedAgainWithoutDuplicatesAndItsErrorsAreReportedByLine() throws Exception {
+        byte[] file = CONTACTS.getBytes(StandardCharsets.UTF_8);
+        JsonObject dry = awaitEnd(upload(file, Map.of("source", "crm.csv", "dryRun", "true", "namespace", "crm")));
+        assertThat(dry.getString("state")).as(dry.toString()).isEqualTo("done");
+        assertThat(counts(dry).getInt("created")).isEqualTo(2);
+        assertThat(counts(dry).getInt("updated")).as("Ann's second row").isEqualTo(1);
+        assertThat(counts(dry).getInt("rejected")).isEqualTo(3);
+        assertThat(shop.viewer().get("/api/v1/customers?email=ann@example.com").expect(200).json().getJsonArray("items")).as("a dry run writes nothing").isEmpty();
+
+        JsonObject done = awaitEnd(upload(file, Map.of("source", "crm.csv", "namespace", "crm")));
+        assertThat(done.getString("state")).isEqualTo("done");
+        assertThat(counts(done).getInt("read")).isEqualTo(6);
+        assertThat(counts(done).getInt("created")).isEqualTo(2);
+        assertThat(counts(done).getInt("updated")).isEqualTo(1);
+        assertThat(counts(done).getInt("rejected")).isEqualTo(3);
+        JsonObject ann = shop.viewer().get("/api/v1/customers?email=ann@example.com").expect(200).json().getJsonArray("items").getJsonObject(0);
+        assertThat(ann.getString("lastName")).isEqualTo("Archer-Again");
+        assertThat(ann.getString("phone")).as("national, read in the shop's region").isEqualTo("+33612345678");
+        JsonObject carl = shop.viewer().get("/api/v1/customers?email=carl@example.com").expect(200).json().getJsonArray("items").getJsonObject(0);
+        assertThat(carl.getString("lastName")).isEqualTo("Multi\nline");
+
+        String report = shop.marketer().get("/api/v1/imports/" + done.getString("id") + "/errors").expect(200).raw();
+        List<String> lines = report.lines().toList();
+        assertThat(lines.get(0)).isEqualTo("line,field,reason");
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("3,").contains("bob@"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("8,").contains("'=cmd"));
+        assertThat(lines).noneSatisfy(l -> assertThat(l).contains(",=cmd"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("9,").contains("'12' is not a phone number"));
+
+        // the same file again: every good row updates, nothing is created
+        JsonObject again = awaitEnd(upload(file, Map.of("source", "crm.csv", "namespace", "crm")));
+        assertThat(counts(again).getInt("created")).isZero();
+        assertThat(counts(again).getInt("updated")).isEqualTo(3);
+        assertThat(shop.viewer().get("/api/v1/customers?email=ann@example.com").expect(200).json().getJsonArray("items")).hasSize(1);
+        assertThat(shop.marketer().get("/api/v1/imports").expect(200).json().getJsonArray("items")).hasSizeGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void badUploadsAreRefusedAndAViewerCannotImport() {
+        shop.admin().upload("POST", "/api/v1/imports", new byte[0], "text/csv").expectProblem(400, null);
+        shop.admin().upload("POST", "/api/v1/imports?kind=people", "email\na@example.com\n".getBytes(StandardCharsets.UTF_8), "text/csv")
+                .expectProblem(400, "/kind");
+        assertThat(shop.viewer().upload("POST", "/api/v1/imports", "email\na@example.com\n".getBytes(StandardCharsets.UTF_8), "text/csv").status())
+                .isEqualTo(403);
+        shop.marketer().get("/api/v1/imports/not-a-job").expectProblem(404, null);
+    }
+
+    @Test
+    void theCdnowPurchaseHistoryImportsCleanlyAsOrders() throws Exception {
+        Path master = DATA.stream().map(d -> d.resolve("cdnow/CDNOW_master.txt")).filter(Files::isReadable).findFirst().orElse(null);
+        assumeTrue(master != null, "the CDNOW data set is not beside the repository (../shared/data/cdnow)");
+        JsonObject done = awaitEnd(upload(Files.readAllBytes(master), Map.of("kind", "orders", "source", "CDNOW_master.txt", "preset", "cdnow")));
+
+        assertThat(done.getString("state")).as(done.toString()).isEqualTo("done");
+        assertThat(counts(done).getInt("read")).isEqualTo(69_659);
+        assertThat(counts(done).getInt("created")).isEqualTo(69_659);
+        assertThat(counts(done).getInt("rejected")).isZero();
+        // customer 00002 bought twice on 1997-01-12: 12.00 and 77.00 (the first lines of the file)
+        JsonObject two = await().atMost(WAIT).until(() -> shop.viewer().get("/api/v1/customers?externalId=cdnow:00002").expect(200).json()
+                .getJsonArray("items"), items -> !items.isEmpty() && items.getJsonObject(0).getInt("orderCount") >= 2).getJsonObject(0);
+        assertThat(two.getJsonNumber("revenue").bigDecimalValue()).isGreaterThanOrEqualTo(new java.math.BigDecimal("89.00"));
+    }
+}
