@@ -122,6 +122,31 @@ class ImportsIT {
     }
 
     @Test
+    void aPreviewShowsWhatTheConnectorMakesOfTheFileAndAMappingIsSavedForNextTime() {
+        JsonObject p = shop.admin().upload("POST", "/api/v1/imports/preview", CONTACTS.getBytes(StandardCharsets.UTF_8), "text/csv").expect(200).json();
+        JsonObject d = p.getJsonObject("description");
+        assertThat(d.getString("encoding")).isEqualTo("UTF-8");
+        assertThat(d.getJsonArray("header").getString(0)).isEqualTo("email");
+        assertThat(d.getJsonObject("mapping").getString("email")).isEqualTo("email");
+        assertThat(d.getJsonArray("presets").getValuesAs(jakarta.json.JsonString.class)).extracting(jakarta.json.JsonString::getString)
+                .contains("hubspot", "salesforce", "mailchimp", "zoho", "mautic");
+        assertThat(p.getJsonArray("rows").getJsonArray(0).getString(0)).isEqualTo("ann@example.com");
+        assertThat(p.getJsonArray("records").getJsonObject(0).getString("email")).isEqualTo("ann@example.com");
+        assertThat(p.getJsonArray("rejected")).isNotEmpty();
+        shop.admin().upload("POST", "/api/v1/imports/preview?format=xml", "<a/>".getBytes(StandardCharsets.UTF_8), "text/plain").expectProblem(409, "/format");
+
+        String mapping = "{\"kind\": \"contacts\", \"format\": \"csv\", \"options\": {\"preset\": \"hubspot\", \"delimiter\": \"semicolon\"}}";
+        shop.admin().put("/api/v1/imports/mappings/Our HubSpot export", mapping).expect(201);
+        shop.admin().put("/api/v1/imports/mappings/Our HubSpot export", mapping).expect(200);
+        shop.admin().put("/api/v1/imports/mappings/bad", "{\"kind\": \"people\"}").expectProblem(400, "/kind");
+        JsonObject saved = shop.admin().get("/api/v1/imports/mappings").expect(200).json().getJsonArray("items").getJsonObject(0);
+        assertThat(saved.getString("name")).isEqualTo("Our HubSpot export");
+        assertThat(saved.getJsonObject("options").getString("delimiter")).isEqualTo("semicolon");
+        shop.admin().delete("/api/v1/imports/mappings/Our HubSpot export").expect(204);
+        shop.admin().delete("/api/v1/imports/mappings/Our HubSpot export").expectProblem(404, null);
+    }
+
+    @Test
     void badUploadsAreRefusedAndAViewerCannotImport() {
         shop.admin().upload("POST", "/api/v1/imports", new byte[0], "text/csv").expectProblem(400, null);
         shop.admin().upload("POST", "/api/v1/imports?kind=people", "email\na@example.com\n".getBytes(StandardCharsets.UTF_8), "text/csv")

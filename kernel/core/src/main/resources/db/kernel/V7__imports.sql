@@ -39,3 +39,15 @@ CREATE TABLE import_error (
     reason          VARCHAR(1000) NOT NULL,
     PRIMARY KEY (job_id, line)
 );
+
+-- Mappings an admin saved for next time: the options of a format (a preset, column → target, a delimiter...).
+CREATE TABLE import_mapping (
+    tenant_id       UUID          NOT NULL REFERENCES tenant (id),
+    name            VARCHAR(100)  NOT NULL,
+    kind            VARCHAR(16)   NOT NULL,
+    format          VARCHAR(40)   NOT NULL,
+    options         TEXT          NOT NULL,
+    updated_by      VARCHAR(200)  NOT NULL,
+    updated_at      TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+);

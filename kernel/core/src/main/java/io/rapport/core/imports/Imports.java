@@ -197,6 +197,57 @@ public final class Imports implements ImportService {
         }
     }
 
+    // --- saved mappings ----------------------------------------------------------------------------------
+
+    /** Options an admin saved under a name, to import the next file of the same kind the same way. */
+    public record Mapping(String name, String kind, String format, Map<String, String> options, String updatedBy, OffsetDateTime updatedAt) {
+    }
+
+    static final Pattern MAPPING_NAME = Pattern.compile("[\\p{L}\\p{N} _.()-]{1,100}");
+
+    public List<Mapping> mappings(UUID tenantId) {
+        return db.read(c -> Db.list(c, "SELECT name, kind, format, options, updated_by, updated_at FROM import_mapping WHERE tenant_id = ? ORDER BY name",
+                List.of(tenantId), Imports::mapping));
+    }
+
+    /** Creates or replaces a saved mapping. @return whether it was created */
+    public boolean saveMapping(UUID tenantId, String actor, String name, String kind, String format, Map<String, String> options) {
+        if (name == null || !MAPPING_NAME.matcher(name).matches()) {
+            throw new InvalidInputException("/name", "a mapping's name has 1 to 100 letters, digits, spaces and . _ ( ) -");
+        }
+        check(kind, format, name, FORMAT_NAMESPACE, options);
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        String json = Json.writeMap(new java.util.TreeMap<>(options));
+        boolean created = db.tx(c -> {
+            int n = Db.update(c, "UPDATE import_mapping SET kind = ?, format = ?, options = ?, updated_by = ?, updated_at = ? WHERE tenant_id = ? AND name = ?",
+                    kind, format, json, truncate(actor, 200), now, tenantId, name);
+            if (n == 0) {
+                Db.update(c, "INSERT INTO import_mapping (tenant_id, name, kind, format, options, updated_by, updated_at) VALUES (?,?,?,?,?,?,?)",
+                        tenantId, name, kind, format, json, truncate(actor, 200), now);
+            }
+            return n == 0;
+        });
+        access.audit(tenantId, actor, created ? "import.mapping.created" : "import.mapping.updated", name, kind + " " + format);
+        return created;
+    }
+
+    public void deleteMapping(UUID tenantId, String actor, String name) {
+        int n = db.tx(c -> Db.update(c, "DELETE FROM import_mapping WHERE tenant_id = ? AND name = ?", tenantId, name));
+        if (n == 0) {
+            throw new NotFoundException("no saved mapping " + name);
+        }
+        access.audit(tenantId, actor, "import.mapping.deleted", name, null);
+    }
+
+    /** A namespace that always passes the check: saved mappings have none of their own. */
+    private static final String FORMAT_NAMESPACE = "mapping";
+
+    private static Mapping mapping(ResultSet rs) throws SQLException {
+        Map<String, String> options = new LinkedHashMap<>();
+        Json.readMap(rs.getString(4)).forEach((k, v) -> options.put(k, String.valueOf(v)));
+        return new Mapping(rs.getString(1), rs.getString(2), rs.getString(3), Map.copyOf(options), rs.getString(5), rs.getObject(6, OffsetDateTime.class));
+    }
+
     // --- ImportService ------------------------------------------------------------------------------------
 
     @Override

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.rapport.core.event.EventBus;
 import io.rapport.spi.channel.Channel;
 import io.rapport.spi.event.EventListener;
+import io.rapport.spi.imports.ImportFormat;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
@@ -44,6 +45,9 @@ public final class Whiteboard {
     }
     private final CamelContext camel;
     private final Object routeLock = new Object();
+    /** Per import format, the connectors' previews; the best (highest ranking, then oldest) is used. */
+    private final Map<String, Map<Long, ServiceReference<ImportFormat>>> formatRefs = new ConcurrentHashMap<>();
+    private final Map<Long, ImportFormat> formats = new ConcurrentHashMap<>();
 
     public Whiteboard(PluginHost host, EventBus bus) {
         this.camel = bus.camel();
@@ -85,6 +89,31 @@ public final class Whiteboard {
             return bus.subscribe(listener, types);
         }, (ref, unsubscribe) -> unsubscribe.run());
         host.track(RoutesBuilder.class, (ref, builder) -> addRoutes(ref, builder), (ref, ids) -> removeRoutes(ref, ids));
+        host.track(ImportFormat.class, (ref, format) -> {
+            String name = stringProperty(ref, ImportFormat.FORMAT);
+            if (name == null) {
+                LOG.warn("Bundle {} registered an ImportFormat without the {} property; ignored", ref.getBundle().getSymbolicName(), ImportFormat.FORMAT);
+                return null;
+            }
+            formats.put(serviceId(ref), format);
+            formatRefs.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).put(serviceId(ref), ref);
+            return name;
+        }, (ref, name) -> {
+            Map<Long, ServiceReference<ImportFormat>> of = formatRefs.get(name);
+            if (of != null) {
+                of.remove(serviceId(ref));
+            }
+            formats.remove(serviceId(ref));
+        });
+    }
+
+    /** @return the preview of the import format, from the connector that reads it, if one is active */
+    public Optional<ImportFormat> importFormat(String format) {
+        Map<Long, ServiceReference<ImportFormat>> of = formatRefs.get(format);
+        if (of == null) {
+            return Optional.empty();
+        }
+        return of.values().stream().max(java.util.Comparator.naturalOrder()).map(r -> formats.get(serviceId(r)));
     }
 
     /** @return the server-wide channel of this type, if any: the one every tenant without its own uses */

@@ -86,12 +86,7 @@ public class ImportsResource {
 
     private Response queued(InputStream body, UriInfo uri) {
         Principal me = principal.get();
-        Map<String, String> options = new LinkedHashMap<>();
-        uri.getQueryParameters().forEach((k, v) -> {
-            if (!OWN_PARAMETERS.contains(k) && !v.isEmpty()) {
-                options.put(k, v.get(v.size() - 1));
-            }
-        });
+        Map<String, String> options = options(uri);
         String kind = param(uri, "kind", ImportService.KIND_CONTACTS);
         String format = param(uri, "format", CSV);
         String source = param(uri, "source", "upload");
@@ -105,6 +100,178 @@ public class ImportsResource {
     private static String param(UriInfo uri, String name, String fallback) {
         String v = uri.getQueryParameters().getFirst(name);
         return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    /** The largest start of a file a preview reads. */
+    static final long MAX_PREVIEW = 8L * 1024 * 1024;
+    static final int PREVIEW_ROWS = 20;
+
+    @POST
+    @Path("preview")
+    @Consumes({"text/csv", MediaType.TEXT_PLAIN, MediaType.APPLICATION_OCTET_STREAM})
+    @Access(Role.ADMIN)
+    @Operation(summary = "What the connector makes of a file", description = "The body is the file or its first part (up to 8 MiB); parameters "
+            + "as for an upload. Answers the detected encoding, delimiter, header, preset and namespace, the column mapping (to change and send "
+            + "back as the mapping option), the presets and targets to choose from, the first rows as read, those rows mapped, and those refused. "
+            + "Nothing is stored. 409 when no connector reads the format.")
+    public Response preview(InputStream body, @Context UriInfo uri) {
+        String format = param(uri, "format", CSV);
+        String kind = param(uri, "kind", ImportService.KIND_CONTACTS);
+        if (!ImportService.KIND_CONTACTS.equals(kind) && !ImportService.KIND_ORDERS.equals(kind)) {
+            throw new InvalidInputException("/kind", "is " + ImportService.KIND_CONTACTS + " or " + ImportService.KIND_ORDERS);
+        }
+        io.rapport.spi.imports.ImportFormat reader = holder.kernel().whiteboard() == null ? null
+                : holder.kernel().whiteboard().importFormat(format).orElse(null);
+        if (reader == null) {
+            throw new io.rapport.core.validation.ConflictException("/format", "no active connector reads " + format + " files: install and start it "
+                    + "(for csv, the plugin io.rapport.connector.crm.csv)");
+        }
+        java.nio.file.Path tmp = null;
+        try {
+            tmp = java.nio.file.Files.createTempFile("rapport-preview", ".part");
+            byte[] head = Bodies.bytes(body, MAX_PREVIEW, "the start of the file");
+            if (head.length == 0) {
+                throw new InvalidInputException("/", "the file is empty");
+            }
+            java.nio.file.Files.write(tmp, head);
+            io.rapport.spi.imports.ImportFormat.Preview p = reader.preview(tmp, kind, options(uri), PREVIEW_ROWS);
+            return CustomersResource.ok(preview(p));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("/", e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new InvalidInputException("/", "the file cannot be read: " + e.getMessage());
+        } finally {
+            if (tmp != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(tmp);
+                } catch (java.io.IOException e) {
+                    // a temporary file left behind
+                }
+            }
+        }
+    }
+
+    private static jakarta.json.JsonObject preview(io.rapport.spi.imports.ImportFormat.Preview p) {
+        io.rapport.spi.imports.ImportFormat.Description d = p.description();
+        JsonObjectBuilder desc = Json.object().add("encoding", d.encoding()).add("delimiter", d.delimiter()).add("header", Json.toJson(d.header()))
+                .add("preset", d.preset() == null ? JsonValue.NULL : Json.string(d.preset()))
+                .add("namespace", d.namespace() == null ? JsonValue.NULL : Json.string(d.namespace()))
+                .add("mapping", Json.toJson(new java.util.LinkedHashMap<String, Object>(d.mapping()))).add("presets", Json.toJson(d.presets()))
+                .add("targets", Json.toJson(d.targets()));
+        JsonArrayBuilder rows = Json.array();
+        p.rows().forEach(r -> rows.add(Json.toJson(r)));
+        JsonArrayBuilder records = Json.array();
+        p.contacts().forEach(c -> records.add(contact(c)));
+        p.orders().forEach(o -> records.add(order(o)));
+        JsonArrayBuilder rejected = Json.array();
+        p.rejected().forEach(r -> rejected.add(Json.object().add("line", r.line()).add("field", r.field() == null ? JsonValue.NULL : Json.string(r.field()))
+                .add("reason", r.reason())));
+        return Json.object().add("description", desc).add("rows", rows).add("records", records).add("rejected", rejected).build();
+    }
+
+    private static JsonObjectBuilder contact(io.rapport.api.imports.ContactRecord c) {
+        JsonObjectBuilder attributes = Json.object();
+        c.attributes().forEach((k, v) -> attributes.add(k, io.rapport.core.customer.Attributes.toJson(v)));
+        JsonArrayBuilder consents = Json.array();
+        c.consents().forEach(k -> consents.add(Json.object().add("purpose", k.purpose()).add("channel", k.channel())
+                .add("status", k.status().name().toLowerCase(java.util.Locale.ROOT))));
+        JsonObjectBuilder o = Json.object().add("line", c.line());
+        optional(o, "externalId", c.externalId());
+        optional(o, "email", c.email());
+        optional(o, "phone", c.phone());
+        optional(o, "firstName", c.firstName());
+        optional(o, "lastName", c.lastName());
+        optional(o, "locale", c.locale());
+        optional(o, "timeZone", c.timeZone());
+        return o.add("attributes", attributes).add("tags", Json.toJson(List.copyOf(new java.util.TreeSet<>(c.tags())))).add("consents", consents);
+    }
+
+    private static JsonObjectBuilder order(io.rapport.api.imports.OrderRecord r) {
+        JsonArrayBuilder items = Json.array();
+        r.items().forEach(i -> {
+            JsonObjectBuilder item = Json.object().add("quantity", i.quantity());
+            optional(item, "sku", i.sku());
+            optional(item, "name", i.name());
+            if (i.price() != null) {
+                item.add("price", i.price());
+            }
+            items.add(item);
+        });
+        JsonObjectBuilder o = Json.object().add("line", r.line());
+        optional(o, "orderId", r.orderId());
+        optional(o, "customerId", r.customerExternalId());
+        optional(o, "email", r.email());
+        optional(o, "currency", r.currency());
+        return o.add("orderedAt", r.orderedAt().toString()).add("amount", r.amount()).add("items", items);
+    }
+
+    private static void optional(JsonObjectBuilder o, String key, String value) {
+        if (value != null) {
+            o.add(key, value);
+        }
+    }
+
+    // --- saved mappings ----------------------------------------------------------------------------------
+
+    @GET
+    @Path("mappings")
+    @Access(Role.ADMIN)
+    @Operation(summary = "Mappings saved for next time", description = "Each: name, kind, format, options (preset, mapping, delimiter, ...).")
+    public Response mappings() {
+        JsonArrayBuilder a = Json.array();
+        imports().mappings(principal.get().tenantId()).forEach(m -> a.add(Json.object().add("name", m.name()).add("kind", m.kind()).add("format", m.format())
+                .add("options", Json.toJson(new java.util.TreeMap<String, Object>(m.options()))).add("updatedBy", m.updatedBy())
+                .add("updatedAt", m.updatedAt().toString())));
+        return CustomersResource.ok(Json.object().add("items", a).build());
+    }
+
+    @jakarta.ws.rs.PUT
+    @Path("mappings/{name}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Access(Role.ADMIN)
+    @Operation(summary = "Save a mapping for next time", description = "{kind, format, options: {preset, mapping, delimiter, ...}}; 201 when new.")
+    public Response saveMapping(@PathParam("name") String name, InputStream body) {
+        Principal me = principal.get();
+        jakarta.json.JsonObject o = AdminResource.object(body);
+        List<io.rapport.core.validation.FieldError> errors = new java.util.ArrayList<>();
+        Bodies.unknownFields(o, Set.of("kind", "format", "options"), "", "a saved mapping", errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        if (o.containsKey("options")) {
+            if (o.get("options").getValueType() != JsonValue.ValueType.OBJECT) {
+                throw new InvalidInputException("/options", "is an object of option names and values");
+            }
+            o.getJsonObject("options").forEach((k, v) -> options.put(k, v.getValueType() == JsonValue.ValueType.STRING
+                    ? ((jakarta.json.JsonString) v).getString() : v.toString()));
+        }
+        String kind = o.containsKey("kind") ? o.getString("kind", null) : ImportService.KIND_CONTACTS;
+        String format = o.containsKey("format") ? o.getString("format", null) : CSV;
+        boolean created = imports().saveMapping(me.tenantId(), me.name(), name, kind, format, options);
+        return Response.status(created ? 201 : 200).type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(Json.write(Json.object().add("name", name).add("kind", kind).add("format", format)
+                        .add("options", Json.toJson(new java.util.TreeMap<String, Object>(options))).build())).build();
+    }
+
+    @jakarta.ws.rs.DELETE
+    @Path("mappings/{name}")
+    @Access(Role.ADMIN)
+    @Operation(summary = "Delete a saved mapping")
+    public Response deleteMapping(@PathParam("name") String name) {
+        Principal me = principal.get();
+        imports().deleteMapping(me.tenantId(), me.name(), name);
+        return Response.noContent().build();
+    }
+
+    private static Map<String, String> options(UriInfo uri) {
+        Map<String, String> options = new LinkedHashMap<>();
+        uri.getQueryParameters().forEach((k, v) -> {
+            if (!OWN_PARAMETERS.contains(k) && !v.isEmpty()) {
+                options.put(k, v.get(v.size() - 1));
+            }
+        });
+        return options;
     }
 
     @GET
