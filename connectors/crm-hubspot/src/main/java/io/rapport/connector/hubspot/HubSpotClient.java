@@ -190,7 +190,10 @@ public final class HubSpotClient {
     static Map<String, Object> searchBody(List<Map<String, Object>> filters, String sortBy, List<String> properties, String after) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("filterGroups", List.of(Map.of("filters", filters)));
-        body.put("sorts", List.of(Map.of("propertyName", sortBy, "direction", "ASCENDING")));
+        Map<String, Object> sort = new LinkedHashMap<>();
+        sort.put("propertyName", sortBy);
+        sort.put("direction", "ASCENDING");
+        body.put("sorts", List.of(sort));
         body.put("properties", properties);
         body.put("limit", PAGE_SIZE);
         if (after != null) {
@@ -406,9 +409,10 @@ public final class HubSpotClient {
         /** The time the current query starts at, and whether at it (GTE) or after it (GT). */
         private long from;
         private boolean inclusive = true;
-        /** Reading one instant by id: its time, and the last id read. */
+        /** Reading one instant by id: its time, the id the current query starts after, and the highest id read. */
         private Long tieAt;
         private Long tieAfterId;
+        private Long tieLastId;
         private String after;
         private int fetched;
         private boolean done;
@@ -438,6 +442,9 @@ public final class HubSpotClient {
                 fetched += page.results().size();
                 List<Contact> out = new ArrayList<>();
                 for (Contact c : page.results()) {
+                    if (tieAt != null) {
+                        passed(c); // read now or before: either way behind the next query's id floor
+                    }
                     if (c.lastModified() != null && c.lastModified().equals(skipAt) && skip.contains(c.id())) {
                         continue;
                     }
@@ -452,6 +459,7 @@ public final class HubSpotClient {
                         inclusive = false;
                         tieAt = null;
                         tieAfterId = null;
+                        tieLastId = null;
                         skip = Set.of();
                         skipAt = null;
                         fetched = 0;
@@ -479,17 +487,17 @@ public final class HubSpotClient {
                     after);
         }
 
-        private void track(Contact c) {
-            if (tieAt != null) {
-                try {
-                    long id = Long.parseLong(c.id());
-                    tieAfterId = tieAfterId == null ? id : Math.max(tieAfterId, id);
-                } catch (NumberFormatException e) {
-                    // HubSpot's ids are numbers; one that is not cannot move the id floor
-                }
-                return;
+        private void passed(Contact c) {
+            try {
+                long id = Long.parseLong(c.id());
+                tieLastId = tieLastId == null ? id : Math.max(tieLastId, id);
+            } catch (NumberFormatException e) {
+                // HubSpot's ids are numbers; one that is not cannot move the id floor
             }
-            if (c.lastModified() == null) {
+        }
+
+        private void track(Contact c) {
+            if (tieAt != null || c.lastModified() == null) {
                 return;
             }
             if (!c.lastModified().equals(last)) {
@@ -500,16 +508,22 @@ public final class HubSpotClient {
         }
 
         /** Starts a new query where the current one would pass the cap. */
-        private void restart() {
+        private void restart() throws HubSpotException {
             after = null;
             fetched = 0;
             if (tieAt != null) {
-                return; // the id floor moved with each contact read
+                if (tieLastId == null || tieLastId.equals(tieAfterId)) {
+                    // only if ids were not numbers: better to stop than to read the same page for ever
+                    throw new HubSpotException("HubSpot's search does not move on past the contacts changed at " + Instant.ofEpochMilli(tieAt));
+                }
+                tieAfterId = tieLastId; // sorted by id: everything up to it is read
+                return;
             }
             if (last == null || (last == from && inclusive)) {
                 // a whole query of one instant: read it by id, skipping the ones already read
                 tieAt = last == null ? from : last;
                 tieAfterId = null;
+                tieLastId = null;
                 skipAt = tieAt;
                 skip = Set.copyOf(idsAtLast);
                 return;

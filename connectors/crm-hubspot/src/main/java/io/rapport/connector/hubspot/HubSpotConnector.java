@@ -34,7 +34,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>Whose contacts: a tenant's own settings (the factory configuration {@code <pid>~<tenant id>}, which the kernel
  * gives the property {@value Channel#TENANT}) sync into that tenant, and refuse a different {@code tenantId}; server-wide
- * settings ({@code <pid>}) name the tenant in {@code tenantId}.
+ * settings name the tenant in {@code tenantId}: the configuration {@code <pid>}, or, beside tenants' own ones, the factory
+ * configuration {@code <pid>~shared} (Declarative Services takes either a single configuration or factory ones, see
+ * ADR 0007). Two settings for one tenant make two routes of one id: the kernel refuses the second.
  */
 @Component(service = {}, configurationPid = HubSpotConnector.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = HubSpotConnector.Config.class)
