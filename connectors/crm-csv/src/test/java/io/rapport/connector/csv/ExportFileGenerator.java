@@ -35,11 +35,11 @@ import java.util.Random;
  * Row numbers count data rows from 1. The expected counts (see {@code ExportFilesTest}):
  * <pre>
  * file                      encoding, delimiter              rows  records  bad email  no identifier  bad value  too long
- * hubspot-contacts.csv      UTF-8 with BOM, comma, CRLF      3000     2943         30             13          8(date)     0
- * salesforce-contacts.csv   windows-1252, comma, CRLF        2500     2453         25             11          6(date)     0
- * mailchimp-subscribed.csv  UTF-8, comma, LF                 4000     3920         41             17         12(number)   0
- * zoho-contacts.csv         UTF-8, semicolon, CRLF, 1.234,56 2000     1962         20              9          6(date)     0
- * mautic-contacts.csv       UTF-8, comma, LF                 2200     2155         22             10          7(number)   1
+ * hubspot-contacts.csv      UTF-8 with BOM, comma, CRLF      3000     2947         30             14          9(date)     0
+ * salesforce-contacts.csv   windows-1252, comma, CRLF        2500     2456         25             11          8(date)     0
+ * mailchimp-subscribed.csv  UTF-8, comma, LF                 4000     3928         41             18         13(number)   0
+ * zoho-contacts.csv         UTF-8, semicolon, CRLF, 1.234,56 2000     1965         20              9          6(date)     0
+ * mautic-contacts.csv       UTF-8, comma, LF                 2200     2160         22             10          7(number)   1
  * </pre>
  */
 public final class ExportFileGenerator {
