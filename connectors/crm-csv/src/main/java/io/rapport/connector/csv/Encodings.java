@@ -83,10 +83,10 @@ public final class Encodings {
             } else {
                 return false;
             }
-            if (i + more >= n) {
-                return truncated;
-            }
             for (int k = 1; k <= more; k++) {
+                if (i + k >= n) {
+                    return truncated;
+                }
                 if ((b[i + k] & 0xC0) != 0x80) {
                     return false;
                 }

@@ -62,7 +62,7 @@ public final class Presets {
             List.of("Record ID", "Lifecycle Stage", "Contact owner", "Create Date", "Last Activity Date", "Lead Status",
                     "Unsubscribed from all email", "Marketing contact status"),
             DateOrder.MDY, List.of(), List.of(), List.of("Last Modified Date"), null,
-            List.of("https://knowledge.hubspot.com/import-and-export/export-records",
+            List.of("https://knowledge.hubspot.com/articles/kcs_article/contacts/how-do-i-import-contacts",
                     "public export header: github.com search \"hubspot-crm-exports-all-contacts\" (Record ID ... Unsubscribed from all email)"));
 
     /** Salesforce, a contacts report exported as CSV (field labels) or a Data Loader export (API names). */
@@ -105,8 +105,8 @@ public final class Presets {
             List.of("Contact ID", "Mailing Zip/Postal Code", "Mailing State/Province", "Created Date", "Do Not Call", "HasOptedOutOfEmail",
                     "MobilePhone", "FirstName", "LastName", "DoNotCall"),
             DateOrder.MDY, List.of(), List.of(), List.of("Last Modified Date", "LastModifiedDate"), null,
-            List.of("https://developer.salesforce.com/docs/atlas.en-us.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_Contact.htm",
-                    "https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm"));
+            List.of("https://developer.salesforce.com/docs/atlas.en-us.228.0.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_CampaignMember.htm",
+                    "https://developer.salesforce.com/docs/atlas.en-us.222.0.api.meta/object_ref/sforce_api_objects_contact.htm"));
 
     /** Mailchimp, Audience, "Export Audience": one file each for subscribed, unsubscribed and cleaned contacts. */
     public static final Preset MAILCHIMP_AUDIENCE = new Preset(MAILCHIMP, MAILCHIMP, Preset.Kind.CONTACTS, cols(
@@ -147,8 +147,7 @@ public final class Presets {
                     new Preset.FileConsent("CLEAN_TIME", MARKETING, "email", null, List.of()),
                     new Preset.FileConsent(null, MARKETING, "email", ConsentStatus.GRANTED, List.of("CONFIRM_TIME", "OPTIN_TIME", "LAST_CHANGED"))),
             List.of("LAST_CHANGED"), null,
-            List.of("https://mailchimp.com/help/view-export-contacts/",
-                    "https://mailchimp.com/help/view-and-edit-contact-languages/ (merge fields)",
+            List.of("http://kb.mailchimp.com/lists/managing-subscribers/view-unsubscribed-and-cleaned-addresses",
                     "public export headers on GitHub: \"Email Address\",\"First Name\",\"Last Name\",...,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,"
                             + "CONFIRM_TIME,CONFIRM_IP,LATITUDE,LONGITUDE,GMTOFF,DSTOFF,TIMEZONE,CC,REGION,LAST_CHANGED,LEID,EUID,NOTES,TAGS"));
 
@@ -190,8 +189,7 @@ public final class Presets {
             List.of("Record Id", "Secondary Email", "Skype ID", "Mailing Zip", "Created Time", "Modified Time", "Last Activity Time", "Asst Phone",
                     "Date of Birth"),
             null, List.of(), List.of(), List.of("Modified Time"), null,
-            List.of("https://www.zoho.com/crm/help/api/modules-fields.html (Contacts: field labels)",
-                    "https://www.zoho.com/crm/help/data-administration/export-data.html"));
+            List.of("https://www.zoho.com/crm/help/api/modules-fields.html (Contacts: field labels)"));
 
     /**
      * Mautic, Contacts, "Export to CSV": the profile fields by alias ({@code id} and the default fields) and

@@ -53,6 +53,14 @@ public record Target(Kind kind, String name, String channel, AttributeType type,
     public static final String ITEM_NAME = "itemName";
     public static final String PRICE = "price";
 
+    /** The targets a contacts mapping may use (the prefixed ones written as templates), for a wizard's choices. */
+    public static final java.util.List<String> CONTACT_TARGETS = java.util.List.of(EXTERNAL_ID, EMAIL, PHONE, FIRST_NAME, LAST_NAME, LOCALE,
+            TIME_ZONE, TAGS, ATTRIBUTE + ":<name>[:<type>]", CONSENT + ":<purpose>:<channel>[:" + OPTOUT + "]",
+            CONSENT_DATE + ":<purpose>:<channel>", IGNORE);
+    /** The targets an orders mapping may use. */
+    public static final java.util.List<String> ORDER_TARGETS = java.util.List.of(ORDER_ID, CUSTOMER_ID, EMAIL, ORDER_DATE, AMOUNT, CURRENCY,
+            QUANTITY, SKU, ITEM_NAME, PRICE, IGNORE);
+
     /** The longest attribute name. */
     public static final int MAX_ATTRIBUTE_NAME = 100;
 

@@ -90,7 +90,7 @@ public final class Values {
             negative = true;
             v = v.substring(1, v.length() - 1).trim();
         }
-        v = v.replaceAll("^[A-Za-z]{3}\\s*|\\s*[A-Za-z]{3}$", "");
+        v = v.replaceAll("^[A-Z]{3}\\s*|\\s*[A-Z]{3}$", "");
         StringBuilder sb = new StringBuilder(v.length());
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
