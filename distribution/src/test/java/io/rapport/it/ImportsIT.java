@@ -136,14 +136,14 @@ class ImportsIT {
         shop.admin().upload("POST", "/api/v1/imports/preview?format=xml", "<a/>".getBytes(StandardCharsets.UTF_8), "text/plain").expectProblem(409, "/format");
 
         String mapping = "{\"kind\": \"contacts\", \"format\": \"csv\", \"options\": {\"preset\": \"hubspot\", \"delimiter\": \"semicolon\"}}";
-        shop.admin().put("/api/v1/imports/mappings/Our HubSpot export", mapping).expect(201);
-        shop.admin().put("/api/v1/imports/mappings/Our HubSpot export", mapping).expect(200);
+        shop.admin().put("/api/v1/imports/mappings/Our%20HubSpot%20export", mapping).expect(201);
+        shop.admin().put("/api/v1/imports/mappings/Our%20HubSpot%20export", mapping).expect(200);
         shop.admin().put("/api/v1/imports/mappings/bad", "{\"kind\": \"people\"}").expectProblem(400, "/kind");
         JsonObject saved = shop.admin().get("/api/v1/imports/mappings").expect(200).json().getJsonArray("items").getJsonObject(0);
         assertThat(saved.getString("name")).isEqualTo("Our HubSpot export");
         assertThat(saved.getJsonObject("options").getString("delimiter")).isEqualTo("semicolon");
-        shop.admin().delete("/api/v1/imports/mappings/Our HubSpot export").expect(204);
-        shop.admin().delete("/api/v1/imports/mappings/Our HubSpot export").expectProblem(404, null);
+        shop.admin().delete("/api/v1/imports/mappings/Our%20HubSpot%20export").expect(204);
+        shop.admin().delete("/api/v1/imports/mappings/Our%20HubSpot%20export").expectProblem(404, null);
     }
 
     @Test
