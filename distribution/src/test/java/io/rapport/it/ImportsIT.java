@@ -147,6 +147,40 @@ class ImportsIT {
     }
 
     @Test
+    void aShopConnectsItsOwnHubSpotAccountAndItsContactsArrive() throws Exception {
+        String plugin = "/api/v1/admin/plugins/io.rapport.connector.crm.hubspot";
+        if (Api.operator().get(plugin).status() == 200) {
+            Api.operator().delete(plugin).expect(204);
+        }
+        Api.operator().upload("POST", "/api/v1/admin/plugins?start=true", Files.readAllBytes(Api.PLUGINS.resolve("crm-hubspot.jar")),
+                "application/java-archive").expect(201);
+        try (io.rapport.connector.hubspot.FakeHubSpot hubspot = io.rapport.connector.hubspot.FakeHubSpot.start().generate(120)) {
+            String own = "/api/v1/connectors/hubspot/settings";
+            assertThat(shop.admin().get(own).expect(200).json().getString("scope")).isEqualTo("none");
+            shop.marketer().get(own).expect(403);
+            JsonObject saved = shop.admin().put(own, "{\"token\": \"" + io.rapport.connector.hubspot.FakeHubSpot.TOKEN + "\", \"baseUrl\": \""
+                    + hubspot.baseUrl() + "\", \"everyMinutes\": 60}").expect(201).json();
+            assertThat(saved.getString("scope")).isEqualTo("tenant");
+            assertThat(saved.getJsonObject("properties").containsKey("token")).as("write-only").isFalse();
+
+            JsonObject sync = await().atMost(WAIT).until(() -> shop.marketer().get("/api/v1/imports?format=hubspot&limit=1").expect(200).json()
+                    .getJsonArray("items"), items -> !items.isEmpty() && items.getJsonObject(0).getString("state").equals("done")).getJsonObject(0);
+            assertThat(sync.getString("source")).isEqualTo("HubSpot API");
+            JsonObject c = counts(sync);
+            assertThat(c.getInt("rejected")).as(shop.marketer().get("/api/v1/imports/" + sync.getString("id") + "/errors").raw()).isZero();
+            assertThat(c.getInt("created")).isGreaterThan(100);
+            assertThat(c.getInt("created") + c.getInt("updated") + c.getInt("rejected")).isEqualTo(c.getInt("read"));
+            assertThat(shop.viewer().get("/api/v1/customers?email=contact1@example.com").expect(200).json().getJsonArray("items")).hasSize(1);
+            assertThat(shop.admin().get(own).expect(200).json().getBoolean("running")).isTrue();
+
+            shop.admin().delete(own).expect(204);
+            assertThat(shop.admin().get(own).expect(200).json().getString("scope")).isEqualTo("none");
+        } finally {
+            Api.operator().delete(plugin).expect(204);
+        }
+    }
+
+    @Test
     void badUploadsAreRefusedAndAViewerCannotImport() {
         shop.admin().upload("POST", "/api/v1/imports", new byte[0], "text/csv").expectProblem(400, null);
         shop.admin().upload("POST", "/api/v1/imports?kind=people", "email\na@example.com\n".getBytes(StandardCharsets.UTF_8), "text/csv")

@@ -38,12 +38,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * configuration {@code <pid>~shared} (Declarative Services takes either a single configuration or factory ones, see
  * ADR 0007). Two settings for one tenant make two routes of one id: the kernel refuses the second.
  */
-@Component(service = {}, configurationPid = HubSpotConnector.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Component(service = {}, configurationPid = HubSpotConnector.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        property = ImportService.CONNECTOR + "=" + HubSpotConnector.NAME)
 @Designate(ocd = HubSpotConnector.Config.class)
 public final class HubSpotConnector {
 
     /** Its configuration's PID. */
     public static final String PID = "io.rapport.connector.hubspot";
+    /** Its name for a tenant's own settings: /api/v1/connectors/hubspot/settings. */
+    public static final String NAME = HubSpotSync.FORMAT;
     /** The route's id is this followed by the tenant id. */
     public static final String ROUTE_ID_PREFIX = "hubspot-";
     /** The timer's name is this followed by the tenant id. */
@@ -51,7 +54,7 @@ public final class HubSpotConnector {
     /** Service property of the registered routes: the tenant they sync. */
     public static final String PROPERTY_TENANT = Channel.TENANT;
     /** How long after the start the first sync runs: the server settles first. */
-    static final Duration FIRST_DELAY = Duration.ofSeconds(30);
+    static final Duration FIRST_DELAY = Duration.ofSeconds(5);
 
     @ObjectClassDefinition(name = "HubSpot contacts sync", description = "Pulls contacts from HubSpot's CRM with a private app's access token, "
             + "everything the first time, then what changed, on a schedule.")

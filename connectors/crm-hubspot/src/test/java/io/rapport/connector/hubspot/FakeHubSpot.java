@@ -31,9 +31,9 @@ import com.sun.net.httpserver.HttpServer;
  * order that is not their ids', as HubSpot promises no order among equals. A wrong token gets 401; 429 with
  * {@code Retry-After} and 5xx answers can be asked for.
  */
-final class FakeHubSpot implements AutoCloseable {
+public final class FakeHubSpot implements AutoCloseable {
 
-    static final String TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555";
+    public static final String TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555";
     /** When the generated contacts were last changed, at the earliest. */
     static final long BASE = Instant.parse("2024-03-01T09:00:00Z").toEpochMilli();
     static final List<String> DEFAULT_PROPERTIES = List.of("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname");
@@ -71,7 +71,7 @@ final class FakeHubSpot implements AutoCloseable {
         server.start();
     }
 
-    static FakeHubSpot start() {
+    public static FakeHubSpot start() {
         try {
             return new FakeHubSpot();
         } catch (IOException e) {
@@ -79,7 +79,7 @@ final class FakeHubSpot implements AutoCloseable {
         }
     }
 
-    URI baseUrl() {
+    public URI baseUrl() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
@@ -87,17 +87,17 @@ final class FakeHubSpot implements AutoCloseable {
      * Adds contacts 1 to {@code n}: three at a time share a last change (one second apart from the next three); every
      * tenth has no e-mail address, half of those no phone either; every fiftieth is archived.
      */
-    FakeHubSpot generate(int n) {
+    public FakeHubSpot generate(int n) {
         for (long i = 1; i <= n; i++) {
             Stored c = new Stored(i);
             if (i % 10 != 0) {
                 c.properties.put("email", "contact" + i + "@example.com");
             }
             if (i % 3 == 0 || i % 20 == 0) {
-                c.properties.put("phone", "+44 7700 9" + String.format("%05d", i));
+                c.properties.put("phone", "+44 7911 1" + String.format("%05d", i));
             }
             if (i % 5 == 0) {
-                c.properties.put("mobilephone", "+44 7800 9" + String.format("%05d", i));
+                c.properties.put("mobilephone", "+44 7912 1" + String.format("%05d", i));
             }
             c.properties.put("firstname", "First" + i);
             c.properties.put("lastname", "Last" + i);

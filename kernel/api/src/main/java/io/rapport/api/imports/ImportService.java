@@ -25,6 +25,13 @@ public interface ImportService {
     String KIND_CONTACTS = "contacts";
     /** {@link Job#kind()}: orders, recorded as {@code order.completed} events. */
     String KIND_ORDERS = "orders";
+    /**
+     * Component property of a connector that takes a tenant's own account (an API sync): its name, as
+     * {@code /api/v1/connectors/{name}/settings} names it. A tenant's admin saves its own settings there; the kernel
+     * stores them as the factory configuration {@code <pid>~<tenant id>} with {@code rapport.tenant} set, as for
+     * channels. A connector that reads the server's files must not declare it.
+     */
+    String CONNECTOR = "rapport.connector";
     /** The most records one call of {@link #contacts} or {@link #orders} takes. */
     int MAX_BATCH = 5_000;
 

@@ -149,9 +149,11 @@ public final class Imports implements ImportService {
         return n;
     }
 
-    public List<View> list(UUID tenantId, int limit) {
-        return db.read(c -> Db.list(c, SELECT_JOB + " WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT " + Math.max(1, Math.min(200, limit)),
-                List.of(tenantId), Imports::view));
+    /** @param format only jobs of this format (the last HubSpot syncs), or null for all */
+    public List<View> list(UUID tenantId, String format, int limit) {
+        String page = " ORDER BY created_at DESC, id DESC LIMIT " + Math.max(1, Math.min(200, limit));
+        return db.read(c -> format == null ? Db.list(c, SELECT_JOB + " WHERE tenant_id = ?" + page, List.of(tenantId), Imports::view)
+                : Db.list(c, SELECT_JOB + " WHERE tenant_id = ? AND format = ?" + page, List.of(tenantId, format), Imports::view));
     }
 
     public View get(UUID tenantId, UUID id) {

@@ -84,11 +84,28 @@ public final class Plugins {
     }
 
     /**
-     * A channel's settings as a tenant's admin sees them: their own only, passwords never shown.
+     * What a tenant may keep settings of its own for: components that declare {@code property} (a channel's type, a
+     * connector's name) in their component properties.
      *
-     * @param pid the plugin's configuration PID; the tenant's own configuration is {@link #tenantPid(String, UUID)}
+     * @param what how an admin calls it, for messages: "channel type", "connector"
      */
-    public record ChannelSettings(String type, String pid, String plugin, Scope scope, Map<String, Object> properties, Set<String> passwordsSet) {
+    public record Offering(String property, String what) {
+    }
+
+    /** Channels: a tenant's own mail server, SMS account, webhook. */
+    public static final Offering CHANNELS = new Offering(Channel.TYPE, "channel type");
+    /** Connectors that take a tenant's own account (an API sync), never a server's folder. */
+    public static final Offering CONNECTORS = new Offering(io.rapport.api.imports.ImportService.CONNECTOR, "connector");
+
+    /**
+     * A component's settings as a tenant's admin sees them: their own only, passwords never shown.
+     *
+     * @param name    the channel type or connector name
+     * @param pid     the plugin's configuration PID; the tenant's own configuration is {@link #tenantPid(String, UUID)}
+     * @param running whether a component instance runs with the tenant's own settings now
+     */
+    public record TenantSettings(String name, String pid, String plugin, Scope scope, boolean running, Map<String, Object> properties,
+                                 Set<String> passwordsSet) {
     }
 
     /** A plugin's states, as the API and the console show them. */
@@ -517,24 +534,44 @@ public final class Plugins {
         return i < 0 ? pid : pid.substring(0, i);
     }
 
-    /** @return the configuration PID of the plugin component that provides this channel type, with its plugin */
-    private Map.Entry<String, String> channelPid(String type) {
+    /** @return the configuration PID of the plugin component that offers this name, with its plugin */
+    private Map.Entry<String, String> componentPid(Offering offering, String name) {
         for (Bundle b : host.plugins()) {
             for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
-                if (d.properties != null && type.equals(d.properties.get(Channel.TYPE)) && d.configurationPid.length > 0) {
+                if (d.properties != null && name.equals(d.properties.get(offering.property())) && d.configurationPid.length > 0) {
                     return Map.entry(d.configurationPid[0], b.getSymbolicName());
                 }
             }
         }
-        throw new NotFoundException("no installed plugin provides the channel type " + type);
+        throw new NotFoundException("no installed plugin provides the " + offering.what() + " " + name);
+    }
+
+    /** @return whether a component runs (satisfied or active) with the configuration {@code pid} */
+    private boolean running(String pid) {
+        String base = basePid(pid);
+        for (Bundle b : host.plugins()) {
+            for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
+                if (List.of(d.configurationPid).contains(base) && host.scr().getComponentConfigurationDTOs(d).stream()
+                        .anyMatch(cc -> pid.equals(cc.properties.get(Constants.SERVICE_PID)) && (cc.state == ComponentConfigurationDTO.ACTIVE
+                                || cc.state == ComponentConfigurationDTO.SATISFIED))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** @return the {@link Channel#TYPE} of each configuration PID whose component declares one */
     public Map<String, String> channelTypesByPid() {
+        return namesByPid(CHANNELS);
+    }
+
+    /** @return the name (channel type, connector name) of each configuration PID whose component offers one */
+    public Map<String, String> namesByPid(Offering offering) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Bundle b : host.plugins()) {
             for (ComponentDescriptionDTO d : host.scr().getComponentDescriptionDTOs(b)) {
-                if (d.properties != null && d.properties.get(Channel.TYPE) instanceof String type) {
+                if (d.properties != null && d.properties.get(offering.property()) instanceof String type) {
                     for (String pid : d.configurationPid) {
                         out.putIfAbsent(pid, type);
                     }
@@ -544,35 +581,34 @@ public final class Plugins {
         return out;
     }
 
-    /** @return the tenant's view of a channel's settings: its own, or only that the server's (or none) apply */
-    public ChannelSettings channelSettings(UUID tenantId, String type) {
-        Map.Entry<String, String> p = channelPid(type);
+    /** @return the tenant's view of a component's settings: its own, or only that the server's (or none) apply */
+    public TenantSettings tenantSettings(UUID tenantId, Offering offering, String name) {
+        Map.Entry<String, String> p = componentPid(offering, name);
         String own = tenantPid(p.getKey(), tenantId);
         if (configuration(own).isPresent()) {
             ConfigView v = readConfig(own);
             Map<String, Object> props = new LinkedHashMap<>(v.properties());
             props.remove(Channel.TENANT);
-            return new ChannelSettings(type, p.getKey(), p.getValue(), Scope.TENANT, props, v.passwordsSet());
+            return new TenantSettings(name, p.getKey(), p.getValue(), Scope.TENANT, running(own), props, v.passwordsSet());
         }
         boolean serverWide = configuration(p.getKey()).isPresent()
                 || factoryConfigurations(p.getKey()).stream().anyMatch(f -> tenantOf(f.getPid()) == null);
-        Scope scope = serverWide ? Scope.SERVER : Scope.NONE;
-        return new ChannelSettings(type, p.getKey(), p.getValue(), scope, Map.of(), Set.of());
+        return new TenantSettings(name, p.getKey(), p.getValue(), serverWide ? Scope.SERVER : Scope.NONE, false, Map.of(), Set.of());
     }
 
-    /** @return the form of a channel's settings */
-    public ConfigSchema channelSchema(String type) {
-        return schema(channelPid(type).getKey());
+    /** @return the form of a component's settings */
+    public ConfigSchema tenantSchema(Offering offering, String name) {
+        return schema(componentPid(offering, name).getKey());
     }
 
     /**
-     * Writes the tenant's own settings of a channel, checked against the plugin's form; from then on the tenant's
-     * messages of this type go through them, and no other tenant's do.
+     * Writes the tenant's own settings of a component, checked against the plugin's form; from then on an instance
+     * of the component runs with them for this tenant (its messages, its sync), and for no other tenant.
      *
      * @return whether the tenant had no settings of its own before
      */
-    public synchronized boolean writeChannelSettings(UUID tenantId, String type, Map<String, Object> input, String actor) {
-        String pid = channelPid(type).getKey();
+    public synchronized boolean writeTenantSettings(UUID tenantId, Offering offering, String name, Map<String, Object> input, String actor) {
+        String pid = componentPid(offering, name).getKey();
         if (configuration(pid).isPresent()) {
             moveToShared(pid, tenantId, actor);
         }
@@ -629,11 +665,11 @@ public final class Plugins {
         LOG.warn("A component still runs with the configuration {} after its deletion", pid);
     }
 
-    /** Deletes the tenant's own settings of a channel: its messages go through the server-wide settings, if any. */
-    public void deleteChannelSettings(UUID tenantId, String type, String actor) {
-        String own = tenantPid(channelPid(type).getKey(), tenantId);
+    /** Deletes the tenant's own settings of a component: it falls back on the server-wide settings, if any. */
+    public void deleteTenantSettings(UUID tenantId, Offering offering, String name, String actor) {
+        String own = tenantPid(componentPid(offering, name).getKey(), tenantId);
         if (configuration(own).isEmpty()) {
-            throw new NotFoundException("this tenant has no settings of its own for the channel " + type);
+            throw new NotFoundException("this tenant has no settings of its own for the " + offering.what() + " " + name);
         }
         deleteConfig(own, tenantId, actor);
     }

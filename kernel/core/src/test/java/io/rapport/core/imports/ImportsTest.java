@@ -256,7 +256,7 @@ class ImportsTest {
         Job job = imports.upload(tenant, "admin", ImportService.KIND_CONTACTS, format, "contacts.csv", "csv",
                 new ByteArrayInputStream("email\nann@example.com\n".getBytes(StandardCharsets.UTF_8)), 1024, Map.of("delimiter", ","), false);
         assertThat(Files.readString(job.file())).startsWith("email");
-        assertThat(imports.list(tenant, 50)).extracting(v -> v.job().id()).contains(job.id());
+        assertThat(imports.list(tenant, null, 50)).extracting(v -> v.job().id()).contains(job.id());
         imports.claim(format).orElseThrow();
         imports.finish(job.id(), "the file is not CSV");
         assertThat(imports.get(tenant, job.id()).job().state()).isEqualTo(State.FAILED);

@@ -485,10 +485,10 @@ class PluginsTest {
                 .orElseGet(() -> kernel.access().createTenant("own-settings", "Own settings shop", "FR").id());
         plugins.install(TestBundles.configurableChannel("fixture.conf", "1.0.0", "conf", PID), true, tenant, ACTOR);
         plugins.writeConfig(PID, Map.of("url", "https://server.example/", "secret", "server-secret", "prefix", "server"), tenant, ACTOR);
-        assertThat(plugins.channelSettings(other, "conf").scope()).as("the server's settings, unseen").isEqualTo(Plugins.Scope.SERVER);
-        assertThat(plugins.channelSettings(other, "conf").properties()).isEmpty();
+        assertThat(plugins.tenantSettings(other, Plugins.CHANNELS, "conf").scope()).as("the server's settings, unseen").isEqualTo(Plugins.Scope.SERVER);
+        assertThat(plugins.tenantSettings(other, Plugins.CHANNELS, "conf").properties()).isEmpty();
 
-        boolean created = plugins.writeChannelSettings(other, "conf", Map.of("url", "https://other.example/", "secret", "other-secret",
+        boolean created = plugins.writeTenantSettings(other, Plugins.CHANNELS, "conf", Map.of("url", "https://other.example/", "secret", "other-secret",
                 "prefix", "other"), "other-admin");
 
         assertThat(created).isTrue();
@@ -505,22 +505,23 @@ class PluginsTest {
         assertThat(own.apply(Channel.TENANT)).as("the kernel names the tenant").isEqualTo(other.toString());
         assertThat(kernel.whiteboard().channel(tenant, "conf").map(c -> properties(c).apply("prefix"))).as("never another tenant's").contains("server");
         assertThat(prefixOf("conf")).as("the server-wide channel").isEqualTo("server");
-        Plugins.ChannelSettings settings = plugins.channelSettings(other, "conf");
+        Plugins.TenantSettings settings = plugins.tenantSettings(other, Plugins.CHANNELS, "conf");
         assertThat(settings.scope()).isEqualTo(Plugins.Scope.TENANT);
         assertThat(settings.pid()).isEqualTo(PID);
         assertThat(settings.plugin()).isEqualTo("fixture.conf");
         assertThat(settings.properties()).containsOnlyKeys("url", "prefix")
                 .containsEntry("url", "https://other.example/");
         assertThat(settings.passwordsSet()).containsExactly("secret");
+        assertThat(settings.running()).isTrue();
         assertThat(plugins.get("fixture.conf").components()).singleElement().satisfies(c -> assertThat(c.configured()).isTrue());
         assertThat(plugins.configurations()).extracting(m -> m.get("pid")).containsExactlyInAnyOrder(PID, PID + "~shared", Plugins.tenantPid(PID, other));
 
         // what a tenant cannot do: name the tenant itself, or own settings for a tenant that does not exist
-        assertThat(catchInvalid(() -> plugins.writeChannelSettings(other, "conf", Map.of("url", "https://x.example/", "secret", "s",
+        assertThat(catchInvalid(() -> plugins.writeTenantSettings(other, Plugins.CHANNELS, "conf", Map.of("url", "https://x.example/", "secret", "s",
                 Channel.TENANT, tenant.toString()), "other-admin")).errors()).extracting(FieldError::field).containsExactly("/" + Channel.TENANT);
         assertThat(catchInvalid(() -> plugins.writeConfig(PID + "~" + UUID.randomUUID(), Map.of("url", "https://x.example/", "secret", "s"),
                 tenant, ACTOR)).getMessage()).contains("does not exist");
-        assertThatThrownBy(() -> plugins.channelSettings(other, "nosuch")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> plugins.tenantSettings(other, Plugins.CHANNELS, "nosuch")).isInstanceOf(NotFoundException.class);
 
         // the server-wide settings go: only the tenant with its own can send on the type
         plugins.deleteConfig(PID + "~shared", tenant, ACTOR);
@@ -528,7 +529,7 @@ class PluginsTest {
         assertThat(kernel.whiteboard().channelTypes(other)).containsExactly("conf");
         assertThat(kernel.whiteboard().channelTypes(tenant)).isEmpty();
         assertThat(kernel.whiteboard().channel(tenant, "conf")).isEmpty();
-        assertThat(plugins.channelSettings(tenant, "conf").scope()).isEqualTo(Plugins.Scope.NONE);
+        assertThat(plugins.tenantSettings(tenant, Plugins.CHANNELS, "conf").scope()).isEqualTo(Plugins.Scope.NONE);
 
         kernel.close();
         kernel = null;
@@ -538,12 +539,12 @@ class PluginsTest {
         assertThat(properties(back).apply("prefix")).isEqualTo("other");
         assertThat(properties(back).apply("secret")).isEqualTo("other-secret");
         assertThat(kernel.whiteboard().channel(tenant, "conf")).isEmpty();
-        assertThat(plugins.channelSettings(other, "conf").passwordsSet()).containsExactly("secret");
+        assertThat(plugins.tenantSettings(other, Plugins.CHANNELS, "conf").passwordsSet()).containsExactly("secret");
 
-        plugins.deleteChannelSettings(other, "conf", "other-admin");
+        plugins.deleteTenantSettings(other, Plugins.CHANNELS, "conf", "other-admin");
         await().atMost(WAIT).until(() -> kernel.whiteboard().channel(other, "conf").isEmpty());
         assertThat(count("SELECT COUNT(*) FROM plugin_config")).isZero();
-        assertThatThrownBy(() -> plugins.deleteChannelSettings(other, "conf", "other-admin")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> plugins.deleteTenantSettings(other, Plugins.CHANNELS, "conf", "other-admin")).isInstanceOf(NotFoundException.class);
     }
 
     @Test

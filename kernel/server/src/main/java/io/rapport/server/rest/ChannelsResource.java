@@ -56,7 +56,7 @@ public class ChannelsResource {
         Plugins plugins = holder.kernel().plugins();
         if (plugins != null) {
             for (String type : new java.util.TreeSet<>(plugins.channelTypesByPid().values())) {
-                Plugins.ChannelSettings s = plugins.channelSettings(tenant, type);
+                Plugins.TenantSettings s = plugins.tenantSettings(tenant, Plugins.CHANNELS, type);
                 provided.add(Json.object().add("type", type).add("scope", scope(s)).add("active", active.contains(type)));
             }
         }
@@ -80,7 +80,7 @@ public class ChannelsResource {
     @Access(Role.ADMIN)
     @Operation(summary = "The form of a channel's settings as JSON Schema", description = "From the plugin's Metatype; passwords are writeOnly.")
     public Response schema(@PathParam("type") String type) {
-        return CustomersResource.ok((JsonObject) Json.toJson(plugins().channelSchema(type).toJsonSchema()));
+        return CustomersResource.ok((JsonObject) Json.toJson(plugins().tenantSchema(Plugins.CHANNELS, type).toJsonSchema()));
     }
 
     @PUT
@@ -93,7 +93,7 @@ public class ChannelsResource {
     public Response write(@PathParam("type") String type, InputStream body) {
         Principal me = principal.get();
         Map<String, Object> input = Json.toMap(AdminResource.object(body));
-        boolean created = plugins().writeChannelSettings(me.tenantId(), type, input, me.name());
+        boolean created = plugins().writeTenantSettings(me.tenantId(), Plugins.CHANNELS, type, input, me.name());
         JsonObject v = view(me.tenantId(), type);
         return created ? Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).entity(v).build() : CustomersResource.ok(v);
     }
@@ -105,18 +105,21 @@ public class ChannelsResource {
             + "again, if the operator set any.")
     public Response delete(@PathParam("type") String type) {
         Principal me = principal.get();
-        plugins().deleteChannelSettings(me.tenantId(), type, me.name());
+        plugins().deleteTenantSettings(me.tenantId(), Plugins.CHANNELS, type, me.name());
         return Response.noContent().build();
     }
 
     private JsonObject view(UUID tenant, String type) {
-        Plugins.ChannelSettings s = plugins().channelSettings(tenant, type);
-        boolean running = holder.kernel().whiteboard() != null && holder.kernel().whiteboard().ownChannel(tenant, type).isPresent();
-        return Json.object().add("type", s.type()).add("scope", scope(s)).add("running", running).add("plugin", s.plugin())
+        return view(plugins().tenantSettings(tenant, Plugins.CHANNELS, type), "type");
+    }
+
+    /** A tenant's settings of a component as its admin sees them; {@code nameKey} names the channel type or connector name. */
+    static JsonObject view(Plugins.TenantSettings s, String nameKey) {
+        return Json.object().add(nameKey, s.name()).add("scope", scope(s)).add("running", s.running()).add("plugin", s.plugin())
                 .add("properties", Json.toJson(s.properties())).add("passwordsSet", Json.toJson(List.copyOf(s.passwordsSet()))).build();
     }
 
-    private static String scope(Plugins.ChannelSettings s) {
+    static String scope(Plugins.TenantSettings s) {
         return s.scope().name().toLowerCase(java.util.Locale.ROOT);
     }
 

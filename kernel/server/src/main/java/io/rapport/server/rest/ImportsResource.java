@@ -276,10 +276,11 @@ public class ImportsResource {
 
     @GET
     @Access(Role.MARKETER)
-    @Operation(summary = "Import jobs, newest first", description = "At most ?limit= (default 50, at most 200).")
-    public Response list(@QueryParam("limit") Integer limit) {
+    @Operation(summary = "Import jobs, newest first", description = "At most ?limit= (default 50, at most 200); ?format= keeps one format's "
+            + "(format=hubspot: the HubSpot syncs).")
+    public Response list(@QueryParam("format") String format, @QueryParam("limit") Integer limit) {
         JsonArrayBuilder a = Json.array();
-        imports().list(principal.get().tenantId(), limit == null ? 50 : limit).forEach(v -> a.add(view(v)));
+        imports().list(principal.get().tenantId(), format == null || format.isBlank() ? null : format, limit == null ? 50 : limit).forEach(v -> a.add(view(v)));
         return CustomersResource.ok(Json.object().add("items", a).build());
     }
 
