@@ -55,6 +55,11 @@ class ImportsIT {
 
     /** Uploads a file as it is; @return the queued job */
     static JsonObject upload(byte[] file, Map<String, String> params) {
+        return upload(shop, file, params);
+    }
+
+    /** Uploads a file as it is for a shop; @return the queued job */
+    static JsonObject upload(Api.Shop shop, byte[] file, Map<String, String> params) {
         String q = params.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
         Api.Answer a = shop.admin().upload("POST", "/api/v1/imports?" + q, file, "text/csv");
