@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -103,9 +102,7 @@ public final class CsvImportConnector {
                 }
             }
         };
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put("rapport.connector", FORMAT);
-        this.routes = context.registerService(RoutesBuilder.class, builder, props);
+        this.routes = context.registerService(RoutesBuilder.class, builder, new Hashtable<>());
         LOG.info(() -> "CSV import ready" + (folder == null ? "" : ", watching " + folder.path() + " for tenant " + folder.tenant()));
     }
 
