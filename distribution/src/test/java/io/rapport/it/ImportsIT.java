@@ -68,7 +68,11 @@ class ImportsIT {
     }
 
     static JsonObject awaitEnd(JsonObject job) {
-        return await().atMost(WAIT).until(() -> shop.marketer().get("/api/v1/imports/" + job.getString("id")).expect(200).json(),
+        return awaitEnd(shop.marketer(), job);
+    }
+
+    static JsonObject awaitEnd(Api reader, JsonObject job) {
+        return await().atMost(WAIT).until(() -> reader.get("/api/v1/imports/" + job.getString("id")).expect(200).json(),
                 j -> !List.of("queued", "running").contains(j.getString("state")));
     }
 
@@ -183,6 +187,36 @@ class ImportsIT {
         } finally {
             Api.operator().delete(plugin).expect(204);
         }
+    }
+
+    /** The CRM exports of the CSV connector's tests (see its README): rows, and rows its reader refuses. */
+    static final Path EXPORTS = Path.of("../connectors/crm-csv/src/test/resources/exports");
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "hubspot-contacts.csv, hubspot, 3000, 53",
+            "salesforce-contacts.csv, salesforce, 2500, 44",
+            "mailchimp-subscribed.csv, mailchimp, 4000, 72",
+            "zoho-contacts.csv, zoho, 2000, 35",
+            "mautic-contacts.csv, mautic, 2200, 40"})
+    void eachCrmsExportImportsWithItsBadRowsReportedAndARepeatUpdates(String file, String preset, int rows, int readerRejects) throws Exception {
+        Api.Shop own = Api.newShop("FR");
+        byte[] bytes = Files.readAllBytes(EXPORTS.resolve(file));
+        JsonObject done = awaitEnd(own.marketer(), upload(own, bytes, Map.of("source", file, "preset", preset)));
+        assertThat(done.getString("state")).as(done.toString()).isEqualTo("done");
+        JsonObject c = counts(done);
+        assertThat(c.getInt("read")).isEqualTo(rows);
+        assertThat(c.getInt("rejected")).as("the reader's rejects, and the kernel's").isGreaterThanOrEqualTo(readerRejects);
+        assertThat(c.getInt("created") + c.getInt("updated") + c.getInt("rejected")).isEqualTo(rows);
+        assertThat(c.getInt("updated")).as("the file's duplicates update the first").isPositive();
+        String report = own.marketer().get("/api/v1/imports/" + done.getString("id") + "/errors").expect(200).raw();
+        assertThat(report.lines().count()).isEqualTo(c.getInt("rejected") + 1L);
+        assertThat(report.lines().skip(1)).allSatisfy(l -> assertThat(l).matches("\\d+,.*"));
+        assertThat(report).doesNotContain(",=").doesNotContain(",+").doesNotContain(",@");
+
+        JsonObject again = awaitEnd(own.marketer(), upload(own, bytes, Map.of("source", file, "preset", preset)));
+        assertThat(counts(again).getInt("created")).as("a repeat creates nobody").isZero();
+        assertThat(counts(again).getInt("updated")).isEqualTo(c.getInt("created") + c.getInt("updated"));
     }
 
     @Test

@@ -32,6 +32,12 @@ public interface ImportService {
      * channels. A connector that reads the server's files must not declare it.
      */
     String CONNECTOR = "rapport.connector";
+    /**
+     * Option of a job that the kernel reads itself: the region (ISO 3166, such as {@code FR}) in which the job's
+     * national phone numbers are read. Without it, the tenant's default region; without that, numbers need their
+     * country code.
+     */
+    String OPTION_REGION = "region";
     /** The most records one call of {@link #contacts} or {@link #orders} takes. */
     int MAX_BATCH = 5_000;
 

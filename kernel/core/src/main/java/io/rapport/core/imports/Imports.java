@@ -390,7 +390,7 @@ public final class Imports implements ImportService {
     }
 
     private void writeContacts(Connection c, Job job, List<ContactRecord> records, Tally out) throws SQLException {
-        String region = access.region(job.tenantId());
+        String region = job.options().getOrDefault(OPTION_REGION, access.region(job.tenantId()));
         List<Checked> ok = new ArrayList<>();
         for (ContactRecord r : records) {
             Checked k = check(r, job.namespace(), region, out.rejected);
@@ -450,7 +450,8 @@ public final class Imports implements ImportService {
         String phone = blank(r.phone()) ? null : Normalizer.phone(r.phone(), region).orElse(null);
         if (!blank(r.phone()) && phone == null) {
             rejected.add(new Rejected(r.line(), CustomerJson.PHONE, "'" + clip(r.phone()) + "' is not a phone number"
-                    + (region == null ? " in international form (+country code)" : " (national numbers are read as " + region + ")")));
+                    + (region == null ? " in international form (+country code); choose the country of national numbers (option "
+                    + OPTION_REGION + ") or set the shop's region" : " (national numbers are read as " + region + ")")));
             return null;
         }
         String external = blank(r.externalId()) ? null : r.externalId().strip();
@@ -737,6 +738,10 @@ public final class Imports implements ImportService {
         }
         if (options.size() > MAX_OPTIONS) {
             throw new InvalidInputException("/options", "at most " + MAX_OPTIONS + " options");
+        }
+        String region = options.get(OPTION_REGION);
+        if (region != null && !com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance().getSupportedRegions().contains(region)) {
+            throw new InvalidInputException("/options/" + OPTION_REGION, "'" + region + "' is not a region code such as FR or US");
         }
         for (Map.Entry<String, String> e : options.entrySet()) {
             if (e.getKey().isBlank() || e.getKey().length() > 100 || e.getValue() == null || e.getValue().length() > MAX_OPTION_VALUE) {

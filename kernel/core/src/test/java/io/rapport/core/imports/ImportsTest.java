@@ -164,6 +164,18 @@ class ImportsTest {
     }
 
     @Test
+    void aJobsRegionReadsItsNationalPhoneNumbers() {
+        String format = FORMAT + "-region";
+        imports.create(tenant, ImportService.KIND_CONTACTS, format, "uk.csv", "crm", null, Map.of(ImportService.OPTION_REGION, "GB"), false);
+        Job job = imports.claim(format).orElseThrow();
+        String a = "uk-" + UUID.randomUUID() + "@example.com";
+        imports.contacts(job.id(), List.of(contact(2, null, a, "07911 123456", "Uma")), List.of(), 2, null);
+        assertThat(byEmail(a).phone()).isEqualTo("+447911123456");
+        assertThatThrownBy(() -> imports.create(tenant, ImportService.KIND_CONTACTS, format, "x.csv", "crm", null, Map.of(ImportService.OPTION_REGION, "XX"),
+                false)).isInstanceOf(InvalidInputException.class).hasMessageContaining("region");
+    }
+
+    @Test
     void aDryRunCountsWhatAnImportWouldDoAndWritesNothing() {
         Job job = running(ImportService.KIND_CONTACTS, true);
         String a = "dry-" + UUID.randomUUID() + "@example.com";
