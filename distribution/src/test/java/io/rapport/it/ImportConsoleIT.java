@@ -162,6 +162,9 @@ class ImportConsoleIT {
             assertThat(page.getByLabel("Exported from")).hasValue("hubspot");
             assertThat(page.getByLabel("Columns separated by")).hasValue("comma");
             shot(page, "31-import-preview");
+            screen(page, "31b-import-preview-top");
+            page.locator("table.records").scrollIntoViewIfNeeded();
+            screen(page, "31c-import-preview-records");
 
             // a changed column re-runs the preview and the keyboard stays where it was
             Locator title = page.locator("table.mapping tr[data-column='Job Title'] select.target-kind");
@@ -197,20 +200,38 @@ class ImportConsoleIT {
             assertThat(result.locator(".result")).containsText("Import finished");
             assertThat(result.locator("progress")).hasAttribute("value", "1");
             shot(page, "34-import-done");
+            page.locator("section.import-run").screenshot(new Locator.ScreenshotOptions().setPath(SHOTS.resolve("34b-import-done-result.png")));
 
             // the error report downloads as CSV with its header line
             Download download = page.waitForDownload(() -> result.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Download the error report")).click());
             List<String> report = Files.readAllLines(download.path(), StandardCharsets.UTF_8);
             assertThat(report.get(0)).isEqualTo("line,field,reason");
             assertThat(report.size()).isGreaterThan(done.getJsonObject("counts").getInt("rejected"));
+            // what was refused, by reason without its values: for whoever reads the test's output
+            Map<String, Long> reasons = report.stream().skip(1).map(l -> l.replaceFirst("^\\d+,", "").replaceAll("'[^']*'", "'…'"))
+                    .collect(java.util.stream.Collectors.groupingBy(r -> r.length() > 120 ? r.substring(0, 120) : r, java.util.TreeMap::new,
+                            java.util.stream.Collectors.counting()));
+            System.out.println("ImportConsoleIT: " + done.getJsonObject("counts") + " refused by reason: " + reasons);
 
-            // both jobs are in the history, newest first, with their counts and reports
+            // a dry run can be cancelled, after a confirmation
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Try it (dry run)")).click();
+            page.onceDialog(com.microsoft.playwright.Dialog::accept);
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Cancel the dry run")).click();
+            Locator cancelled = page.locator(".job.ended[data-dry-run='true']");
+            assertThat(cancelled).hasAttribute("data-state", "cancelled", new LocatorAssertions.HasAttributeOptions().setTimeout(JOB_TIMEOUT_MS));
+            assertThat(cancelled.locator(".result")).containsText("Dry run cancelled");
+            assertThat(cancelled.locator(".result")).isFocused();
+            assertThat(Api.operator().get("/api/v1/imports/" + cancelled.getAttribute("data-job")).expect(200).json().getString("state"))
+                    .isEqualTo("cancelled");
+
+            // the jobs are in the history, newest first, with their counts and reports
             Locator row = page.locator("table.imports tr[data-job='" + done.getString("id") + "']");
             assertThat(row.locator(".state")).hasAttribute("data-state", "done");
             assertThat(row.locator("td.num").nth(3)).hasText(String.format(java.util.Locale.US, "%,d", done.getJsonObject("counts").getInt("rejected")));
             assertThat(row.getByRole(AriaRole.LINK)).hasAttribute("href", "/api/v1/imports/" + done.getString("id") + "/errors");
             assertThat(page.locator("table.imports tr[data-job='" + dry.getString("id") + "'] .tag")).hasText("dry run");
             shot(page, "35-import-history");
+            page.locator("section.import-history").screenshot(new Locator.ScreenshotOptions().setPath(SHOTS.resolve("35b-import-history-table.png")));
         } finally {
             Api.operator().delete("/api/v1/imports/mappings/" + URLEncoder.encode(saved, StandardCharsets.UTF_8).replace("+", "%20"));
         }

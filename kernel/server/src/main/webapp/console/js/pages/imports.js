@@ -11,7 +11,7 @@ const HISTORY = 20;
 const FORMAT = 'csv';
 const HUBSPOT = '/connectors/hubspot/settings';
 
-const KINDS = [{value: 'contacts', label: 'Contacts (people)'}, {value: 'orders', label: 'Orders'}];
+const KINDS = [{value: 'contacts', label: 'Contacts'}, {value: 'orders', label: 'Orders'}];
 const PRESETS = {hubspot: 'HubSpot', salesforce: 'Salesforce', mailchimp: 'Mailchimp', zoho: 'Zoho CRM', mautic: 'Mautic', cdnow: 'CDNOW'};
 const NO_PRESET = 'none';
 const DELIMITERS = [
@@ -74,7 +74,8 @@ function wizard(history) {
     h('h2', {id: 'choose-h'}, '1. Choose a file'),
     h('p', {class: 'help'}, 'A CSV file, as HubSpot, Salesforce, Mailchimp, Zoho, Mautic or a spreadsheet saves it. Nothing is imported before you say so.'),
     field({name: 'file', label: 'File to import', type: 'file', accept: '.csv,.txt,.tsv,text/csv,text/plain', required: true}),
-    field({name: 'kind', label: 'What the file holds', type: 'select', options: KINDS, value: st.kind}),
+    field({name: 'kind', label: 'What the file holds', type: 'select', options: [{value: 'contacts', label: 'Contacts (people)'}, KINDS[1]],
+      value: st.kind}),
     savedField,
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Preview')));
 
@@ -473,23 +474,15 @@ function recordsTable(kind, records) {
     cols = [['Line', (r) => r.line], ['Name', (r) => [r.firstName, r.lastName].filter(Boolean).join(' ')], ['E-mail', (r) => r.email],
       ['Phone', (r) => r.phone], ['Id', (r) => r.externalId], ['Tags', (r) => (r.tags || []).join(', ')],
       ['Consents', (r) => (r.consents || []).map((k) => `${k.purpose} by ${k.channel}: ${k.status}`).join(', ')],
-      ['Custom fields', (r) => Object.entries(r.attributes || {}).map(([k, v]) => `${k}: ${attributeText(v)}`).join(' · ')]];
+      ['Custom fields', (r) => Object.keys(r.attributes || {}).length]];
   }
   return h('div', {class: 'table-wrap'}, h('table', {class: 'records', 'aria-labelledby': 'records-h'},
     h('thead', {}, h('tr', {}, cols.map(([t]) => h('th', {scope: 'col'}, t)))),
-    h('tbody', {}, shown.map((r) => h('tr', {}, cols.map(([t, f]) => {
+    h('tbody', {}, shown.map((r) => h('tr', {}, cols.map(([, f]) => {
       const v = f(r);
-      return h('td', {class: t === 'Custom fields' ? 'fields' : null}, v === undefined || v === null || v === '' ? '—' : String(v));
+      return h('td', {}, v === undefined || v === null || v === '' ? '—' : String(v));
     }))))),
     records.length > shown.length ? h('p', {class: 'help'}, `And ${n(records.length - shown.length)} more.`) : null);
-}
-
-/** An attribute's value as the preview gives it: text, a number, yes/no, a list, or a date ({type: 'date', value}). */
-function attributeText(v) {
-  if (Array.isArray(v)) return v.join(', ');
-  if (v && typeof v === 'object') return String(v.value ?? JSON.stringify(v));
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  return String(v);
 }
 
 // --- the recent jobs -------------------------------------------------------------------------------------
@@ -512,7 +505,7 @@ async function loadHistory(box) {
           h('td', {}, h('time', {datetime: j.createdAt}, when(j.createdAt))),
           h('td', {}, j.source, j.format !== FORMAT ? h('span', {class: 'muted'}, ` (${j.format})`) : null,
             j.dryRun ? [' ', h('span', {class: 'tag'}, 'dry run')] : null),
-          h('td', {}, j.kind),
+          h('td', {}, (KINDS.find((k) => k.value === j.kind) || {label: j.kind}).label),
           h('td', {}, stateBadge(j.state), j.failure ? h('p', {class: 'failure small'}, j.failure) : null),
           h('td', {class: 'num'}, n(j.counts.read)), h('td', {class: 'num'}, n(j.counts.created)),
           h('td', {class: 'num'}, n(j.counts.updated)), h('td', {class: 'num'}, n(j.counts.rejected)),
