@@ -8,6 +8,7 @@ import customers from './pages/customers.js';
 import customer from './pages/customer.js';
 import channels from './pages/channels.js';
 import channel from './pages/channel.js';
+import imports from './pages/imports.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -24,6 +25,8 @@ const PAGES = [
   {path: /^customers\/([0-9a-fA-F-]{36})$/, title: 'Customer', role: 'viewer', render: customer},
   {path: /^channels$/, nav: 'channels', title: 'Channels', role: 'marketer', render: channels},
   {path: /^channels\/([a-z][a-z0-9_-]{0,39})$/, title: 'Channel', role: 'marketer', render: channel},
+  // marketers see the recent imports; the wizard and the HubSpot settings are the admins'
+  {path: /^imports$/, nav: 'imports', title: 'Imports', role: 'marketer', render: imports},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];
