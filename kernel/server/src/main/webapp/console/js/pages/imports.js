@@ -26,6 +26,13 @@ const DATE_ORDERS = [
   {value: '', label: 'As the CRM writes them, else day first'}, {value: 'DMY', label: 'Day first (31/12/2024)'},
   {value: 'MDY', label: 'Month first (12/31/2024)'}, {value: 'YMD', label: 'Year first (2024/12/31)'},
 ];
+/** Where phone numbers written without their country code are from (the import's region option). */
+const REGIONS = [
+  {value: '', label: 'The shop\'s country (its settings)'}, {value: 'FR', label: 'France'}, {value: 'BE', label: 'Belgium'},
+  {value: 'CH', label: 'Switzerland'}, {value: 'DE', label: 'Germany'}, {value: 'ES', label: 'Spain'}, {value: 'IT', label: 'Italy'},
+  {value: 'NL', label: 'Netherlands'}, {value: 'GB', label: 'United Kingdom'}, {value: 'IE', label: 'Ireland'},
+  {value: 'US', label: 'United States'}, {value: 'CA', label: 'Canada'}, {value: 'AU', label: 'Australia'},
+];
 /** What a column can become, by the kind of target (attribute and consent targets carry names). */
 const TARGETS = {
   externalId: 'Id in the other system', email: 'E-mail address', phone: 'Phone number', firstName: 'First name', lastName: 'Last name',
@@ -175,7 +182,8 @@ function wizard(history) {
         [...d.presets.map((x) => ({value: x, label: PRESETS[x] || x})), {value: NO_PRESET, label: 'Another tool: use the column names'}]),
       select('delimiter', 'Columns separated by', st.options.delimiter || d.delimiter, withCurrent(DELIMITERS, st.options.delimiter || d.delimiter)),
       select('encoding', 'Characters', st.options.encoding || d.encoding, withCurrent(ENCODINGS, st.options.encoding || d.encoding)),
-      select('dateOrder', 'Dates', st.options.dateOrder || '', DATE_ORDERS));
+      select('dateOrder', 'Dates', st.options.dateOrder || '', DATE_ORDERS),
+      st.kind === 'contacts' ? select('region', 'Phone numbers without +country code are from', st.options.region || '', REGIONS) : null);
     options.addEventListener('change', (ev) => {
       const name = ev.target.name;
       st.options[name] = ev.target.value;
@@ -285,9 +293,9 @@ function wizard(history) {
     onSubmit(form, async (data) => {
       const name = String(data.get('mappingName') || '').trim();
       if (!name) throw {message: 'Give the settings a name.', errors: [{field: 'mappingName', detail: 'is required'}]};
-      const {preset, delimiter, encoding, dateOrder, mapping} = effective();
+      const {preset, delimiter, encoding, dateOrder, region, mapping} = effective();
       await put(`/imports/mappings/${enc(name)}`, {kind: st.kind, format: FORMAT,
-        options: clean({preset, delimiter: delimiter || st.preview.description.delimiter, encoding, dateOrder, mapping})});
+        options: clean({preset, delimiter: delimiter || st.preview.description.delimiter, encoding, dateOrder, region, mapping})});
       result.textContent = `Saved as “${name}”.`;
       result.focus();
       await loadSaved();
