@@ -57,10 +57,7 @@ class ConsoleIT {
 
     @BeforeAll
     static void setUp() throws IOException {
-        boolean required = "1".equals(System.getenv("RAPPORT_BROWSER_REQUIRED")) || Boolean.getBoolean("rapport.browser.required");
-        if (!required) {
-            assumeTrue(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + ": 'apt-get install chromium' to run the console's browser tests");
-        }
+        assumeChromium();
         Api.awaitReady();
         Files.createDirectories(SHOTS);
         adminPassword = Files.readString(Api.WLP.resolve("usr/servers/" + Api.SERVER + "/data/initial-admin-password")).trim();
@@ -75,7 +72,20 @@ class ConsoleIT {
         customerId = Api.operator().post("/api/v1/customers", "{\"email\": \"" + customerEmail + "\", \"firstName\": \"Ada\", "
                 + "\"lastName\": \"Lovelace\", \"tags\": [\"vip\"], \"attributes\": {\"plan\": \"gold\"}}").expect(201).json().getString("id");
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
+        browser = chromium(playwright);
+    }
+
+    /** Skips the class when Debian's Chromium is not installed, unless the browser tests are required (CI sets RAPPORT_BROWSER_REQUIRED=1). */
+    static void assumeChromium() {
+        boolean required = "1".equals(System.getenv("RAPPORT_BROWSER_REQUIRED")) || Boolean.getBoolean("rapport.browser.required");
+        if (!required) {
+            assumeTrue(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + ": 'apt-get install chromium' to run the console's browser tests");
+        }
+    }
+
+    /** Debian's Chromium, headless, as the console's browser tests drive it. */
+    static Browser chromium(Playwright playwright) {
+        return playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
                 .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run")));
     }
 

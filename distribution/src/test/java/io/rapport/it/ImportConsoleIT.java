@@ -1,13 +1,11 @@
 package io.rapport.it;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
-import static io.rapport.it.ConsoleIT.CHROMIUM;
 import static io.rapport.it.ConsoleIT.CONSOLE;
 import static io.rapport.it.ConsoleIT.SHOTS;
 import static io.rapport.it.ConsoleIT.shot;
 import static io.rapport.it.ConsoleIT.signIn;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -20,7 +18,6 @@ import java.util.UUID;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Download;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
@@ -60,10 +57,7 @@ class ImportConsoleIT {
 
     @BeforeAll
     static void setUp() throws IOException {
-        boolean required = "1".equals(System.getenv("RAPPORT_BROWSER_REQUIRED")) || Boolean.getBoolean("rapport.browser.required");
-        if (!required) {
-            assumeTrue(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + ": 'apt-get install chromium' to run the console's browser tests");
-        }
+        ConsoleIT.assumeChromium();
         assertThat(EXPORT).isReadable();
         Api.awaitReady();
         Files.createDirectories(SHOTS);
@@ -74,8 +68,7 @@ class ImportConsoleIT {
             installed = true;
         }
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run")));
+        browser = ConsoleIT.chromium(playwright);
     }
 
     @AfterAll
