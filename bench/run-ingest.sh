@@ -62,6 +62,10 @@ usage: bench/run-ingest.sh [options]
                          per second (default 200), to an SMSC in the driver's JVM (TestSmsc, jSMPP); counted at the SMSC
                          (duplicates, busiest second <= R, average rate >= 0.95 R) beside a bare jSMPP loop at the same
                          rate; writes bench/target/sms-results.md
+  --import               run the import benchmark instead: generates a CSV of --import-rows N contacts (default 1000000;
+                         ~5 % repeats, ~1 % bad e-mails) in bench/target, times POST /api/v1/imports until the job is
+                         done, beside the database's own bulk load of the same file (PostgreSQL COPY, H2 CSVREAD), with
+                         the server JVM's peak RSS; writes bench/target/import-results.md
   --port N               server HTTP port (default: the first free one from 9181)
   --no-restart           measure the first start only (default: first start, stop, then a restart that is measured too)
   --build | --no-build   always / never build the bench module (default: when missing or older than its sources)
@@ -99,6 +103,8 @@ while [ $# -gt 0 ]; do
         --sms-messages) SMS_MESSAGES="$2"; shift 2 ;;
         --sms-rate) SMS_RATE="$2"; shift 2 ;;
         --console-customers) CONSOLE_CUSTOMERS="$2"; shift 2 ;;
+        --import) IMPORT=1; shift ;;
+        --import-rows) IMPORT_ROWS="$2"; shift 2 ;;
         --plugin-rate) PLUGIN_RATE="$2"; shift 2 ;;
         --plugin-rounds) PLUGIN_ROUNDS="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
@@ -213,6 +219,7 @@ if [ "$DB" = postgresql ]; then
     BASELINE_USER="$PG_USER"
     log "PostgreSQL: (re)creating schema rapport_bench"
     schema reset "$SERVER_SCHEMA_URL"
+    if [ "${IMPORT:-0}" = 1 ]; then schema reset "$BASELINE_URL"; fi
     DB_ENV="DB_URL=$SERVER_SCHEMA_URL
 DB_USER=$PG_USER"
     if [ -n "${PGPASSWORD:-}" ]; then DB_ENV+="
@@ -319,6 +326,14 @@ if [ "${SMS:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.SmsBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --messages "${SMS_MESSAGES:-10000}" --rate "${SMS_RATE:-200}" \
         --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/sms-results.md"
+    exit $?
+fi
+if [ "${IMPORT:-0}" = 1 ]; then
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.ImportBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --rows "${IMPORT_ROWS:-1000000}" \
+        --csv "$BENCH/target/import-contacts-${IMPORT_ROWS:-1000000}.csv" --server-pid "$PID" \
+        --baseline-url "$BASELINE_URL" --baseline-user "$BASELINE_USER" \
+        --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/import-results.md"
     exit $?
 fi
 if [ "${CONSOLE:-0}" = 1 ]; then

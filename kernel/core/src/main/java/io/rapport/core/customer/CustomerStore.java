@@ -206,6 +206,133 @@ public final class CustomerStore implements CustomerService {
         recordConsentEvents(c, tenantId, id, changes.consents(), actor);
     }
 
+    /** A profile for {@link #createAllIn}: its id, its changes (no anonymous id, no stage) and the tags to give it. */
+    public record NewProfile(UUID id, CustomerChanges changes, Set<String> tags) {
+    }
+
+    /**
+     * For imports: creates many profiles inside the caller's transaction, as {@link #createIn} and {@link #addTags} one
+     * after the other would, with one JDBC batch per table: the profiles (with their name keys), identifiers,
+     * attributes, tags, consents, then their {@code customer.created} and {@code consent.changed} events. The caller
+     * must have checked that no other profile holds their identifiers (the identifiers' primary key refuses a
+     * duplicate, failing the transaction), and runs {@link EventStore#committed()} once it commits.
+     */
+    public void createAllIn(Connection c, UUID tenantId, List<NewProfile> profiles, String actor, Map<String, Object> createdProperties,
+                            OffsetDateTime now) throws SQLException {
+        if (profiles.isEmpty()) {
+            return;
+        }
+        List<EventStore.KernelEvent> created = new ArrayList<>();
+        // the name keys as SET_NAME_KEYS computes them, in the database, from the same two values
+        try (PreparedStatement customer = c.prepareStatement("INSERT INTO customer (id, tenant_id, email, phone, first_name, last_name, locale, time_zone, "
+                + "name_key, surname_key, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,NULLIF(LOWER(TRIM(CONCAT(COALESCE(?, ''), ' ', COALESCE(?, '')))), ''),"
+                + "LOWER(?),?,?)");
+             PreparedStatement identifier = c.prepareStatement("INSERT INTO customer_identifier (tenant_id, type, namespace, id_value, customer_id, created_at) "
+                     + "VALUES (?,?,?,?,?,?)");
+             PreparedStatement attribute = c.prepareStatement("INSERT INTO customer_attribute (tenant_id, customer_id, name, type, attr_value) VALUES (?,?,?,?,?)");
+             PreparedStatement tag = c.prepareStatement("INSERT INTO customer_tag (tenant_id, customer_id, tag) VALUES (?,?,?)");
+             PreparedStatement consent = c.prepareStatement("INSERT INTO consent (tenant_id, customer_id, purpose, channel, status, source, changed_at) "
+                     + "VALUES (?,?,?,?,?,?,?)")) {
+            int identifiers = 0;
+            int attributes = 0;
+            int tags = 0;
+            int consents = 0;
+            for (NewProfile p : profiles) {
+                CustomerChanges ch = p.changes();
+                if (ch.has(CustomerJson.ANONYMOUS_ID) || ch.has(CustomerJson.STAGE)) {
+                    throw new IllegalArgumentException("createAllIn takes no anonymous id and no stage");
+                }
+                String first = ch.value(CustomerJson.FIRST_NAME);
+                String last = ch.value(CustomerJson.LAST_NAME);
+                customer.setObject(1, p.id());
+                customer.setObject(2, tenantId);
+                customer.setString(3, ch.value(CustomerJson.EMAIL));
+                customer.setString(4, ch.value(CustomerJson.PHONE));
+                customer.setString(5, first);
+                customer.setString(6, last);
+                customer.setString(7, ch.value(CustomerJson.LOCALE));
+                customer.setString(8, ch.value(CustomerJson.TIME_ZONE));
+                customer.setString(9, first);
+                customer.setString(10, last);
+                customer.setString(11, last);
+                customer.setObject(12, now);
+                customer.setObject(13, now);
+                customer.addBatch();
+                List<Identifier> ids = new ArrayList<>();
+                if (ch.value(CustomerJson.EMAIL) != null) {
+                    ids.add(Identifier.email(ch.value(CustomerJson.EMAIL)));
+                }
+                if (ch.value(CustomerJson.PHONE) != null) {
+                    ids.add(Identifier.phone(ch.value(CustomerJson.PHONE)));
+                }
+                ch.externalIds().forEach((namespace, value) -> value.ifPresent(v -> ids.add(Identifier.external(namespace, v))));
+                for (Identifier i : ids) {
+                    identifier.setObject(1, tenantId);
+                    identifier.setString(2, i.type().key());
+                    identifier.setString(3, i.namespace());
+                    identifier.setString(4, i.value());
+                    identifier.setObject(5, p.id());
+                    identifier.setObject(6, now);
+                    identifier.addBatch();
+                    identifiers++;
+                }
+                for (Map.Entry<String, Optional<AttributeValue>> e : ch.attributes().entrySet()) {
+                    if (e.getValue().isPresent()) {
+                        attribute.setObject(1, tenantId);
+                        attribute.setObject(2, p.id());
+                        attribute.setString(3, e.getKey());
+                        attribute.setString(4, e.getValue().get().type().name());
+                        attribute.setString(5, Attributes.encode(e.getValue().get()));
+                        attribute.addBatch();
+                        attributes++;
+                    }
+                }
+                for (String t : p.tags() == null ? Set.<String>of() : p.tags()) {
+                    tag.setObject(1, tenantId);
+                    tag.setObject(2, p.id());
+                    tag.setString(3, t);
+                    tag.addBatch();
+                    tags++;
+                }
+                // a later decision on the same purpose and channel replaces an earlier one, as upsertConsent does; each has its event
+                Map<String, Consent> decided = new LinkedHashMap<>();
+                for (Consent k : ch.consents()) {
+                    decided.remove(k.purpose() + "|" + k.channel());
+                    decided.put(k.purpose() + "|" + k.channel(), k);
+                }
+                for (Consent k : decided.values()) {
+                    consent.setObject(1, tenantId);
+                    consent.setObject(2, p.id());
+                    consent.setString(3, k.purpose());
+                    consent.setString(4, k.channel());
+                    consent.setString(5, k.status().name());
+                    consent.setString(6, k.source());
+                    consent.setObject(7, k.changedAt());
+                    consent.addBatch();
+                    consents++;
+                }
+                created.add(new EventStore.KernelEvent(tenantId, p.id(), EventTypes.CUSTOMER_CREATED, actor, createdProperties));
+                for (Consent k : ch.consents()) {
+                    created.add(new EventStore.KernelEvent(tenantId, p.id(), EventTypes.CONSENT_CHANGED, actor, consentProperties(k)));
+                }
+            }
+            customer.executeBatch();
+            if (identifiers > 0) {
+                identifier.executeBatch();
+            }
+            if (attributes > 0) {
+                attribute.executeBatch();
+            }
+            if (tags > 0) {
+                tag.executeBatch();
+            }
+            if (consents > 0) {
+                consent.executeBatch();
+            }
+        }
+        events.appendKernelEvents(c, created);
+    }
+
     /**
      * For imports: applies changes to a live profile inside the caller's transaction; consents are recorded (with
      * their events) only where they differ from the profile's. Tags in {@code addTags} are added, none removed.
@@ -785,12 +912,16 @@ public final class CustomerStore implements CustomerService {
 
     private void recordConsentEvents(Connection c, UUID tenantId, UUID id, List<Consent> consents, String actor) throws SQLException {
         for (Consent consent : consents) {
-            Map<String, Object> props = new LinkedHashMap<>();
-            props.put("purpose", consent.purpose());
-            props.put("channel", consent.channel());
-            props.put("status", consent.status().name());
-            props.put("source", consent.source());
-            events.appendKernelEvent(c, tenantId, id, EventTypes.CONSENT_CHANGED, actor, props);
+            events.appendKernelEvent(c, tenantId, id, EventTypes.CONSENT_CHANGED, actor, consentProperties(consent));
         }
+    }
+
+    private static Map<String, Object> consentProperties(Consent consent) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("purpose", consent.purpose());
+        props.put("channel", consent.channel());
+        props.put("status", consent.status().name());
+        props.put("source", consent.source());
+        return props;
     }
 }

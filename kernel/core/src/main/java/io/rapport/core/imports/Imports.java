@@ -402,6 +402,9 @@ public final class Imports implements ImportService {
         Map<String, UUID> seen = job.dryRun() ? dryRuns.computeIfAbsent(job.id(), x -> new ConcurrentHashMap<>()) : new HashMap<>();
         OffsetDateTime now = OffsetDateTime.now(clock);
         String actor = SOURCE_PREFIX + job.source();
+        // new customers are written together (one JDBC batch per table) before the first update of one of them, and at the end
+        Map<UUID, CustomerStore.NewProfile> pending = new LinkedHashMap<>();
+        Map<String, Object> createdProperties = Map.of("by", actor, "importJob", job.id().toString());
         for (Checked k : ok) {
             Map<UUID, Identifier> found = new LinkedHashMap<>();
             for (Identifier id : k.identifiers()) {
@@ -422,9 +425,11 @@ public final class Imports implements ImportService {
             if (!job.dryRun()) {
                 CustomerChanges changes = changes(k, job.namespace(), job.source());
                 if (create) {
-                    customers.createIn(c, job.tenantId(), id, changes, actor, Map.of("by", actor, "importJob", job.id().toString()), now);
-                    CustomerStore.addTags(c, job.tenantId(), id, k.record().tags());
+                    pending.put(id, new CustomerStore.NewProfile(id, changes, k.record().tags()));
                 } else {
+                    if (pending.containsKey(id)) {
+                        createPending(c, job, pending, actor, createdProperties, now);
+                    }
                     customers.updateIn(c, job.tenantId(), id, changes, k.record().tags(), actor, now);
                 }
             }
@@ -438,6 +443,13 @@ public final class Imports implements ImportService {
                 out.updated++;
             }
         }
+        createPending(c, job, pending, actor, createdProperties, now);
+    }
+
+    private void createPending(Connection c, Job job, Map<UUID, CustomerStore.NewProfile> pending, String actor, Map<String, Object> createdProperties,
+                               OffsetDateTime now) throws SQLException {
+        customers.createAllIn(c, job.tenantId(), List.copyOf(pending.values()), actor, createdProperties, now);
+        pending.clear();
     }
 
     /** @return the checked record, or null after adding why it was refused */

@@ -136,6 +136,78 @@ class ImportsTest {
     }
 
     @Test
+    void aBatchMixingNewAndKnownCustomersWritesEachNewOneOnceWithItsEventsAndUpdatesTheOthersInOrder() {
+        String known = "known-" + UUID.randomUUID() + "@example.com";
+        Job before = running(ImportService.KIND_CONTACTS, false);
+        imports.contacts(before.id(), List.of(contact(2, null, known, null, "Kim")), List.of(), 2, null);
+        imports.finish(before.id(), null);
+        UUID knownId = byEmail(known).id();
+
+        Job job = running(ImportService.KIND_CONTACTS, false);
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String a = "a-" + tag + "@example.com";
+        String b = "b-" + tag + "@example.com";
+        String c = "c-" + tag + "@example.com";
+        String phone = "+33698" + String.format("%06d", new java.util.Random().nextInt(1_000_000));
+        OffsetDateTime t = OffsetDateTime.now(ZoneOffset.UTC);
+        Consent granted = new Consent(Consent.PURPOSE_MARKETING, "email", ConsentStatus.GRANTED, null, t.minusDays(1));
+        Consent withdrawn = new Consent(Consent.PURPOSE_MARKETING, "email", ConsentStatus.WITHDRAWN, null, t);
+        Progress p = imports.contacts(job.id(), List.of(
+                // new, with two decisions on one purpose and channel: the later one stands, both are on the timeline
+                new ContactRecord(2, null, a, phone, "Zoé", "Ñandú " + tag, null, null, Map.of("plan", AttributeValue.of("pro")), Set.of("vip", "new"),
+                        List.of(granted, withdrawn)),
+                contact(3, null, known, null, "Kim B."),                  // known before the batch: an update
+                contact(4, null, b, null, "Bob"),                         // new
+                contact(5, null, a.toUpperCase(), null, "Zoé B."),         // a, created two lines up: an update of it
+                contact(6, null, b, phone, null),                // b by e-mail and a by phone: refused
+                contact(7, null, c, null, null),                          // new, no name
+                new ContactRecord(8, null, c, null, null, null, null, null, Map.of("plan", AttributeValue.of("free")), Set.of("late"), null)),
+                List.of(), 8, null);
+
+        assertThat(p.counts()).isEqualTo(new ImportService.Counts(7, 3, 3, 1));
+        Customer ca = byEmail(a);
+        assertThat(ca.firstName()).isEqualTo("Zoé B.");
+        assertThat(ca.lastName()).isEqualTo("Ñandú " + tag);
+        assertThat(ca.phone()).isEqualTo(phone);
+        assertThat(ca.tags()).containsExactlyInAnyOrder("vip", "new");
+        assertThat(ca.attributes()).containsEntry("plan", AttributeValue.of("pro"));
+        assertThat(ca.identifiers()).containsExactlyInAnyOrder(Identifier.email(a), Identifier.phone(phone));
+        assertThat(ca.consents()).singleElement().satisfies(k -> {
+            assertThat(k.status()).isEqualTo(ConsentStatus.WITHDRAWN);
+            assertThat(k.source()).isEqualTo("import test.csv");
+        });
+        assertThat(kernel.events().timeline(tenant, ca.id(), List.of(EventTypes.CONSENT_CHANGED), null, 10).events()).hasSize(2);
+        assertThat(kernel.events().timeline(tenant, ca.id(), List.of(EventTypes.CUSTOMER_CREATED), null, 10).events()).singleElement()
+                .satisfies(e -> assertThat(e.properties()).containsEntry("importJob", job.id().toString()));
+        // the name keys are those of a profile created one by one: the search finds it by first and last name
+        assertThat(kernel.customers().search(tenant, new io.rapport.core.customer.CustomerStore.Query(null, "zoé b. ñandú " + tag, null, null, null, null, 10))
+                .customers()).extracting(Customer::id).containsExactly(ca.id());
+        assertThat(kernel.customers().search(tenant, new io.rapport.core.customer.CustomerStore.Query(null, "Ñandú " + tag, null, null, null, null, 10))
+                .customers()).extracting(Customer::id).containsExactly(ca.id());
+        assertThat(byEmail(known)).satisfies(k -> {
+            assertThat(k.id()).isEqualTo(knownId);
+            assertThat(k.firstName()).isEqualTo("Kim B.");
+        });
+        assertThat(byEmail(b).phone()).isNull();
+        Customer cc = byEmail(c);
+        assertThat(cc.firstName()).isNull();
+        assertThat(cc.tags()).containsExactly("late");
+        assertThat(cc.attributes()).containsEntry("plan", AttributeValue.of("free"));
+        for (String email : List.of(a, b, c)) {
+            assertThat(kernel.events().timeline(tenant, byEmail(email).id(), List.of(EventTypes.CUSTOMER_CREATED), null, 10).events()).hasSize(1);
+        }
+        assertThat(kernel.events().timeline(tenant, knownId, List.of(EventTypes.CUSTOMER_CREATED), null, 10).events()).hasSize(1);
+        StringWriter errors = new StringWriter();
+        try {
+            imports.writeErrors(tenant, job.id(), errors);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(errors.toString()).contains("6,,\"matches two customers");
+        imports.finish(job.id(), null);
+    }
+
+    @Test
     void badRecordsAreRejectedWithTheirLineAndFieldAndTheOthersAreKept() throws Exception {
         Job job = running(ImportService.KIND_CONTACTS, false);
         String a = "a-" + UUID.randomUUID() + "@example.com";
