@@ -63,36 +63,37 @@ final class JobRunner {
         }
     }
 
-    /** @return true when every record was handed over or the job was cancelled; false when stopping */
+    private interface Reading<T> {
+        Batch<T> next(int maxRows) throws IOException;
+    }
+
+    private interface Writing<T> {
+        Progress write(java.util.UUID job, java.util.List<T> records, java.util.List<io.rapport.api.imports.Rejected> rejected, long lastLine);
+    }
+
     private boolean contacts(Job job) throws IOException {
         try (ContactFileReader reader = ContactFileReader.open(job.file(), job.options(), job.linesDone())) {
-            while (!stopping) {
-                Batch<io.rapport.api.imports.ContactRecord> b = reader.next(batchSize);
-                if (b.isEmpty()) {
-                    return true;
-                }
-                Progress p = imports.contacts(job.id(), b.records(), b.rejected(), b.lastLine(), null);
-                if (p.cancelled()) {
-                    return true;
-                }
-            }
-            return false;
+            return feed(job, reader::next, (id, records, rejected, line) -> imports.contacts(id, records, rejected, line, null));
         }
     }
 
     private boolean orders(Job job) throws IOException {
         try (OrderFileReader reader = OrderFileReader.open(job.file(), job.options(), job.linesDone())) {
-            while (!stopping) {
-                Batch<io.rapport.api.imports.OrderRecord> b = reader.next(batchSize);
-                if (b.isEmpty()) {
-                    return true;
-                }
-                Progress p = imports.orders(job.id(), b.records(), b.rejected(), b.lastLine(), null);
-                if (p.cancelled()) {
-                    return true;
-                }
-            }
-            return false;
+            return feed(job, reader::next, (id, records, rejected, line) -> imports.orders(id, records, rejected, line, null));
         }
+    }
+
+    /** @return true when every record was handed over or the job was cancelled; false when stopping */
+    private <T> boolean feed(Job job, Reading<T> reader, Writing<T> writer) throws IOException {
+        while (!stopping) {
+            Batch<T> b = reader.next(batchSize);
+            if (b.isEmpty()) {
+                return true;
+            }
+            if (writer.write(job.id(), b.records(), b.rejected(), b.lastLine()).cancelled()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -169,17 +169,7 @@ public final class CustomerStore implements CustomerService {
     public Customer create(UUID tenantId, CustomerChanges changes, String actor) {
         Customer created = db.tx(c -> {
             UUID id = UUID.randomUUID();
-            OffsetDateTime now = OffsetDateTime.now(clock);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer (id, tenant_id, created_at, updated_at) VALUES (?,?,?,?)")) {
-                ps.setObject(1, id);
-                ps.setObject(2, tenantId);
-                ps.setObject(3, now);
-                ps.setObject(4, now);
-                ps.executeUpdate();
-            }
-            apply(c, tenantId, id, changes, now);
-            events.appendKernelEvent(c, tenantId, id, EventTypes.CUSTOMER_CREATED, actor, Map.of("by", actor));
-            recordConsentEvents(c, tenantId, id, changes.consents(), actor);
+            createIn(c, tenantId, id, changes, actor, Map.of("by", actor), OffsetDateTime.now(clock));
             return loadAll(c, tenantId, List.of(id)).get(0);
         });
         events.committed();
