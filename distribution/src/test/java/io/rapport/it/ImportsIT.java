@@ -142,6 +142,12 @@ class ImportsIT {
         assertThat(p.getJsonArray("rows").getJsonArray(0).getString(0)).isEqualTo("ann@example.com");
         assertThat(p.getJsonArray("records").getJsonObject(0).getString("email")).isEqualTo("ann@example.com");
         assertThat(p.getJsonArray("rejected")).isNotEmpty();
+        // the kernel's refusals too, before anything is imported: Dora's phone '12' (line 9) is not a number
+        assertThat(p.getJsonArray("rejected").getValuesAs(JsonObject.class)).anySatisfy(r -> {
+            assertThat(r.getInt("line")).isEqualTo(9);
+            assertThat(r.getString("reason")).contains("'12' is not a phone number");
+        });
+        assertThat(p.getJsonArray("records").getValuesAs(JsonObject.class)).noneSatisfy(r -> assertThat(r.getInt("line")).isEqualTo(9));
         shop.admin().upload("POST", "/api/v1/imports/preview?format=xml", "<a/>".getBytes(StandardCharsets.UTF_8), "text/plain").expectProblem(409, "/format");
 
         String mapping = "{\"kind\": \"contacts\", \"format\": \"csv\", \"options\": {\"preset\": \"hubspot\", \"delimiter\": \"semicolon\"}}";

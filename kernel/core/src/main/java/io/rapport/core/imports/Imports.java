@@ -483,6 +483,22 @@ public final class Imports implements ImportService {
         pending.clear();
     }
 
+    /**
+     * What the kernel would refuse among a preview's contacts, before any look at the database (malformed e-mail
+     * addresses, phone numbers it cannot read in the region, no identifier, bad names): a wizard shows them beside
+     * the reader's refusals. Matches against existing customers are not checked.
+     *
+     * @param options the job's options (its {@link ImportService#OPTION_REGION})
+     */
+    public List<Rejected> refusals(UUID tenantId, List<ContactRecord> records, Map<String, String> options) {
+        String region = options.getOrDefault(OPTION_REGION, access.region(tenantId));
+        List<Rejected> out = new ArrayList<>();
+        for (ContactRecord r : records) {
+            check(r, FORMAT_NAMESPACE, region, out);
+        }
+        return out;
+    }
+
     /** @return the checked record, or null after adding why it was refused */
     private static Checked check(ContactRecord r, String namespace, String region, List<Rejected> rejected) {
         String email = blank(r.email()) ? null : Normalizer.email(r.email()).orElse(null);

@@ -134,8 +134,9 @@ public class ImportsResource {
                 throw new InvalidInputException("/", "the file is empty");
             }
             java.nio.file.Files.write(tmp, head);
-            io.rapport.spi.imports.ImportFormat.Preview p = reader.preview(tmp, kind, options(uri), PREVIEW_ROWS);
-            return CustomersResource.ok(preview(p));
+            Map<String, String> options = options(uri);
+            io.rapport.spi.imports.ImportFormat.Preview p = reader.preview(tmp, kind, options, PREVIEW_ROWS);
+            return CustomersResource.ok(preview(withKernelRefusals(p, options)));
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException("/", e.getMessage());
         } catch (java.io.IOException e) {
@@ -149,6 +150,24 @@ public class ImportsResource {
                 }
             }
         }
+    }
+
+    /** The preview with what the kernel would refuse too (a phone it cannot read): those rows move to the refused ones. */
+    private io.rapport.spi.imports.ImportFormat.Preview withKernelRefusals(io.rapport.spi.imports.ImportFormat.Preview p, Map<String, String> options) {
+        if (p.contacts().isEmpty()) {
+            return p;
+        }
+        List<io.rapport.api.imports.Rejected> refused = imports().refusals(principal.get().tenantId(), p.contacts(), options);
+        if (refused.isEmpty()) {
+            return p;
+        }
+        Set<Long> lines = new java.util.HashSet<>();
+        refused.forEach(r -> lines.add(r.line()));
+        List<io.rapport.api.imports.Rejected> all = new java.util.ArrayList<>(p.rejected());
+        all.addAll(refused);
+        all.sort(java.util.Comparator.comparingLong(io.rapport.api.imports.Rejected::line));
+        return new io.rapport.spi.imports.ImportFormat.Preview(p.description(), p.rows(),
+                p.contacts().stream().filter(c -> !lines.contains(c.line())).toList(), p.orders(), all);
     }
 
     private static jakarta.json.JsonObject preview(io.rapport.spi.imports.ImportFormat.Preview p) {
