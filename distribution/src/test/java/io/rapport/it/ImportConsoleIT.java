@@ -226,12 +226,87 @@ class ImportConsoleIT {
             shot(page, "35-import-history");
             page.locator("section.import-history").screenshot(new Locator.ScreenshotOptions().setPath(SHOTS.resolve("35b-import-history-table.png")));
         } finally {
-            Api.operator().delete("/api/v1/imports/mappings/" + URLEncoder.encode(saved, StandardCharsets.UTF_8).replace("+", "%20"));
+            Api.operator().delete(mappingPath(saved));
         }
+    }
+
+    static String mappingPath(String name) {
+        return "/api/v1/imports/mappings/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    static boolean savedInApi(String name) {
+        return Api.operator().get("/api/v1/imports/mappings").expect(200).json().getJsonArray("items").getValuesAs(JsonObject.class).stream()
+                .anyMatch(m -> m.getString("name").equals(name));
     }
 
     @Test
     @Order(2)
+    void anAdminDeletesSavedSettingsAfterAConfirmation() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String saved = "To delete " + suffix;
+        String gone = "Deleted elsewhere " + suffix;
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = openImports(context);
+            preview(page);
+            page.getByLabel("Save these settings as").fill(saved);
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Save settings")).click();
+            assertThat(page.locator(".save-box .result")).hasText("Saved as “" + saved + "”.");
+            assertThat(savedInApi(saved)).isTrue();
+
+            // the button shows for the settings chosen, named after them
+            Locator choice = page.getByLabel("Start from saved settings (optional)");
+            Locator delete = page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Delete saved settings " + saved).setExact(true));
+            assertThat(choice).hasValue("");
+            assertThat(page.locator(".saved-choice button.danger")).isHidden();
+            choice.selectOption(saved);
+            assertThat(delete).isVisible();
+            shot(page, "38-import-saved-settings");
+
+            // dismissed: nothing happens
+            page.onceDialog(d -> {
+                assertThat(d.message()).contains(saved);
+                d.dismiss();
+            });
+            delete.click();
+            assertThat(delete).isEnabled();
+            assertThat(choice).hasValue(saved);
+            assertThat(savedInApi(saved)).isTrue();
+
+            // confirmed: deleted, the list read again, the keyboard on what happened
+            page.onceDialog(com.microsoft.playwright.Dialog::accept);
+            delete.click();
+            Locator result = page.locator(".saved-box .result");
+            assertThat(result).hasText("Saved settings “" + saved + "” deleted.");
+            assertThat(result).isFocused();
+            assertThat(page.locator(".saved-box option", new Page.LocatorOptions().setHasText(saved))).hasCount(0);
+            assertThat(delete).hasCount(0);
+            assertThat(savedInApi(saved)).isFalse();
+            Api.operator().delete(mappingPath(saved)).expectProblem(404, null);
+            assertThat(Api.operator().get("/api/v1/admin/audit").expect(200).json().getJsonArray("items").getValuesAs(JsonObject.class))
+                    .anySatisfy(e -> {
+                        assertThat(e.getString("action")).isEqualTo("import.mapping.deleted");
+                        assertThat(e.getString("target")).isEqualTo(saved);
+                    });
+
+            // settings someone else deleted meanwhile: gone from the list too, no error
+            Api.operator().put(mappingPath(gone), "{\"kind\": \"contacts\", \"format\": \"csv\", \"options\": {\"preset\": \"hubspot\"}}").expect(201);
+            page.reload();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Imports").setExact(true))).isVisible();
+            page.getByLabel("Start from saved settings (optional)").selectOption(gone);
+            Api.operator().delete(mappingPath(gone)).expect(204);
+            page.onceDialog(com.microsoft.playwright.Dialog::accept);
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Delete saved settings " + gone).setExact(true)).click();
+            assertThat(page.locator(".saved-box .result")).hasText("Saved settings “" + gone + "” deleted.");
+            assertThat(page.locator(".saved-box option", new Page.LocatorOptions().setHasText(gone))).hasCount(0);
+            assertThat(page.locator(".saved-box .field-error[role='alert']")).hasCount(0);
+        } finally {
+            Api.operator().delete(mappingPath(saved));
+            Api.operator().delete(mappingPath(gone));
+        }
+    }
+
+    @Test
+    @Order(3)
     void onAPhoneTheWizardFitsAndWorksWithTheKeyboard() {
         try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(375, 812).setIsMobile(true).setHasTouch(true))) {
             Page page = signIn(context, "admin", adminPassword);
@@ -257,7 +332,7 @@ class ImportConsoleIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aMarketerSeesTheRecentImportsButNoWizard() {
         String marketer = "import-marketer-" + UUID.randomUUID().toString().substring(0, 8);
         String password = "marketer-password-" + UUID.randomUUID();

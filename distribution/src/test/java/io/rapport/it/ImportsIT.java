@@ -159,6 +159,8 @@ class ImportsIT {
         assertThat(saved.getJsonObject("options").getString("delimiter")).isEqualTo("semicolon");
         shop.admin().delete("/api/v1/imports/mappings/Our%20HubSpot%20export").expect(204);
         shop.admin().delete("/api/v1/imports/mappings/Our%20HubSpot%20export").expectProblem(404, null);
+        assertThat(shop.admin().get("/api/v1/admin/audit").expect(200).json().getJsonArray("items").stream()
+                .map(e -> e.asJsonObject().getString("action"))).contains("import.mapping.created", "import.mapping.updated", "import.mapping.deleted");
     }
 
     @Test

@@ -86,24 +86,55 @@ function wizard(history) {
     savedField,
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Preview')));
 
-  async function loadSaved() {
+  /** Lists the saved settings to start from, with {@code done} (what was just done to them) focused below. */
+  async function loadSaved(done) {
     try {
       st.saved = (await get('/imports/mappings')).items;
     } catch (err) {
       st.saved = [];
     }
+    const result = done ? h('p', {class: 'result', role: 'status', tabindex: '-1'}, done) : null;
     if (!st.saved.length) {
-      replace(savedField);
+      replace(savedField, result);
       return;
     }
     const f = field({name: 'saved', label: 'Start from saved settings (optional)', type: 'select',
       options: [{value: '', label: 'None: detect everything'}, ...st.saved.map((m) => ({value: m.name, label: `${m.name} (${m.kind})`}))],
       help: 'Settings saved from an earlier import: the CRM, the separator and the columns you changed.'});
-    f.querySelector('select').addEventListener('change', (ev) => {
-      const m = st.saved.find((x) => x.name === ev.target.value);
+    const sel = f.querySelector('select');
+    const remove = h('button', {type: 'button', class: 'danger', hidden: true}, 'Delete');
+    const clearError = () => {
+      const old = remove.parentNode.querySelector(':scope > .field-error');
+      if (old) old.remove();
+    };
+    sel.addEventListener('change', () => {
+      const m = st.saved.find((x) => x.name === sel.value);
       if (m) choose.querySelector('[name=kind]').value = m.kind;
+      clearError();
+      remove.hidden = !m;
+      if (m) remove.setAttribute('aria-label', `Delete saved settings ${m.name}`);
     });
-    replace(savedField, f);
+    remove.addEventListener('click', async () => {
+      const name = sel.value;
+      if (!name || !window.confirm(`Delete the saved settings “${name}”? Imports made with them keep their results.`)) return;
+      remove.disabled = true;
+      try {
+        await del(`/imports/mappings/${enc(name)}`);
+      } catch (err) {
+        if (err.status !== 404) { // 404: someone else deleted them already, as asked
+          remove.disabled = false;
+          clearError();
+          remove.after(h('span', {class: 'field-error', role: 'alert'}, ` ${err.message}`));
+          return;
+        }
+      }
+      await loadSaved(`Saved settings “${name}” deleted.`);
+      savedField.querySelector('.result').focus();
+    });
+    const row = h('div', {class: 'saved-choice'});
+    sel.replaceWith(row);
+    row.append(sel, remove);
+    replace(savedField, f, result);
   }
 
   onSubmit(choose, async (data) => {
