@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,6 +28,7 @@ import io.rapport.api.customer.IdentifierType;
 import io.rapport.api.event.EventTypes;
 import io.rapport.core.db.Cursor;
 import io.rapport.core.db.Db;
+import io.rapport.core.db.Ids;
 import io.rapport.core.event.EventStore;
 import io.rapport.core.validation.ConflictException;
 import io.rapport.core.validation.InvalidInputException;
@@ -168,7 +170,7 @@ public final class CustomerStore implements CustomerService {
     /** Creates a profile; an identifier that another profile holds is a conflict. */
     public Customer create(UUID tenantId, CustomerChanges changes, String actor) {
         Customer created = db.tx(c -> {
-            UUID id = UUID.randomUUID();
+            UUID id = Ids.timeOrdered();
             createIn(c, tenantId, id, changes, actor, Map.of("by", actor), OffsetDateTime.now(clock));
             return loadAll(c, tenantId, List.of(id)).get(0);
         });
@@ -329,24 +331,256 @@ public final class CustomerStore implements CustomerService {
      */
     public void updateIn(Connection c, UUID tenantId, UUID id, CustomerChanges changes, Set<String> addTags, String actor, OffsetDateTime now)
             throws SQLException {
-        List<Consent> changed = new ArrayList<>();
-        for (Consent k : changes.consents()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT status FROM consent WHERE tenant_id = ? AND customer_id = ? AND purpose = ? AND channel = ?")) {
-                ps.setObject(1, tenantId);
-                ps.setObject(2, id);
-                ps.setString(3, k.purpose());
-                ps.setString(4, k.channel());
+        updateAllIn(c, tenantId, List.of(new Change(id, changes, addTags)), actor, now);
+    }
+
+    /** Changes to one live profile for {@link #updateAllIn}, with tags to add (none removed). */
+    public record Change(UUID id, CustomerChanges changes, Set<String> addTags) {
+    }
+
+    /**
+     * For imports: applies changes to many live profiles inside the caller's transaction, as {@link #updateIn} one
+     * after the other would, with a fixed number of statements whatever their number: the changes of a profile named
+     * twice are applied in order, consents are recorded (with their events) only where they differ from the
+     * profile's, and the caller runs {@link EventStore#committed()} once it commits.
+     *
+     * @throws ConflictException if a new identifier belongs to another profile, or two of the profiles are given the same one
+     */
+    public void updateAllIn(Connection c, UUID tenantId, List<Change> list, String actor, OffsetDateTime now) throws SQLException {
+        if (list.isEmpty()) {
+            return;
+        }
+        Map<UUID, Merged> all = new LinkedHashMap<>();
+        for (Change ch : list) {
+            all.computeIfAbsent(ch.id(), x -> new Merged()).add(ch);
+        }
+        List<UUID> ids = List.copyOf(all.keySet());
+        Map<UUID, String[]> primary = new HashMap<>(); // id -> {email, phone} as stored
+        Map<String, String> consentNow = new HashMap<>(); // "id|purpose|channel" -> status
+        boolean anyConsent = all.values().stream().anyMatch(m -> !m.consents.isEmpty());
+        for (List<UUID> chunk : Db.chunks(ids, IN_CHUNK)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, email, phone FROM customer WHERE tenant_id = ? AND id IN (" + Db.marks(chunk.size()) + ")")) {
+                bindIds(ps, tenantId, chunk);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !k.status().name().equals(rs.getString(1))) {
-                        changed.add(k);
+                    while (rs.next()) {
+                        primary.put(rs.getObject(1, UUID.class), new String[] {rs.getString(2), rs.getString(3)});
+                    }
+                }
+            }
+            if (anyConsent) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT customer_id, purpose, channel, status FROM consent WHERE tenant_id = ? AND customer_id IN ("
+                        + Db.marks(chunk.size()) + ")")) {
+                    bindIds(ps, tenantId, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            consentNow.put(rs.getObject(1, UUID.class) + "|" + rs.getString(2) + "|" + rs.getString(3), rs.getString(4));
+                        }
                     }
                 }
             }
         }
-        CustomerChanges effective = new CustomerChanges(changes.fields(), changes.externalIds(), changes.attributes(), null, changed);
-        apply(c, tenantId, id, effective, now);
-        addTags(c, tenantId, id, addTags);
-        recordConsentEvents(c, tenantId, id, changed, actor);
+        // identifiers: those replaced or removed go first, then the new ones are checked against their holders and added
+        record Wanted(UUID id, Identifier identifier, String field) {
+        }
+        List<Object[]> removedPrimary = new ArrayList<>();
+        List<Object[]> removedExternal = new ArrayList<>();
+        Map<String, Wanted> wanted = new LinkedHashMap<>();
+        for (Map.Entry<UUID, Merged> e : all.entrySet()) {
+            UUID id = e.getKey();
+            CustomerChanges ch = e.getValue().changes();
+            String[] stored = primary.get(id);
+            if (stored == null) {
+                throw new NotFoundException("no customer " + id);
+            }
+            for (Object[] f : new Object[][] {{CustomerJson.EMAIL, IdentifierType.EMAIL, 0}, {CustomerJson.PHONE, IdentifierType.PHONE, 1}}) {
+                String field = (String) f[0];
+                if (ch.has(field)) {
+                    String old = stored[(Integer) f[2]];
+                    String value = ch.value(field);
+                    if (old != null && !old.equals(value)) {
+                        removedPrimary.add(new Object[] {tenantId, id, ((IdentifierType) f[1]).key(), old});
+                    }
+                    if (value != null) {
+                        want(wanted, new Wanted(id, new Identifier((IdentifierType) f[1], "", value), "/" + field), Wanted::identifier, Wanted::id);
+                    }
+                }
+            }
+            if (ch.has(CustomerJson.ANONYMOUS_ID) && ch.value(CustomerJson.ANONYMOUS_ID) != null) {
+                want(wanted, new Wanted(id, Identifier.anonymous(ch.value(CustomerJson.ANONYMOUS_ID)), "/" + CustomerJson.ANONYMOUS_ID),
+                        Wanted::identifier, Wanted::id);
+            }
+            for (Map.Entry<String, Optional<String>> x : ch.externalIds().entrySet()) {
+                removedExternal.add(new Object[] {tenantId, id, IdentifierType.EXTERNAL.key(), x.getKey()});
+                if (x.getValue().isPresent()) {
+                    want(wanted, new Wanted(id, Identifier.external(x.getKey(), x.getValue().get()), "/" + CustomerJson.EXTERNAL_IDS + "/" + x.getKey()),
+                            Wanted::identifier, Wanted::id);
+                }
+            }
+        }
+        Db.batch(c, "DELETE FROM customer_identifier WHERE tenant_id = ? AND customer_id = ? AND type = ? AND namespace = '' AND id_value = ?", removedPrimary);
+        Db.batch(c, "DELETE FROM customer_identifier WHERE tenant_id = ? AND customer_id = ? AND type = ? AND namespace = ?", removedExternal);
+        Map<String, UUID> holders = holders(c, tenantId, wanted.values().stream().map(Wanted::identifier).toList());
+        List<Object[]> added = new ArrayList<>();
+        for (Wanted w : wanted.values()) {
+            UUID holder = holders.get(identifierKey(w.identifier()));
+            if (holder != null && !holder.equals(w.id())) {
+                throw new ConflictException(w.field(), "another customer (" + holder + ") already has this " + w.identifier().type().key()
+                        + "; merge the two profiles instead");
+            }
+            if (holder == null) {
+                added.add(new Object[] {tenantId, w.identifier().type().key(), w.identifier().namespace(), w.identifier().value(), w.id(), now});
+            }
+        }
+        Db.batch(c, "INSERT INTO customer_identifier (tenant_id, type, namespace, id_value, customer_id, created_at) VALUES (?,?,?,?,?,?)", added);
+        // the profile's row: one statement per set of columns changed (an import changes the same ones on every row)
+        Map<String, List<Object[]>> rows = new LinkedHashMap<>();
+        List<Object[]> attributesRemoved = new ArrayList<>();
+        List<Object[]> attributesAdded = new ArrayList<>();
+        List<Object[]> tagsCleared = new ArrayList<>();
+        List<Object[]> tagsSet = new ArrayList<>();
+        List<Object[]> tagsAdded = new ArrayList<>();
+        Map<String, Object[]> consentsRemoved = new LinkedHashMap<>(); // by customer, purpose and channel: the last decision stands
+        Map<String, Object[]> consentsAdded = new LinkedHashMap<>();
+        List<EventStore.KernelEvent> consentEvents = new ArrayList<>();
+        for (Map.Entry<UUID, Merged> e : all.entrySet()) {
+            UUID id = e.getKey();
+            CustomerChanges ch = e.getValue().changes();
+            StringBuilder set = new StringBuilder("updated_at = ?");
+            List<Object> args = new ArrayList<>();
+            args.add(now);
+            for (String[] f : COLUMNS) {
+                if (ch.has(f[0])) {
+                    set.append(", ").append(f[1]).append(" = ?");
+                    args.add(ch.value(f[0]));
+                }
+            }
+            if (ch.has(CustomerJson.FIRST_NAME) || ch.has(CustomerJson.LAST_NAME)) {
+                // the keys from the new values, as SET_NAME_KEYS computes them from the stored ones (SET sees the old row)
+                String first = ch.has(CustomerJson.FIRST_NAME) ? "?" : "first_name";
+                String last = ch.has(CustomerJson.LAST_NAME) ? "?" : "last_name";
+                set.append(", name_key = NULLIF(LOWER(TRIM(CONCAT(COALESCE(").append(first).append(", ''), ' ', COALESCE(").append(last)
+                        .append(", '')))), ''), surname_key = LOWER(").append(last).append(')');
+                if (ch.has(CustomerJson.FIRST_NAME)) {
+                    args.add(ch.value(CustomerJson.FIRST_NAME));
+                }
+                if (ch.has(CustomerJson.LAST_NAME)) {
+                    args.add(ch.value(CustomerJson.LAST_NAME));
+                    args.add(ch.value(CustomerJson.LAST_NAME));
+                }
+            }
+            args.add(tenantId);
+            args.add(id);
+            rows.computeIfAbsent("UPDATE customer SET " + set + " WHERE tenant_id = ? AND id = ?", x -> new ArrayList<>()).add(args.toArray());
+            for (Map.Entry<String, Optional<AttributeValue>> a : ch.attributes().entrySet()) {
+                attributesRemoved.add(new Object[] {tenantId, id, a.getKey()});
+                a.getValue().ifPresent(v -> attributesAdded.add(new Object[] {tenantId, id, a.getKey(), v.type().name(), Attributes.encode(v)}));
+            }
+            if (ch.tags() != null) {
+                tagsCleared.add(new Object[] {tenantId, id});
+                ch.tags().forEach(t -> tagsSet.add(new Object[] {tenantId, id, t}));
+            }
+            for (String t : e.getValue().addTags) {
+                if (ch.tags() == null || !ch.tags().contains(t)) {
+                    tagsAdded.add(new Object[] {tenantId, id, t, id, t});
+                }
+            }
+            for (Consent k : e.getValue().consents) {
+                String key = id + "|" + k.purpose() + "|" + k.channel();
+                if (!k.status().name().equals(consentNow.put(key, k.status().name()))) {
+                    consentsRemoved.putIfAbsent(key, new Object[] {tenantId, id, k.purpose(), k.channel()});
+                    consentsAdded.put(key, new Object[] {tenantId, id, k.purpose(), k.channel(), k.status().name(), k.source(), k.changedAt()});
+                    consentEvents.add(new EventStore.KernelEvent(tenantId, id, EventTypes.CONSENT_CHANGED, actor, consentProperties(k)));
+                }
+            }
+        }
+        for (Map.Entry<String, List<Object[]>> r : rows.entrySet()) {
+            Db.batch(c, r.getKey(), r.getValue());
+        }
+        Db.batch(c, "DELETE FROM customer_attribute WHERE tenant_id = ? AND customer_id = ? AND name = ?", attributesRemoved);
+        Db.batch(c, "INSERT INTO customer_attribute (tenant_id, customer_id, name, type, attr_value) VALUES (?,?,?,?,?)", attributesAdded);
+        Db.batch(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ?", tagsCleared);
+        Db.batch(c, "INSERT INTO customer_tag (tenant_id, customer_id, tag) VALUES (?,?,?)", tagsSet);
+        Db.batch(c, "INSERT INTO customer_tag (tenant_id, customer_id, tag) SELECT ?, ?, ? WHERE NOT EXISTS "
+                + "(SELECT 1 FROM customer_tag WHERE customer_id = ? AND tag = ?)", tagsAdded);
+        // a decision replaces the earlier one on the same purpose and channel, as upsertConsent does
+        Db.batch(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ? AND purpose = ? AND channel = ?", List.copyOf(consentsRemoved.values()));
+        Db.batch(c, "INSERT INTO consent (tenant_id, customer_id, purpose, channel, status, source, changed_at) VALUES (?,?,?,?,?,?,?)", List.copyOf(consentsAdded.values()));
+        events.appendKernelEvents(c, consentEvents);
+    }
+
+    /** The profile columns a change can set, by {@link CustomerJson} name. */
+    private static final String[][] COLUMNS = {{CustomerJson.EMAIL, "email"}, {CustomerJson.PHONE, "phone"}, {CustomerJson.FIRST_NAME, "first_name"},
+            {CustomerJson.LAST_NAME, "last_name"}, {CustomerJson.LOCALE, "locale"}, {CustomerJson.TIME_ZONE, "time_zone"}, {CustomerJson.STAGE, "stage"}};
+
+    /** The changes given for one profile in {@link #updateAllIn}, merged in order. */
+    private static final class Merged {
+        final Map<String, Optional<String>> fields = new LinkedHashMap<>();
+        final Map<String, Optional<String>> externalIds = new LinkedHashMap<>();
+        final Map<String, Optional<AttributeValue>> attributes = new LinkedHashMap<>();
+        Set<String> tags;
+        final Set<String> addTags = new LinkedHashSet<>();
+        final List<Consent> consents = new ArrayList<>();
+
+        void add(Change ch) {
+            CustomerChanges c = ch.changes();
+            fields.putAll(c.fields());
+            externalIds.putAll(c.externalIds());
+            attributes.putAll(c.attributes());
+            if (c.tags() != null) {
+                tags = c.tags();
+                addTags.clear(); // tags given later replace those added before
+            }
+            if (ch.addTags() != null) {
+                addTags.addAll(ch.addTags());
+            }
+            consents.addAll(c.consents());
+        }
+
+        CustomerChanges changes() {
+            return new CustomerChanges(fields, externalIds, attributes, tags, List.of());
+        }
+    }
+
+    /** Adds {@code w} to the identifiers wanted, refusing one that two profiles want. */
+    private static <W> void want(Map<String, W> wanted, W w, java.util.function.Function<W, Identifier> identifier, java.util.function.Function<W, UUID> id) {
+        String key = identifierKey(identifier.apply(w));
+        W before = wanted.putIfAbsent(key, w);
+        if (before != null && !id.apply(before).equals(id.apply(w))) {
+            throw new ConflictException(null, "two customers (" + id.apply(before) + ", " + id.apply(w) + ") would have the same "
+                    + identifier.apply(w).type().key() + "; merge them first");
+        }
+    }
+
+    private static String identifierKey(Identifier i) {
+        return i.type().key() + "|" + i.namespace() + "|" + i.value();
+    }
+
+    /** Who holds each of these identifiers now (not following merges), by type, namespace and value. */
+    private static Map<String, UUID> holders(Connection c, UUID tenantId, List<Identifier> identifiers) throws SQLException {
+        Map<String, UUID> out = new HashMap<>();
+        List<String> values = identifiers.stream().map(Identifier::value).distinct().toList();
+        for (List<String> chunk : Db.chunks(values, IN_CHUNK)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT type, namespace, id_value, customer_id FROM customer_identifier WHERE tenant_id = ? AND id_value IN ("
+                    + Db.marks(chunk.size()) + ")")) {
+                ps.setObject(1, tenantId);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3), rs.getObject(4, UUID.class));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void bindIds(PreparedStatement ps, UUID tenantId, List<UUID> ids) throws SQLException {
+        ps.setObject(1, tenantId);
+        for (int i = 0; i < ids.size(); i++) {
+            ps.setObject(i + 2, ids.get(i));
+        }
     }
 
     /** Adds tags a profile does not have yet. */
@@ -669,6 +903,51 @@ public final class CustomerStore implements CustomerService {
             }
         }
         throw new IllegalStateException("merge chain longer than " + MAX_MERGE_CHAIN + " from customer " + id);
+    }
+
+    /**
+     * The live profile for each of {@code ids} (following merges), with one query per chunk and merge level; an id the
+     * tenant does not have maps to null.
+     */
+    public static Map<UUID, UUID> resolveAllMerged(Connection c, UUID tenantId, Set<UUID> ids) throws SQLException {
+        Map<UUID, UUID> out = new HashMap<>();
+        Map<UUID, UUID> current = new HashMap<>(); // the id asked for -> the profile reached so far
+        ids.forEach(id -> current.put(id, id));
+        for (int level = 0; !current.isEmpty(); level++) {
+            if (level == MAX_MERGE_CHAIN) {
+                throw new IllegalStateException("merge chain longer than " + MAX_MERGE_CHAIN + " from customer " + current.keySet().iterator().next());
+            }
+            Map<UUID, UUID> next = new HashMap<>(); // reached -> merged_into (absent: not the tenant's)
+            Set<UUID> live = new HashSet<>();
+            for (List<UUID> chunk : Db.chunks(List.copyOf(new HashSet<>(current.values())), IN_CHUNK)) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT id, merged_into FROM customer WHERE tenant_id = ? AND id IN (" + Db.marks(chunk.size()) + ")")) {
+                    bindIds(ps, tenantId, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            UUID into = rs.getObject(2, UUID.class);
+                            if (into == null) {
+                                live.add(rs.getObject(1, UUID.class));
+                            } else {
+                                next.put(rs.getObject(1, UUID.class), into);
+                            }
+                        }
+                    }
+                }
+            }
+            Map<UUID, UUID> still = new HashMap<>();
+            current.forEach((asked, reached) -> {
+                if (live.contains(reached)) {
+                    out.put(asked, reached);
+                } else if (next.containsKey(reached)) {
+                    still.put(asked, next.get(reached));
+                } else {
+                    out.put(asked, null);
+                }
+            });
+            current.clear();
+            current.putAll(still);
+        }
+        return out;
     }
 
     private static UUID requireLive(Connection c, UUID tenantId, UUID id) throws SQLException {

@@ -152,6 +152,22 @@ public final class Db {
         }
     }
 
+    /** Runs {@code sql} once per row of arguments, as one JDBC batch; nothing if there are none. */
+    public static void batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Object[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    ps.setObject(i + 1, row[i]);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     /** @return whether {@code e} reports a violated unique or primary key constraint (SQLState 23505). */
     public static boolean isUniqueViolation(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -26,6 +26,7 @@ import io.rapport.api.event.EventTypes;
 import io.rapport.core.customer.CustomerStore;
 import io.rapport.core.customer.StageRules;
 import io.rapport.core.db.Db;
+import io.rapport.core.db.Ids;
 import io.rapport.core.json.Json;
 
 /**
@@ -214,7 +215,7 @@ final class Projector {
             }
         }
         if (primary == null) {
-            primary = UUID.randomUUID();
+            primary = Ids.timeOrdered();
             Delta d = new Delta(p.tenantId());
             d.created = true;
             b.deltas.put(primary, d);

@@ -433,9 +433,10 @@ public final class Imports implements ImportService {
         Map<String, UUID> seen = job.dryRun() ? dryRuns.computeIfAbsent(job.id(), x -> new ConcurrentHashMap<>()) : new HashMap<>();
         OffsetDateTime now = OffsetDateTime.now(clock);
         String actor = SOURCE_PREFIX + job.source();
-        // new customers are written together (one JDBC batch per table) before the first update of one of them, and at the end
-        Map<UUID, CustomerStore.NewProfile> pending = new LinkedHashMap<>();
-        Map<String, Object> createdProperties = Map.of("by", actor, "importJob", job.id().toString());
+        // new customers are written together (one JDBC batch per table), then the changes to those found (created earlier
+        // in the job or before it): a fixed number of statements per batch
+        List<CustomerStore.NewProfile> creates = new ArrayList<>();
+        List<CustomerStore.Change> updates = new ArrayList<>();
         for (Checked k : ok) {
             Map<UUID, Identifier> found = new LinkedHashMap<>();
             for (Identifier id : k.identifiers()) {
@@ -452,16 +453,13 @@ public final class Imports implements ImportService {
                 continue;
             }
             boolean create = found.isEmpty();
-            UUID id = create ? UUID.randomUUID() : found.keySet().iterator().next();
+            UUID id = create ? Ids.timeOrdered() : found.keySet().iterator().next();
             if (!job.dryRun()) {
                 CustomerChanges changes = changes(k, job.namespace(), job.source());
                 if (create) {
-                    pending.put(id, new CustomerStore.NewProfile(id, changes, k.record().tags()));
+                    creates.add(new CustomerStore.NewProfile(id, changes, k.record().tags()));
                 } else {
-                    if (pending.containsKey(id)) {
-                        createPending(c, job, pending, actor, createdProperties, now);
-                    }
-                    customers.updateIn(c, job.tenantId(), id, changes, k.record().tags(), actor, now);
+                    updates.add(new CustomerStore.Change(id, changes, k.record().tags()));
                 }
             }
             for (Identifier i : k.identifiers()) {
@@ -474,13 +472,8 @@ public final class Imports implements ImportService {
                 out.updated++;
             }
         }
-        createPending(c, job, pending, actor, createdProperties, now);
-    }
-
-    private void createPending(Connection c, Job job, Map<UUID, CustomerStore.NewProfile> pending, String actor, Map<String, Object> createdProperties,
-                               OffsetDateTime now) throws SQLException {
-        customers.createAllIn(c, job.tenantId(), List.copyOf(pending.values()), actor, createdProperties, now);
-        pending.clear();
+        customers.createAllIn(c, job.tenantId(), creates, actor, Map.of("by", actor, "importJob", job.id().toString()), now);
+        customers.updateAllIn(c, job.tenantId(), updates, actor, now);
     }
 
     /**
@@ -612,16 +605,8 @@ public final class Imports implements ImportService {
                 }
             }
         }
-        Map<UUID, UUID> live = new HashMap<>();
-        for (Map.Entry<String, UUID> e : out.entrySet()) {
-            UUID id = e.getValue();
-            UUID resolved = live.get(id);
-            if (resolved == null) {
-                resolved = CustomerStore.resolveMerged(c, tenantId, id);
-                live.put(id, resolved);
-            }
-            e.setValue(resolved);
-        }
+        Map<UUID, UUID> live = CustomerStore.resolveAllMerged(c, tenantId, new HashSet<>(out.values()));
+        out.replaceAll((k, id) -> live.get(id));
         return out;
     }
 
