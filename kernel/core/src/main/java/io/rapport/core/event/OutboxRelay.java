@@ -266,13 +266,17 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    /** Rows are named in chunks of an IN list: one statement per chunk, not one per row. */
+    private static final int IN_CHUNK = 500;
+
     private static void delete(Connection c, List<Long> ids) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
-            for (Long id : ids) {
-                ps.setLong(1, id);
-                ps.addBatch();
+        for (List<Long> chunk : Db.chunks(ids, IN_CHUNK)) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbox WHERE id IN (" + Db.marks(chunk.size()) + ")")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setLong(i + 1, chunk.get(i));
+                }
+                ps.executeUpdate();
             }
-            ps.executeBatch();
         }
     }
 
@@ -320,13 +324,14 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private static void setState(Connection c, List<Long> ids, int state) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE outbox SET state = ? WHERE id = ?")) {
-            for (Long id : ids) {
+        for (List<Long> chunk : Db.chunks(ids, IN_CHUNK)) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbox SET state = ? WHERE id IN (" + Db.marks(chunk.size()) + ")")) {
                 ps.setInt(1, state);
-                ps.setLong(2, id);
-                ps.addBatch();
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setLong(i + 2, chunk.get(i));
+                }
+                ps.executeUpdate();
             }
-            ps.executeBatch();
         }
     }
 

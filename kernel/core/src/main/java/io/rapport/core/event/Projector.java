@@ -97,6 +97,8 @@ final class Projector {
         final Map<UUID, Delta> deltas = new LinkedHashMap<>();
         final List<Object[]> newIdentifiers = new ArrayList<>();
         final List<Object[]> eventCustomers = new ArrayList<>();
+        /** The live profile of each customer id events were stored with (null: erased), kept up to date by merges. */
+        final Map<UUID, UUID> live = new HashMap<>();
 
         Batch(Connection c) {
             this.c = c;
@@ -137,12 +139,20 @@ final class Projector {
             }
         }
         preload(b, keys);
+        // events stored with their customer (the kernel's own, an import's orders): who that is now, in one query per chunk
+        Map<UUID, Set<UUID>> known = new HashMap<>();
+        for (Pending p : pending) {
+            if (!identities.containsKey(p.eventId())) {
+                known.computeIfAbsent(p.tenantId(), t -> new HashSet<>()).add(p.customerId());
+            }
+        }
+        for (Map.Entry<UUID, Set<UUID>> e : known.entrySet()) {
+            b.live.putAll(CustomerStore.resolveAllMerged(c, e.getKey(), e.getValue()));
+        }
 
         List<Event> out = new ArrayList<>(pending.size());
         for (Pending p : pending) {
-            UUID customerId = identities.containsKey(p.eventId())
-                    ? resolve(b, p, identities.get(p.eventId()))
-                    : CustomerStore.resolveMerged(c, p.tenantId(), p.customerId());
+            UUID customerId = identities.containsKey(p.eventId()) ? resolve(b, p, identities.get(p.eventId())) : b.live.get(p.customerId());
             if (customerId == null) {
                 continue; // the profile was erased after the event was stored
             }
@@ -269,6 +279,7 @@ final class Projector {
         flush(b);
         customers.mergeIn(b.c, tenantId, survivor, merged, reason, ACTOR);
         b.owners.replaceAll((k, v) -> v.equals(merged) ? survivor : v);
+        b.live.replaceAll((k, v) -> merged.equals(v) ? survivor : v);
         b.deltas.clear();
     }
 
@@ -276,10 +287,10 @@ final class Projector {
         if (EventStore.SOURCE_SENDING.equals(p.source())) {
             return; // what the kernel did with a message (sent, rejected, delivered) is not the customer's activity
         }
-        Delta d = b.delta(p.tenantId(), customerId);
         if (KERNEL_TYPES.contains(p.type())) {
-            return;
+            return; // the kernel's record of what it did: nothing on the profile changes
         }
+        Delta d = b.delta(p.tenantId(), customerId);
         if (d.lastSeen == null || p.occurredAt().isAfter(d.lastSeen)) {
             d.lastSeen = p.occurredAt();
         }
