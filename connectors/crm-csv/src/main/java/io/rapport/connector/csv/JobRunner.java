@@ -3,6 +3,10 @@ package io.rapport.connector.csv;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -83,17 +87,62 @@ final class JobRunner {
         }
     }
 
-    /** @return true when every record was handed over or the job was cancelled; false when stopping */
+    /**
+     * Hands the batches over in order while the next one is read and mapped on a thread of its own: the kernel writes
+     * one batch while the file's next rows are parsed, so that the database and the parsing each have a core.
+     *
+     * @return true when every record was handed over or the job was cancelled; false when stopping
+     */
     private <T> boolean feed(Job job, Reading<T> reader, Writing<T> writer) throws IOException {
-        while (!stopping) {
-            Batch<T> b = reader.next(batchSize);
-            if (b.isEmpty()) {
-                return true;
+        ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rapport-import-reader-" + job.id());
+            t.setDaemon(true);
+            return t;
+        });
+        Future<Batch<T>> next = ahead.submit(() -> reader.next(batchSize));
+        try {
+            while (!stopping) {
+                Batch<T> b = result(next);
+                if (b.isEmpty()) {
+                    return true;
+                }
+                next = ahead.submit(() -> reader.next(batchSize));
+                if (writer.write(job.id(), b.records(), b.rejected(), b.lastLine()).cancelled()) {
+                    return true;
+                }
             }
-            if (writer.write(job.id(), b.records(), b.rejected(), b.lastLine()).cancelled()) {
-                return true;
+            return false;
+        } finally {
+            // the reader is closed after this returns: let the read under way end first
+            try {
+                next.get();
+            } catch (ExecutionException e) {
+                // already reported, or of no interest once the job ends
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+            ahead.shutdown();
         }
-        return false;
+    }
+
+    /** @return the batch read, or the reader's own exception */
+    private static <T> Batch<T> result(Future<Batch<T>> read) throws IOException {
+        try {
+            return read.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the file", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 }
