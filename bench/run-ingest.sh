@@ -332,7 +332,7 @@ if [ "${IMPORT:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx512m -XX:+UseSerialGC -cp "$CP" io.rapport.bench.ImportBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --rows "${IMPORT_ROWS:-1000000}" \
         --csv "$BENCH/target/import-contacts-${IMPORT_ROWS:-1000000}.csv" --server-pid "$PID" \
-        --baseline-url "$BASELINE_URL" --baseline-user "$BASELINE_USER" \
+        --baseline-url "$BASELINE_URL" --baseline-user "$BASELINE_USER" --schema-dir "$SCHEMA_DIR" \
         --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/import-results.md"
     exit $?
 fi

@@ -39,7 +39,7 @@ import org.postgresql.copy.CopyManager;
  */
 public final class ImportBench {
 
-    static final Set<String> OPTIONS = Set.of("url", "rows", "csv", "server-pid", "baseline-url", "baseline-user", "out", "machine", "command", "db",
+    static final Set<String> OPTIONS = Set.of("url", "rows", "csv", "server-pid", "baseline-url", "baseline-user", "schema-dir", "out", "machine", "command", "db",
             "poll-ms", "timeout");
     static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
     static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([a-z]+)\"");
@@ -76,6 +76,12 @@ public final class ImportBench {
         // baseline first: the server is idle meanwhile, and the file is in the page cache for both
         double copyS = baseline(baselineUrl, o.str("baseline-user", "postgres"), csv, rows);
         log("baseline: %s of %,d rows in %.2f s (%,.0f rows/s)", baselineUrl.startsWith("jdbc:postgresql:") ? "COPY" : "CSVREAD", rows, copyS, rows / copyS);
+        Floor floor = null;
+        if (baselineUrl.startsWith("jdbc:postgresql:")) {
+            floor = floor(baselineUrl, o.str("baseline-user", "postgres"), Path.of(o.str("schema-dir", "kernel/core/src/main/resources/db/kernel")));
+            log("floor: %,d new customers in the kernel's data model, by PostgreSQL alone, in %.2f s (%,.0f customers/s)", floor.customers(),
+                    floor.seconds(), floor.customers() / floor.seconds());
+        }
 
         Http http = new Http(base);
         String operator = Http.basic("admin", pw);
@@ -158,6 +164,10 @@ public final class ImportBench {
         boolean ok = state.equals("done") && importS <= 60;
         md.append(String.format("| time for %,d rows, upload → done | %.1f s | %.2f s | %.1f× | ≤ 60 s | %s |%n", rows, importS, copyS, importS / copyS, Report.meets(ok)));
         md.append(String.format("| rows/s | %,.0f | %,.0f | %.3f | ≥ %,.0f | %s |%n", rows / importS, rows / copyS, copyS / importS, rows / 60.0, Report.meets(ok)));
+        if (floor != null) {
+            md.append(String.format("| floor: the %,d new customers' rows in the kernel's data model, written by PostgreSQL alone (`import-floor.sql`) "
+                    + "| %.1f s | %.1f s | %.1f× | | |%n", floor.customers(), importS, floor.seconds(), importS / floor.seconds()));
+        }
         md.append(String.format("| of which the upload (file → server's disk) | %.1f s | | | | |%n", (t1 - t0) / 1e9));
         md.append(String.format("| job state; read / created / updated / rejected | %s; %,d / %,d / %,d / %,d | | | | |%n", state, read, created, updated, rejected));
         if (rss != null) {
@@ -273,8 +283,49 @@ public final class ImportBench {
             if (n != rows) {
                 throw new IllegalStateException("the baseline loaded " + n + " rows, not " + rows);
             }
-            s.execute("DROP TABLE import_baseline");
+            if (!url.startsWith("jdbc:postgresql:")) {
+                s.execute("DROP TABLE import_baseline"); // PostgreSQL's is the floor's source, dropped there
+            }
             return seconds;
+        }
+    }
+
+    /** What the floor wrote and how long it took. */
+    record Floor(long customers, double seconds) {
+    }
+
+    /**
+     * The second baseline: the kernel's tables (its migrations) in the baseline schema, then {@code import-floor.sql}'s
+     * INSERT ... SELECT statements from the COPY table, timed inside one transaction; drops the COPY table after.
+     */
+    static Floor floor(String url, String user, Path schemaDir) throws Exception {
+        String pw = System.getenv("BASELINE_PASSWORD");
+        String script;
+        try (var in = ImportBench.class.getResourceAsStream("import-floor.sql")) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace(":tenant", UUID.randomUUID().toString());
+        }
+        int timed = script.indexOf("-- timed");
+        try (Connection c = DriverManager.getConnection(url, user, pw == null ? "" : pw); Statement s = c.createStatement()) {
+            Schema.migrate(c, schemaDir);
+            for (String sql : Schema.statements(script.substring(0, timed))) {
+                s.execute(sql);
+            }
+            long customers;
+            try (var rs = s.executeQuery("SELECT COUNT(*) FROM floor_src")) {
+                rs.next();
+                customers = rs.getLong(1);
+            }
+            s.execute("CHECKPOINT"); // the COPY's dirty pages are not the floor's to write
+            c.setAutoCommit(false);
+            long t0 = System.nanoTime();
+            for (String sql : Schema.statements(script.substring(timed))) {
+                s.execute(sql);
+            }
+            c.commit();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            c.setAutoCommit(true);
+            s.execute("DROP TABLE import_baseline");
+            return new Floor(customers, seconds);
         }
     }
 
