@@ -28,6 +28,7 @@ import io.rapport.core.event.KernelPublisher;
 import io.rapport.core.event.Relays;
 import io.rapport.core.message.Links;
 import io.rapport.core.imports.Imports;
+import io.rapport.core.segment.SegmentStore;
 import io.rapport.core.message.Messages;
 import io.rapport.core.plugin.PluginHost;
 import io.rapport.core.plugin.Plugins;
@@ -118,6 +119,7 @@ public final class Kernel implements AutoCloseable {
     private final Whiteboard whiteboard;
     private final Messages messages;
     private final Imports imports;
+    private final SegmentStore segments;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -153,6 +155,7 @@ public final class Kernel implements AutoCloseable {
         this.messages = new Messages(db, clock, customers, events,
                 (tenant, type) -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(tenant, type), settings.messages(), links);
         this.publisher = publisher;
+        this.segments = new SegmentStore(db, clock, events);
         this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null
                 ? Path.of(System.getProperty("java.io.tmpdir"), "rapport-imports") : settings.dataDir().resolve(IMPORTS_DIR));
         if (plugins != null) {
@@ -264,6 +267,10 @@ public final class Kernel implements AutoCloseable {
     }
 
     /** @return import jobs: uploads, progress, error reports */
+    public SegmentStore segments() {
+        return segments;
+    }
+
     public Imports imports() {
         return imports;
     }

@@ -29,6 +29,30 @@ public final class EventTypes {
     public static final String CUSTOMER_MERGED = "customer.merged";
     /** A consent decision changed; properties carry purpose, channel, status and source. */
     public static final String CONSENT_CHANGED = "consent.changed";
+    /**
+     * The customer started to match a segment; properties {@link #PROPERTY_SEGMENT_ID} and {@link #PROPERTY_SEGMENT_NAME}.
+     *
+     * @since 0.2
+     */
+    public static final String SEGMENT_ENTERED = "segment.entered";
+    /**
+     * The customer stopped matching a segment (or it was deleted); the same properties as {@link #SEGMENT_ENTERED}.
+     *
+     * @since 0.2
+     */
+    public static final String SEGMENT_EXITED = "segment.exited";
+    /**
+     * Property of {@code segment.*} events: the segment's id.
+     *
+     * @since 0.2
+     */
+    public static final String PROPERTY_SEGMENT_ID = "segmentId";
+    /**
+     * Property of {@code segment.*} events: the segment's name when the event was recorded.
+     *
+     * @since 0.2
+     */
+    public static final String PROPERTY_SEGMENT_NAME = "segmentName";
 
     /** The kernel handed a message to a channel and the channel accepted it. */
     public static final String MESSAGE_SENT = "message.sent";

@@ -656,6 +656,7 @@ public final class CustomerStore implements CustomerService {
                 update(c, "DELETE FROM customer_attribute WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM segment_member WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 // rendered messages hold personal data; a suppression of an erased person has no one left to protect
                 update(c, "DELETE FROM message WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
@@ -714,6 +715,10 @@ public final class CustomerStore implements CustomerService {
         update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ? AND channel IN "
                 + "(SELECT channel FROM suppression WHERE tenant_id = ? AND customer_id = ?)", tenantId, merged, tenantId, survivor);
         update(c, "UPDATE suppression SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        // the person stays in the segments either profile was in, until the next evaluation says otherwise
+        update(c, "DELETE FROM segment_member WHERE tenant_id = ? AND customer_id = ? AND segment_id IN "
+                + "(SELECT segment_id FROM segment_member WHERE tenant_id = ? AND customer_id = ?)", tenantId, merged, tenantId, survivor);
+        update(c, "UPDATE segment_member SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
         try (PreparedStatement ps = c.prepareStatement("UPDATE customer SET "
                 + "order_count = order_count + (SELECT order_count FROM customer WHERE id = ?), "
                 + "revenue = revenue + (SELECT revenue FROM customer WHERE id = ?), "

@@ -49,7 +49,8 @@ final class Projector {
     static final String REASON_ANONYMOUS = "anonymous id linked to a known customer";
     static final String REASON_VERIFIED = "verified identifiers of one person";
     static final String ACTOR = "kernel";
-    static final Set<String> KERNEL_TYPES = Set.of(EventTypes.CUSTOMER_CREATED, EventTypes.CUSTOMER_MERGED, EventTypes.CONSENT_CHANGED);
+    static final Set<String> KERNEL_TYPES = Set.of(EventTypes.CUSTOMER_CREATED, EventTypes.CUSTOMER_MERGED, EventTypes.CONSENT_CHANGED,
+            EventTypes.SEGMENT_ENTERED, EventTypes.SEGMENT_EXITED);
     private static final int IN_CHUNK = 500;
 
     private final Clock clock;

@@ -1,0 +1,376 @@
+package io.rapport.core.segment;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import io.rapport.api.customer.ConsentStatus;
+import io.rapport.core.customer.Attributes;
+import io.rapport.core.segment.Condition.Op;
+import io.rapport.core.segment.Condition.ProfileField;
+import io.rapport.core.segment.Condition.Value;
+import io.rapport.core.validation.FieldError;
+import io.rapport.core.validation.InvalidInputException;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+/**
+ * Reads a segment's condition from JSON, refusing anything it does not know with the JSON pointer of the problem.
+ *
+ * <pre>
+ * {"all": [c, ...]}   {"any": [c, ...]}   {"not": c}
+ * {"profile": "orderCount", "op": "gte", "value": 2}          fields: see {@link ProfileField}
+ * {"attribute": "plan", "op": "in", "value": ["gold", "pro"]}
+ * {"tag": "vip"}
+ * {"consent": {"purpose": "marketing", "channel": "email", "status": "granted"}}   status defaults to granted
+ * {"event": "order.completed", "count": {"op": "gte", "value": 2}, "withinDays": 90}
+ * </pre>
+ *
+ * Operators: eq, ne, gt, gte, lt, lte (numbers, dates, texts), in (texts), startsWith and contains (texts; contains
+ * also an item of a list attribute), exists, missing (no value), withinLastDays and olderThanDays (dates and times;
+ * the value is a number of days).
+ */
+public final class Conditions {
+
+    /** The deepest nesting of all/any/not. */
+    public static final int MAX_DEPTH = 8;
+    /** The most conditions in one tree. */
+    public static final int MAX_NODES = 100;
+    static final int MAX_DAYS = 3650;
+    static final int MAX_TEXT = 2000;
+    static final int MAX_IN = 100;
+
+    private static final Map<String, Op> OPS = Arrays.stream(Op.values()).collect(Collectors.toMap(Op::json, Function.identity()));
+    private static final Map<String, ProfileField> FIELDS = Arrays.stream(ProfileField.values())
+            .collect(Collectors.toMap(ProfileField::json, Function.identity()));
+    private static final Set<String> KINDS = Set.of("all", "any", "not", "profile", "attribute", "tag", "consent", "event");
+
+    private Conditions() {
+    }
+
+    /**
+     * @param pointer the JSON pointer of {@code json} in the request, for error messages
+     * @throws InvalidInputException naming every problem found
+     */
+    public static Condition parse(JsonValue json, String pointer) {
+        List<FieldError> errors = new ArrayList<>();
+        int[] nodes = {0};
+        Condition c = read(json, pointer, 1, nodes, errors);
+        if (!errors.isEmpty() || c == null) {
+            throw new InvalidInputException(errors.isEmpty() ? List.of(new FieldError(pointer, "is not a condition")) : errors);
+        }
+        return c;
+    }
+
+    private static Condition read(JsonValue json, String at, int depth, int[] nodes, List<FieldError> errors) {
+        if (++nodes[0] > MAX_NODES) {
+            if (nodes[0] == MAX_NODES + 1) {
+                errors.add(new FieldError(at, "a segment has at most " + MAX_NODES + " conditions"));
+            }
+            return null;
+        }
+        if (json == null || json.getValueType() != JsonValue.ValueType.OBJECT) {
+            errors.add(new FieldError(at, "must be an object such as {\"tag\": \"vip\"} or {\"all\": [...]}"));
+            return null;
+        }
+        JsonObject o = json.asJsonObject();
+        List<String> kinds = o.keySet().stream().filter(KINDS::contains).toList();
+        if (kinds.size() != 1) {
+            errors.add(new FieldError(at, kinds.isEmpty() ? "names no condition: use one of " + String.join(", ", KINDS.stream().sorted().toList())
+                    : "names " + kinds.size() + " conditions (" + String.join(", ", kinds) + "); wrap them in {\"all\": [...]}"));
+            return null;
+        }
+        String kind = kinds.get(0);
+        String p = at + "/" + kind;
+        return switch (kind) {
+            case "all", "any" -> {
+                allowOnly(o, at, errors, kind);
+                if (depth >= MAX_DEPTH) {
+                    errors.add(new FieldError(p, "conditions nest at most " + MAX_DEPTH + " levels deep"));
+                    yield null;
+                }
+                if (o.get(kind).getValueType() != JsonValue.ValueType.ARRAY || o.getJsonArray(kind).isEmpty()) {
+                    errors.add(new FieldError(p, "must be a non-empty array of conditions"));
+                    yield null;
+                }
+                List<Condition> list = new ArrayList<>();
+                JsonArray a = o.getJsonArray(kind);
+                for (int i = 0; i < a.size(); i++) {
+                    list.add(read(a.get(i), p + "/" + i, depth + 1, nodes, errors));
+                }
+                yield list.contains(null) ? null : kind.equals("all") ? new Condition.All(list) : new Condition.Any(list);
+            }
+            case "not" -> {
+                allowOnly(o, at, errors, kind);
+                if (depth >= MAX_DEPTH) {
+                    errors.add(new FieldError(p, "conditions nest at most " + MAX_DEPTH + " levels deep"));
+                    yield null;
+                }
+                Condition inner = read(o.get("not"), p, depth + 1, nodes, errors);
+                yield inner == null ? null : new Condition.Not(inner);
+            }
+            case "tag" -> {
+                allowOnly(o, at, errors, kind);
+                String tag = text(o.get("tag"), p, errors);
+                if (tag != null && (tag.isBlank() || tag.length() > 100)) {
+                    errors.add(new FieldError(p, "a tag has 1 to 100 characters"));
+                    yield null;
+                }
+                yield tag == null ? null : new Condition.Tag(tag);
+            }
+            case "consent" -> consent(o, at, p, errors);
+            case "event" -> event(o, at, p, errors);
+            case "profile" -> profile(o, at, p, errors);
+            case "attribute" -> attribute(o, at, p, errors);
+            default -> throw new IllegalStateException(kind);
+        };
+    }
+
+    private static Condition consent(JsonObject o, String at, String p, List<FieldError> errors) {
+        allowOnly(o, at, errors, "consent");
+        if (o.get("consent").getValueType() != JsonValue.ValueType.OBJECT) {
+            errors.add(new FieldError(p, "must be an object such as {\"purpose\": \"marketing\", \"channel\": \"email\"}"));
+            return null;
+        }
+        JsonObject c = o.getJsonObject("consent");
+        allowOnly(c, p, errors, "purpose", "channel", "status");
+        String purpose = text(c.get("purpose"), p + "/purpose", errors);
+        String channel = text(c.get("channel"), p + "/channel", errors);
+        String status = c.containsKey("status") ? text(c.get("status"), p + "/status", errors) : "granted";
+        ConsentStatus s = null;
+        if (status != null) {
+            try {
+                s = ConsentStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError(p + "/status", "is one of " + Arrays.stream(ConsentStatus.values())
+                        .map(x -> x.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(", "))));
+            }
+        }
+        return purpose == null || channel == null || s == null ? null : new Condition.Consent(purpose, channel, s.name());
+    }
+
+    private static Condition event(JsonObject o, String at, String p, List<FieldError> errors) {
+        allowOnly(o, at, errors, "event", "count", "withinDays");
+        String type = text(o.get("event"), p, errors);
+        if (type != null && !type.matches("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+")) {
+            errors.add(new FieldError(p, "is an event type such as order.completed"));
+            type = null;
+        }
+        Op op = Op.GTE;
+        long count = 1;
+        if (o.containsKey("count")) {
+            String cp = at + "/count";
+            if (o.get("count").getValueType() != JsonValue.ValueType.OBJECT) {
+                errors.add(new FieldError(cp, "must be an object such as {\"op\": \"gte\", \"value\": 2}"));
+                return null;
+            }
+            JsonObject c = o.getJsonObject("count");
+            allowOnly(c, cp, errors, "op", "value");
+            op = op(c.get("op"), cp + "/op", errors);
+            if (op != null && !(op.comparison() || op == Op.EQ || op == Op.NE)) {
+                errors.add(new FieldError(cp + "/op", "compares a count: eq, ne, gt, gte, lt or lte"));
+                op = null;
+            }
+            BigDecimal n = number(c.get("value"), cp + "/value", errors);
+            if (n != null && (n.signum() < 0 || n.stripTrailingZeros().scale() > 0 || n.compareTo(BigDecimal.valueOf(1_000_000)) > 0)) {
+                errors.add(new FieldError(cp + "/value", "is a whole number from 0 to 1000000"));
+                n = null;
+            }
+            if (op == null || n == null) {
+                return null;
+            }
+            count = n.longValue();
+        }
+        Integer within = o.containsKey("withinDays") ? days(o.get("withinDays"), at + "/withinDays", errors) : null;
+        if (type == null || (o.containsKey("withinDays") && within == null)) {
+            return null;
+        }
+        return new Condition.EventCount(type, op, count, within);
+    }
+
+    private static Condition profile(JsonObject o, String at, String p, List<FieldError> errors) {
+        allowOnly(o, at, errors, "profile", "op", "value");
+        String name = text(o.get("profile"), p, errors);
+        ProfileField f = name == null ? null : FIELDS.get(name);
+        if (name != null && f == null) {
+            errors.add(new FieldError(p, "is not a profile field: use one of " + String.join(", ", FIELDS.keySet().stream().sorted().toList())
+                    + ", or an attribute"));
+        }
+        Op op = op(o.get("op"), at + "/op", errors);
+        if (f == null || op == null) {
+            return null;
+        }
+        Value v = value(o, at, op, errors);
+        if (v == null) {
+            return null;
+        }
+        String problem = switch (f.kind) {
+            case TEXT -> v.number() != null || v.bool() != null || v.date() != null || op.relative() ? "compares texts" : null;
+            case NUMBER -> op.relative() || op == Op.IN || op == Op.STARTS_WITH || op == Op.CONTAINS || (v.text() != null) || v.bool() != null
+                    || v.date() != null ? "compares numbers" : null;
+            case TIME -> op == Op.IN || op == Op.STARTS_WITH || op == Op.CONTAINS || v.text() != null || v.number() != null && !op.relative()
+                    || v.bool() != null ? "compares dates (yyyy-mm-dd) or a number of days with withinLastDays and olderThanDays" : null;
+        };
+        if (problem != null) {
+            errors.add(new FieldError(at, f.json + " " + problem + "; " + op.json + " with this value does not apply"));
+            return null;
+        }
+        return new Condition.Profile(f, op, v);
+    }
+
+    private static Condition attribute(JsonObject o, String at, String p, List<FieldError> errors) {
+        allowOnly(o, at, errors, "attribute", "op", "value");
+        String name = text(o.get("attribute"), p, errors);
+        if (name != null && !Attributes.NAME.matcher(name).matches()) {
+            errors.add(new FieldError(p, "is not an attribute name (a letter, then letters, digits, _ . or -)"));
+            name = null;
+        }
+        Op op = op(o.get("op"), at + "/op", errors);
+        if (name == null || op == null) {
+            return null;
+        }
+        Value v = value(o, at, op, errors);
+        if (v == null) {
+            return null;
+        }
+        if (v.bool() != null && op != Op.EQ && op != Op.NE) {
+            errors.add(new FieldError(at + "/op", "a true or false value is compared with eq or ne"));
+            return null;
+        }
+        return new Condition.Attribute(name, op, v);
+    }
+
+    /** The value an operator needs: none, a list of texts, a number of days, or one text, number, boolean or date. */
+    private static Value value(JsonObject o, String at, Op op, List<FieldError> errors) {
+        String vp = at + "/value";
+        JsonValue v = o.get("value");
+        switch (op) {
+            case EXISTS, MISSING -> {
+                if (v != null) {
+                    errors.add(new FieldError(vp, op.json + " takes no value"));
+                    return null;
+                }
+                return Value.none();
+            }
+            case WITHIN_LAST_DAYS, OLDER_THAN_DAYS -> {
+                Integer d = days(v, vp, errors);
+                return d == null ? null : new Value(null, null, null, null, null, d);
+            }
+            case IN -> {
+                if (v == null || v.getValueType() != JsonValue.ValueType.ARRAY || v.asJsonArray().isEmpty() || v.asJsonArray().size() > MAX_IN) {
+                    errors.add(new FieldError(vp, "in takes an array of 1 to " + MAX_IN + " texts"));
+                    return null;
+                }
+                List<String> texts = new ArrayList<>();
+                for (int i = 0; i < v.asJsonArray().size(); i++) {
+                    String t = text(v.asJsonArray().get(i), vp + "/" + i, errors);
+                    if (t == null) {
+                        return null;
+                    }
+                    texts.add(t);
+                }
+                return new Value(null, null, null, null, texts, null);
+            }
+            default -> {
+                if (v == null) {
+                    errors.add(new FieldError(vp, "is required by " + op.json));
+                    return null;
+                }
+                switch (v.getValueType()) {
+                    case NUMBER:
+                        if (op == Op.STARTS_WITH || op == Op.CONTAINS) {
+                            errors.add(new FieldError(vp, op.json + " takes a text"));
+                            return null;
+                        }
+                        return new Value(null, ((JsonNumber) v).bigDecimalValue(), null, null, null, null);
+                    case TRUE:
+                    case FALSE:
+                        return new Value(null, null, v == JsonValue.TRUE, null, null, null);
+                    case STRING: {
+                        String s = ((JsonString) v).getString();
+                        if (s.length() > MAX_TEXT) {
+                            errors.add(new FieldError(vp, "has at most " + MAX_TEXT + " characters"));
+                            return null;
+                        }
+                        if (op.comparison() && s.matches("\\d{4}-\\d{2}-\\d{2}")) {
+                            try {
+                                return new Value(null, null, null, LocalDate.parse(s), null, null);
+                            } catch (DateTimeParseException e) {
+                                errors.add(new FieldError(vp, "'" + s + "' is not a date"));
+                                return null;
+                            }
+                        }
+                        return new Value(s, null, null, null, null, null);
+                    }
+                    default:
+                        errors.add(new FieldError(vp, "is a text, a number, true or false, or a date (yyyy-mm-dd)"));
+                        return null;
+                }
+            }
+        }
+    }
+
+    private static Op op(JsonValue v, String at, List<FieldError> errors) {
+        String s = text(v, at, errors);
+        if (s == null) {
+            return null;
+        }
+        Op op = OPS.get(s);
+        if (op == null) {
+            errors.add(new FieldError(at, "'" + s + "' is not an operator: use one of " + String.join(", ", OPS.keySet().stream().sorted().toList())));
+        }
+        return op;
+    }
+
+    private static Integer days(JsonValue v, String at, List<FieldError> errors) {
+        BigDecimal n = number(v, at, errors);
+        if (n == null) {
+            return null;
+        }
+        if (n.stripTrailingZeros().scale() > 0 || n.compareTo(BigDecimal.ONE) < 0 || n.compareTo(BigDecimal.valueOf(MAX_DAYS)) > 0) {
+            errors.add(new FieldError(at, "is a whole number of days from 1 to " + MAX_DAYS));
+            return null;
+        }
+        return n.intValue();
+    }
+
+    private static BigDecimal number(JsonValue v, String at, List<FieldError> errors) {
+        if (v == null || v.getValueType() != JsonValue.ValueType.NUMBER) {
+            errors.add(new FieldError(at, v == null ? "is required" : "must be a number"));
+            return null;
+        }
+        return ((JsonNumber) v).bigDecimalValue();
+    }
+
+    private static String text(JsonValue v, String at, List<FieldError> errors) {
+        if (v == null || v.getValueType() != JsonValue.ValueType.STRING) {
+            errors.add(new FieldError(at, v == null ? "is required" : "must be a text"));
+            return null;
+        }
+        String s = ((JsonString) v).getString();
+        if (s.isEmpty() || s.length() > MAX_TEXT) {
+            errors.add(new FieldError(at, "has 1 to " + MAX_TEXT + " characters"));
+            return null;
+        }
+        return s;
+    }
+
+    private static void allowOnly(JsonObject o, String at, List<FieldError> errors, String... allowed) {
+        Set<String> ok = Set.of(allowed);
+        for (String k : o.keySet()) {
+            if (!ok.contains(k)) {
+                errors.add(new FieldError(at + "/" + k, "is not a member here (allowed: " + String.join(", ", allowed) + ")"));
+            }
+        }
+    }
+}

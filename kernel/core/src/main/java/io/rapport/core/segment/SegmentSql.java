@@ -1,0 +1,241 @@
+package io.rapport.core.segment;
+
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import io.rapport.core.json.Json;
+import io.rapport.core.segment.Condition.Op;
+import io.rapport.core.segment.Condition.Value;
+
+/**
+ * Turns a {@link Condition} into one SQL query that selects the ids of a tenant's live profiles matching it, the
+ * same on H2 and PostgreSQL. Every value is a bound parameter; names of columns come from {@link Condition.ProfileField},
+ * never from the request.
+ */
+public final class SegmentSql {
+
+    /** A query and its parameters, in order. */
+    public record Query(String sql, List<Object> args) {
+    }
+
+    private final StringBuilder sql = new StringBuilder();
+    private final List<Object> args = new ArrayList<>();
+    private final UUID tenantId;
+    private final OffsetDateTime now;
+
+    private SegmentSql(UUID tenantId, OffsetDateTime now) {
+        this.tenantId = tenantId;
+        this.now = now;
+    }
+
+    /**
+     * @param now the time relative conditions ("within the last 30 days") are measured from
+     * @return {@code SELECT c.id FROM customer c WHERE …}: the tenant's live (not merged) profiles that match
+     */
+    public static Query members(Condition condition, UUID tenantId, OffsetDateTime now) {
+        SegmentSql s = new SegmentSql(tenantId, now);
+        s.sql.append("SELECT c.id FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND ");
+        s.args.add(tenantId);
+        s.write(condition);
+        return new Query(s.sql.toString(), List.copyOf(s.args));
+    }
+
+    private void write(Condition c) {
+        if (c instanceof Condition.All a) {
+            group(a.conditions(), " AND ");
+        } else if (c instanceof Condition.Any a) {
+            group(a.conditions(), " OR ");
+        } else if (c instanceof Condition.Not n) {
+            sql.append("NOT (");
+            write(n.condition());
+            sql.append(')');
+        } else if (c instanceof Condition.Tag t) {
+            sql.append("EXISTS (SELECT 1 FROM customer_tag t WHERE t.customer_id = c.id AND t.tag = ?)");
+            args.add(t.tag());
+        } else if (c instanceof Condition.Consent k) {
+            sql.append("EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = c.id AND k.purpose = ? AND k.channel = ? AND k.status = ?)");
+            args.add(k.purpose());
+            args.add(k.channel());
+            args.add(k.status());
+        } else if (c instanceof Condition.EventCount e) {
+            eventCount(e);
+        } else if (c instanceof Condition.Profile p) {
+            profile(p);
+        } else if (c instanceof Condition.Attribute a) {
+            attribute(a);
+        } else {
+            throw new IllegalStateException("no SQL for " + c);
+        }
+    }
+
+    private void group(List<Condition> list, String op) {
+        sql.append('(');
+        for (int i = 0; i < list.size(); i++) {
+            if (i > 0) {
+                sql.append(op);
+            }
+            write(list.get(i));
+        }
+        sql.append(')');
+    }
+
+    /**
+     * A count that must be at least 1 is a semi-join on the customers with enough events (a hash join over the
+     * event table); one that 0 satisfies ("no order within 30 days") is counted per customer through the timeline
+     * index, since a customer without any event must match.
+     */
+    private void eventCount(Condition.EventCount e) {
+        String window = e.withinDays() == null ? "" : " AND e.occurred_at >= ?";
+        if (!e.op().holdsForZero(e.count())) {
+            sql.append("c.id IN (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.customer_id IS NOT NULL").append(window)
+                    .append(" GROUP BY e.customer_id HAVING COUNT(*) ").append(e.op().sql()).append(" ?)");
+            args.add(tenantId);
+            args.add(e.type());
+        } else {
+            sql.append("(SELECT COUNT(*) FROM event e WHERE e.customer_id = c.id AND e.type = ?").append(window).append(") ")
+                    .append(e.op().sql()).append(" ?");
+            args.add(e.type());
+        }
+        if (e.withinDays() != null) {
+            args.add(now.minusDays(e.withinDays()));
+        }
+        args.add(e.count());
+    }
+
+    private void profile(Condition.Profile p) {
+        String col = "c." + p.field().column;
+        Value v = p.value();
+        switch (p.op()) {
+            case EXISTS -> sql.append(col).append(" IS NOT NULL");
+            case MISSING -> sql.append(col).append(" IS NULL");
+            case NE -> {
+                // "is not X" includes profiles without the field
+                sql.append('(').append(col).append(" IS NULL OR ").append(col).append(" <> ?)");
+                args.add(scalar(v, p.field().kind == Condition.ProfileField.Kind.TIME));
+            }
+            case IN -> {
+                sql.append(col).append(" IN (").append("?,".repeat(v.texts().size() - 1)).append("?)");
+                args.addAll(v.texts());
+            }
+            case STARTS_WITH -> {
+                sql.append(col).append(" LIKE ? ESCAPE '\\'");
+                args.add(like(v.text()) + "%");
+            }
+            case CONTAINS -> {
+                sql.append(col).append(" LIKE ? ESCAPE '\\'");
+                args.add("%" + like(v.text()) + "%");
+            }
+            case WITHIN_LAST_DAYS -> {
+                sql.append(col).append(" >= ?");
+                args.add(now.minusDays(v.days()));
+            }
+            case OLDER_THAN_DAYS -> {
+                sql.append(col).append(" < ?");
+                args.add(now.minusDays(v.days()));
+            }
+            default -> {
+                sql.append(col).append(' ').append(p.op().sql()).append(" ?");
+                args.add(scalar(v, p.field().kind == Condition.ProfileField.Kind.TIME));
+            }
+        }
+    }
+
+    /** @return the value to bind: a date compared with a time means the start of that day, UTC */
+    private static Object scalar(Value v, boolean time) {
+        if (v.date() != null) {
+            return time ? v.date().atStartOfDay().atOffset(ZoneOffset.UTC) : v.date().toString();
+        }
+        if (v.number() != null) {
+            return v.number();
+        }
+        if (v.bool() != null) {
+            return v.bool().toString();
+        }
+        return v.text();
+    }
+
+    /**
+     * Attributes are stored as canonical text beside their type (see {@code Attributes.encode}): numbers are compared as
+     * numbers among NUMBER values, dates as their ISO text among DATE values, other values as text.
+     */
+    private void attribute(Condition.Attribute a) {
+        Value v = a.value();
+        String exists = "EXISTS (SELECT 1 FROM customer_attribute a WHERE a.customer_id = c.id AND a.name = ?";
+        switch (a.op()) {
+            case EXISTS -> {
+                sql.append(exists).append(')');
+                args.add(a.name());
+            }
+            case MISSING -> {
+                sql.append("NOT ").append(exists).append(')');
+                args.add(a.name());
+            }
+            case NE -> {
+                // "is not X" includes profiles without the attribute
+                sql.append("NOT ").append(exists).append(" AND ");
+                typed(a.name(), Op.EQ, v);
+                sql.append(')');
+            }
+            default -> {
+                sql.append(exists).append(" AND ");
+                typed(a.name(), a.op(), v);
+                sql.append(')');
+            }
+        }
+    }
+
+    /** The test on {@code a.type} and {@code a.attr_value} for one operator and value (the name is bound first). */
+    private void typed(String name, Op op, Value v) {
+        args.add(name);
+        switch (op) {
+            case IN -> {
+                sql.append("a.type = 'STRING' AND a.attr_value IN (").append("?,".repeat(v.texts().size() - 1)).append("?)");
+                args.addAll(v.texts());
+            }
+            case STARTS_WITH -> {
+                sql.append("a.type = 'STRING' AND a.attr_value LIKE ? ESCAPE '\\'");
+                args.add(like(v.text()) + "%");
+            }
+            case CONTAINS -> {
+                // a text containing it, or a list (stored as a JSON array of strings) holding it as an item
+                sql.append("((a.type = 'STRING' AND a.attr_value LIKE ? ESCAPE '\\') OR (a.type = 'LIST' AND a.attr_value LIKE ? ESCAPE '\\'))");
+                args.add("%" + like(v.text()) + "%");
+                args.add("%" + like(Json.write(jakarta.json.Json.createValue(v.text()))) + "%");
+            }
+            case WITHIN_LAST_DAYS -> {
+                sql.append("a.type = 'DATE' AND a.attr_value >= ?");
+                args.add(LocalDate.ofInstant(now.toInstant(), ZoneOffset.UTC).minusDays(v.days()).toString());
+            }
+            case OLDER_THAN_DAYS -> {
+                sql.append("a.type = 'DATE' AND a.attr_value < ?");
+                args.add(LocalDate.ofInstant(now.toInstant(), ZoneOffset.UTC).minusDays(v.days()).toString());
+            }
+            default -> {
+                if (v.number() != null) {
+                    // CASE keeps the cast away from texts whatever order the database evaluates the conjunction in
+                    sql.append("a.type = 'NUMBER' AND CASE WHEN a.type = 'NUMBER' THEN CAST(a.attr_value AS DECIMAL(38, 10)) END ")
+                            .append(op.sql()).append(" ?");
+                    args.add(v.number());
+                } else if (v.date() != null) {
+                    sql.append("a.type = 'DATE' AND a.attr_value ").append(op.sql()).append(" ?");
+                    args.add(v.date().toString());
+                } else if (v.bool() != null) {
+                    sql.append("a.type = 'BOOLEAN' AND a.attr_value ").append(op.sql()).append(" ?");
+                    args.add(v.bool().toString());
+                } else {
+                    sql.append("a.type = 'STRING' AND a.attr_value ").append(op.sql()).append(" ?");
+                    args.add(v.text());
+                }
+            }
+        }
+    }
+
+    /** Escapes LIKE's wildcards (with {@code \}) in a text to find literally. */
+    static String like(String s) {
+        return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+}

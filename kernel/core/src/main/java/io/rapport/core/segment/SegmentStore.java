@@ -1,0 +1,348 @@
+package io.rapport.core.segment;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.rapport.api.event.EventTypes;
+import io.rapport.core.db.Db;
+import io.rapport.core.db.Ids;
+import io.rapport.core.event.EventStore;
+import io.rapport.core.json.Json;
+import io.rapport.core.validation.ConflictException;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.core.validation.NotFoundException;
+import jakarta.json.JsonObject;
+
+/**
+ * Segments of a tenant: their definitions, who is in them, and the {@code segment.entered} / {@code segment.exited}
+ * events when that changes. A rebuild compares the members stored with those the condition selects now, both read in
+ * id order, and writes the difference in batches with its events.
+ */
+public final class SegmentStore {
+
+    /** The most segments a tenant may have. */
+    public static final int MAX_SEGMENTS = 500;
+    static final int WRITE_BATCH = 5_000;
+    static final int FETCH = 10_000;
+
+    /** A segment as stored. */
+    public record Segment(UUID id, UUID tenantId, String name, String description, JsonObject definition, boolean timeDependent, int version,
+                          long members, OffsetDateTime rebuiltAt, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    }
+
+    /** What a rebuild changed. */
+    public record Rebuild(long members, long entered, long exited) {
+    }
+
+    /** How many profiles a condition selects now, and the first few. */
+    public record Preview(long count, List<UUID> sample) {
+    }
+
+    private final Db db;
+    private final Clock clock;
+    private final EventStore events;
+
+    public SegmentStore(Db db, Clock clock, EventStore events) {
+        this.db = db;
+        this.clock = clock;
+        this.events = events;
+    }
+
+    /**
+     * Creates a segment and computes its members.
+     *
+     * @param definition {@code {"condition": {...}}}, read by {@link Conditions#parse}
+     * @throws InvalidInputException naming what is wrong with the name or the condition
+     * @throws ConflictException if the tenant has a segment of that name
+     */
+    public Segment create(UUID tenantId, String name, String description, JsonObject definition) {
+        Condition condition = check(name, description, definition);
+        UUID id = Ids.timeOrdered();
+        db.tx(c -> {
+            if (count(c, tenantId) >= MAX_SEGMENTS) {
+                throw new ConflictException("/name", "a shop has at most " + MAX_SEGMENTS + " segments");
+            }
+            requireFreeName(c, tenantId, name, null);
+            OffsetDateTime now = OffsetDateTime.now(clock);
+            Db.update(c, "INSERT INTO segment (id, tenant_id, name, description, definition, time_dependent, version, created_at, updated_at) "
+                    + "VALUES (?,?,?,?,?,?,?,?,?)", id, tenantId, name, description, Json.write(definition), condition.timeDependent(), 1, now, now);
+            return null;
+        });
+        rebuild(tenantId, id);
+        return find(tenantId, id).orElseThrow();
+    }
+
+    /** Changes a segment's name, description and condition (a new version) and recomputes its members. */
+    public Segment update(UUID tenantId, UUID id, String name, String description, JsonObject definition) {
+        Condition condition = check(name, description, definition);
+        db.tx(c -> {
+            Segment s = lock(c, tenantId, id);
+            requireFreeName(c, tenantId, name, id);
+            boolean changed = !s.definition().equals(definition);
+            Db.update(c, "UPDATE segment SET name = ?, description = ?, definition = ?, time_dependent = ?, version = ?, updated_at = ? WHERE id = ?",
+                    name, description, Json.write(definition), condition.timeDependent(), changed ? s.version() + 1 : s.version(),
+                    OffsetDateTime.now(clock), id);
+            return null;
+        });
+        rebuild(tenantId, id);
+        return find(tenantId, id).orElseThrow();
+    }
+
+    /** Deletes a segment; its members exit it (with their events). */
+    public void delete(UUID tenantId, UUID id) {
+        db.tx(c -> {
+            Segment s = lock(c, tenantId, id);
+            List<EventStore.KernelEvent> exits = new ArrayList<>();
+            List<UUID> members = Db.list(c, "SELECT customer_id FROM segment_member WHERE segment_id = ? ORDER BY customer_id", List.of(id),
+                    rs -> rs.getObject(1, UUID.class));
+            for (UUID m : members) {
+                exits.add(event(s, m, EventTypes.SEGMENT_EXITED));
+            }
+            for (List<EventStore.KernelEvent> chunk : Db.chunks(exits, WRITE_BATCH)) {
+                events.appendKernelEvents(c, chunk);
+            }
+            Db.update(c, "DELETE FROM segment_member WHERE segment_id = ?", id);
+            Db.update(c, "DELETE FROM segment WHERE id = ?", id);
+            return null;
+        });
+        events.committed();
+    }
+
+    public Optional<Segment> find(UUID tenantId, UUID id) {
+        return db.read(c -> Db.list(c, SELECT + " WHERE tenant_id = ? AND id = ?", List.of(tenantId, id), SegmentStore::segment).stream().findFirst());
+    }
+
+    /** The tenant's segments by name. */
+    public List<Segment> list(UUID tenantId) {
+        return db.read(c -> Db.list(c, SELECT + " WHERE tenant_id = ? ORDER BY name", List.of(tenantId), SegmentStore::segment));
+    }
+
+    /** A page of members in id order, after {@code after} (null for the first page). */
+    public List<UUID> members(UUID tenantId, UUID id, UUID after, int limit) {
+        return db.read(c -> {
+            requireSegment(c, tenantId, id);
+            return Db.list(c, "SELECT customer_id FROM segment_member WHERE segment_id = ? AND tenant_id = ?"
+                    + (after == null ? "" : " AND customer_id > ?") + " ORDER BY customer_id LIMIT ?",
+                    after == null ? List.of(id, tenantId, limit) : List.of(id, tenantId, after, limit), rs -> rs.getObject(1, UUID.class));
+        });
+    }
+
+    /** How many profiles {@code definition} selects now, and up to {@code sample} of them, without saving anything. */
+    public Preview preview(UUID tenantId, JsonObject definition, int sample) {
+        Condition condition = condition(definition);
+        SegmentSql.Query q = SegmentSql.members(condition, tenantId, OffsetDateTime.now(clock));
+        return db.read(c -> {
+            long count = Db.list(c, "SELECT COUNT(*) FROM (" + q.sql() + ") m", q.args(), rs -> rs.getLong(1)).get(0);
+            List<Object> args = new ArrayList<>(q.args());
+            args.add(sample);
+            List<UUID> ids = Db.list(c, q.sql() + " ORDER BY c.id LIMIT ?", args, rs -> rs.getObject(1, UUID.class));
+            return new Preview(count, ids);
+        });
+    }
+
+    /**
+     * Recomputes a segment's members now: those the condition selects and the segment lacks enter it, those it holds
+     * and the condition no longer selects exit it, each with its event. One transaction; the segment's row is locked
+     * so that two rebuilds of one segment follow each other.
+     */
+    public Rebuild rebuild(UUID tenantId, UUID id) {
+        Rebuild r = db.tx(c -> {
+            Segment s = lock(c, tenantId, id);
+            Condition condition = condition(s.definition());
+            OffsetDateTime now = OffsetDateTime.now(clock);
+            SegmentSql.Query q = SegmentSql.members(condition, tenantId, now);
+            Diff diff = new Diff(c, s, now);
+            try (PreparedStatement want = c.prepareStatement(q.sql() + " ORDER BY c.id");
+                 PreparedStatement have = c.prepareStatement("SELECT customer_id FROM segment_member WHERE segment_id = ? ORDER BY customer_id")) {
+                for (int i = 0; i < q.args().size(); i++) {
+                    want.setObject(i + 1, q.args().get(i));
+                }
+                want.setFetchSize(FETCH);
+                have.setObject(1, id);
+                have.setFetchSize(FETCH);
+                try (ResultSet w = want.executeQuery(); ResultSet h = have.executeQuery()) {
+                    // both in id order: a merge of the two lists; the database's UUID order is the one compared here
+                    Ascending wanted = new Ascending();
+                    Ascending held = new Ascending();
+                    UUID a = wanted.check(next(w));
+                    UUID b = held.check(next(h));
+                    while (a != null || b != null) {
+                        int cmp = a == null ? 1 : b == null ? -1 : ORDER.compare(a, b);
+                        if (cmp < 0) {
+                            diff.enter(a);
+                            a = wanted.check(next(w));
+                        } else if (cmp > 0) {
+                            diff.exit(b);
+                            b = held.check(next(h));
+                        } else {
+                            diff.stay();
+                            a = wanted.check(next(w));
+                            b = held.check(next(h));
+                        }
+                    }
+                }
+            }
+            diff.flush();
+            Db.update(c, "UPDATE segment SET member_count = ?, rebuilt_at = ? WHERE id = ?", diff.members, now, id);
+            return new Rebuild(diff.members, diff.entered, diff.exited);
+        });
+        events.committed();
+        return r;
+    }
+
+    /**
+     * UUIDs in the order both databases sort them: by their bytes as unsigned numbers, most significant first (not
+     * {@link UUID#compareTo}, which compares signed longs).
+     */
+    static final Comparator<UUID> ORDER = Comparator.comparing((UUID u) -> u.getMostSignificantBits(), Long::compareUnsigned)
+            .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
+
+    /** Refuses a list that is not in {@link #ORDER}: the merge would write a wrong difference. */
+    private static final class Ascending {
+        private UUID last;
+
+        UUID check(UUID u) {
+            if (u != null && last != null && ORDER.compare(last, u) >= 0) {
+                throw new IllegalStateException("the database does not sort UUIDs as SegmentStore.ORDER does (" + last + " before " + u + ")");
+            }
+            if (u != null) {
+                last = u;
+            }
+            return u;
+        }
+    }
+
+    /** The difference being written: entries and exits, in batches with their events. */
+    private final class Diff {
+        final Connection c;
+        final Segment s;
+        final OffsetDateTime now;
+        final List<Object[]> in = new ArrayList<>();
+        final List<Object[]> out = new ArrayList<>();
+        final List<EventStore.KernelEvent> happened = new ArrayList<>();
+        long members;
+        long entered;
+        long exited;
+
+        Diff(Connection c, Segment s, OffsetDateTime now) {
+            this.c = c;
+            this.s = s;
+            this.now = now;
+        }
+
+        void enter(UUID customer) throws SQLException {
+            in.add(new Object[] {s.id(), customer, s.tenantId(), now});
+            happened.add(event(s, customer, EventTypes.SEGMENT_ENTERED));
+            members++;
+            entered++;
+            flushIfFull();
+        }
+
+        void exit(UUID customer) throws SQLException {
+            out.add(new Object[] {s.id(), customer});
+            happened.add(event(s, customer, EventTypes.SEGMENT_EXITED));
+            exited++;
+            flushIfFull();
+        }
+
+        void stay() {
+            members++;
+        }
+
+        void flushIfFull() throws SQLException {
+            if (happened.size() >= WRITE_BATCH) {
+                flush();
+            }
+        }
+
+        void flush() throws SQLException {
+            Db.batch(c, "INSERT INTO segment_member (segment_id, customer_id, tenant_id, since) VALUES (?,?,?,?)", in);
+            Db.batch(c, "DELETE FROM segment_member WHERE segment_id = ? AND customer_id = ?", out);
+            events.appendKernelEvents(c, happened);
+            in.clear();
+            out.clear();
+            happened.clear();
+        }
+    }
+
+    private static UUID next(ResultSet rs) throws SQLException {
+        return rs.next() ? rs.getObject(1, UUID.class) : null;
+    }
+
+    private static EventStore.KernelEvent event(Segment s, UUID customer, String type) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put(EventTypes.PROPERTY_SEGMENT_ID, s.id().toString());
+        props.put(EventTypes.PROPERTY_SEGMENT_NAME, s.name());
+        props.put("version", s.version());
+        return new EventStore.KernelEvent(s.tenantId(), customer, type, "segment", props);
+    }
+
+    private static final String SELECT = "SELECT id, tenant_id, name, description, definition, time_dependent, version, member_count, rebuilt_at, "
+            + "created_at, updated_at FROM segment";
+
+    private static Segment segment(ResultSet rs) throws SQLException {
+        return new Segment(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4), Json.readObject(rs.getString(5)),
+                rs.getBoolean(6), rs.getInt(7), rs.getLong(8), rs.getObject(9, OffsetDateTime.class), rs.getObject(10, OffsetDateTime.class),
+                rs.getObject(11, OffsetDateTime.class));
+    }
+
+    private static Segment lock(Connection c, UUID tenantId, UUID id) throws SQLException {
+        List<Segment> s = Db.list(c, SELECT + " WHERE tenant_id = ? AND id = ? FOR UPDATE", List.of(tenantId, id), SegmentStore::segment);
+        if (s.isEmpty()) {
+            throw new NotFoundException("no segment " + id);
+        }
+        return s.get(0);
+    }
+
+    private static void requireSegment(Connection c, UUID tenantId, UUID id) throws SQLException {
+        if (Db.list(c, "SELECT 1 FROM segment WHERE tenant_id = ? AND id = ?", List.of(tenantId, id), rs -> 1).isEmpty()) {
+            throw new NotFoundException("no segment " + id);
+        }
+    }
+
+    private static long count(Connection c, UUID tenantId) throws SQLException {
+        return Db.list(c, "SELECT COUNT(*) FROM segment WHERE tenant_id = ?", List.of(tenantId), rs -> rs.getLong(1)).get(0);
+    }
+
+    private static void requireFreeName(Connection c, UUID tenantId, String name, UUID except) throws SQLException {
+        List<UUID> same = Db.list(c, "SELECT id FROM segment WHERE tenant_id = ? AND name = ?", List.of(tenantId, name), rs -> rs.getObject(1, UUID.class));
+        if (!same.isEmpty() && !same.get(0).equals(except)) {
+            throw new ConflictException("/name", "the shop has a segment named '" + name + "' already");
+        }
+    }
+
+    /** Checks a segment's name, description and definition; @return its condition */
+    static Condition check(String name, String description, JsonObject definition) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new InvalidInputException("/name", "a segment's name has 1 to 200 characters");
+        }
+        if (description != null && description.length() > 2000) {
+            throw new InvalidInputException("/description", "has at most 2000 characters");
+        }
+        return condition(definition);
+    }
+
+    /** @return the condition of {@code {"condition": {...}}} */
+    static Condition condition(JsonObject definition) {
+        if (definition == null || !definition.containsKey("condition")) {
+            throw new InvalidInputException("/condition", "is required");
+        }
+        for (String k : definition.keySet()) {
+            if (!k.equals("condition")) {
+                throw new InvalidInputException("/" + k, "is not a member of a segment's definition");
+            }
+        }
+        return Conditions.parse(definition.get("condition"), "/condition");
+    }
+}

@@ -1,0 +1,215 @@
+package io.rapport.core.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import io.rapport.api.customer.AttributeValue;
+import io.rapport.api.customer.Consent;
+import io.rapport.api.customer.ConsentStatus;
+import io.rapport.api.customer.Customer;
+import io.rapport.api.customer.Identifier;
+import io.rapport.api.event.EventTypes;
+import io.rapport.api.event.NewEvent;
+import io.rapport.core.Kernel;
+import io.rapport.core.TestDb;
+import io.rapport.core.customer.CustomerChanges;
+import io.rapport.core.customer.CustomerJson;
+import io.rapport.core.json.Json;
+import io.rapport.core.validation.ConflictException;
+import io.rapport.core.validation.FieldError;
+import io.rapport.core.validation.InvalidInputException;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Segments on a real kernel (H2, or PostgreSQL with -Drapport.test.db=postgresql): conditions, members, entries and exits. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SegmentsTest {
+
+    @TempDir
+    static Path dir;
+
+    private TestDb db;
+    private Kernel kernel;
+    private SegmentStore segments;
+    private UUID tenant;
+    private Customer ann;
+    private Customer bob;
+    private Customer cid;
+
+    @BeforeAll
+    void start() {
+        db = TestDb.fresh();
+        kernel = Kernel.start(db.dataSource(), Kernel.Settings.defaults(dir.resolve("data")), Clock.systemUTC());
+        segments = kernel.segments();
+        tenant = kernel.access().createTenant("seg-" + UUID.randomUUID().toString().substring(0, 8), "Segment shop", "FR").id();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        // Ann: gold, vip, opted in, two orders this month, born 1990
+        ann = customer("ann@example.com", "Ann", Map.of("plan", AttributeValue.of("gold"), "score", AttributeValue.of(new BigDecimal("120")),
+                "birthday", AttributeValue.of(LocalDate.of(1990, 5, 1)), "interests", AttributeValue.of(List.of("shoes", "50%_off"))), Set.of("vip"),
+                List.of(new Consent(Consent.PURPOSE_MARKETING, "email", ConsentStatus.GRANTED, "test", now)));
+        // Bob: free, one order 200 days ago
+        bob = customer("bob@example.com", "Bob", Map.of("plan", AttributeValue.of("free"), "score", AttributeValue.of(new BigDecimal("7"))), Set.of(),
+                List.of(new Consent(Consent.PURPOSE_MARKETING, "email", ConsentStatus.WITHDRAWN, "test", now)));
+        // Cid: nothing but an e-mail address
+        cid = customer("cid@example.com", null, Map.of(), Set.of(), List.of());
+        order(ann, now.minusDays(3), "a1");
+        order(ann, now.minusDays(10), "a2");
+        order(bob, now.minusDays(200), "b1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.customers().find(tenant, ann.id()).orElseThrow().orderCount() == 2
+                && kernel.customers().find(tenant, bob.id()).orElseThrow().orderCount() == 1);
+    }
+
+    @AfterAll
+    void stop() throws SQLException {
+        if (kernel != null) {
+            kernel.close();
+        }
+        db.close();
+    }
+
+    private Customer customer(String email, String first, Map<String, AttributeValue> attributes, Set<String> tags, List<Consent> consents) {
+        Map<String, Optional<String>> fields = new java.util.LinkedHashMap<>();
+        fields.put(CustomerJson.EMAIL, Optional.of(email));
+        if (first != null) {
+            fields.put(CustomerJson.FIRST_NAME, Optional.of(first));
+        }
+        Map<String, Optional<AttributeValue>> attrs = new java.util.LinkedHashMap<>();
+        attributes.forEach((k, v) -> attrs.put(k, Optional.of(v)));
+        return kernel.customers().create(tenant, new CustomerChanges(fields, Map.of(), attrs, tags, consents), "test");
+    }
+
+    private void order(Customer c, OffsetDateTime at, String id) {
+        kernel.events().append(tenant, "test", List.of(new NewEvent(EventTypes.ORDER_COMPLETED, List.of(Identifier.email(c.email())), true, at,
+                Map.of(EventTypes.PROPERTY_TOTAL, new BigDecimal("50")), Map.of(), "order-" + id)));
+    }
+
+    private List<UUID> matching(String condition) {
+        SegmentStore.Preview p = segments.preview(tenant, definition(condition), 10);
+        assertThat(p.sample()).hasSize((int) Math.min(p.count(), 10));
+        return p.sample();
+    }
+
+    private static JsonObject definition(String condition) {
+        return Json.readObject("{\"condition\":" + condition + "}");
+    }
+
+    @Test
+    void conditionsSelectTheProfilesTheyDescribe() {
+        assertThat(matching("{\"tag\":\"vip\"}")).containsExactly(ann.id());
+        assertThat(matching("{\"attribute\":\"plan\",\"op\":\"in\",\"value\":[\"gold\",\"pro\"]}")).containsExactly(ann.id());
+        assertThat(matching("{\"attribute\":\"plan\",\"op\":\"ne\",\"value\":\"gold\"}")).containsExactlyInAnyOrder(bob.id(), cid.id());
+        // numbers compare as numbers: 120 > 100 but "120" < "7" as text
+        assertThat(matching("{\"attribute\":\"score\",\"op\":\"gt\",\"value\":100}")).containsExactly(ann.id());
+        assertThat(matching("{\"attribute\":\"score\",\"op\":\"lt\",\"value\":100}")).containsExactly(bob.id());
+        assertThat(matching("{\"attribute\":\"birthday\",\"op\":\"lt\",\"value\":\"2000-01-01\"}")).containsExactly(ann.id());
+        assertThat(matching("{\"attribute\":\"score\",\"op\":\"missing\"}")).containsExactly(cid.id());
+        // an item of a list, found literally (the % and _ are not wildcards)
+        assertThat(matching("{\"attribute\":\"interests\",\"op\":\"contains\",\"value\":\"50%_off\"}")).containsExactly(ann.id());
+        assertThat(matching("{\"attribute\":\"interests\",\"op\":\"contains\",\"value\":\"50\"}")).isEmpty();
+        assertThat(matching("{\"consent\":{\"purpose\":\"marketing\",\"channel\":\"email\"}}")).containsExactly(ann.id());
+        assertThat(matching("{\"consent\":{\"purpose\":\"marketing\",\"channel\":\"email\",\"status\":\"withdrawn\"}}")).containsExactly(bob.id());
+        assertThat(matching("{\"profile\":\"firstName\",\"op\":\"missing\"}")).containsExactly(cid.id());
+        assertThat(matching("{\"profile\":\"email\",\"op\":\"startsWith\",\"value\":\"bo\"}")).containsExactly(bob.id());
+        assertThat(matching("{\"profile\":\"orderCount\",\"op\":\"gte\",\"value\":1}")).containsExactlyInAnyOrder(ann.id(), bob.id());
+        assertThat(matching("{\"profile\":\"createdAt\",\"op\":\"withinLastDays\",\"value\":1}")).containsExactlyInAnyOrder(ann.id(), bob.id(), cid.id());
+        // behaviour: bought twice in 90 days; no order in the last 30 days (whether or not ever)
+        assertThat(matching("{\"event\":\"order.completed\",\"count\":{\"op\":\"gte\",\"value\":2},\"withinDays\":90}")).containsExactly(ann.id());
+        assertThat(matching("{\"event\":\"order.completed\",\"count\":{\"op\":\"eq\",\"value\":0},\"withinDays\":30}"))
+                .containsExactlyInAnyOrder(bob.id(), cid.id());
+        assertThat(matching("{\"event\":\"order.completed\"}")).containsExactlyInAnyOrder(ann.id(), bob.id());
+        // and, or, not
+        assertThat(matching("{\"all\":[{\"event\":\"order.completed\"},{\"not\":{\"tag\":\"vip\"}}]}")).containsExactly(bob.id());
+        assertThat(matching("{\"any\":[{\"tag\":\"vip\"},{\"profile\":\"firstName\",\"op\":\"missing\"}]}")).containsExactlyInAnyOrder(ann.id(), cid.id());
+    }
+
+    @Test
+    void aSegmentKeepsItsMembersAndRecordsWhoEntersAndExits() {
+        SegmentStore.Segment s = segments.create(tenant, "Buyers " + UUID.randomUUID(), "bought at least once",
+                definition("{\"event\":\"order.completed\"}"));
+        assertThat(s.members()).isEqualTo(2);
+        assertThat(s.version()).isEqualTo(1);
+        assertThat(s.timeDependent()).isFalse();
+        List<UUID> all = new ArrayList<>(segments.members(tenant, s.id(), null, 1));
+        all.addAll(segments.members(tenant, s.id(), all.get(0), 10));
+        assertThat(all).containsExactlyInAnyOrder(ann.id(), bob.id());
+        assertThat(segments.rebuild(tenant, s.id())).isEqualTo(new SegmentStore.Rebuild(2, 0, 0));
+
+        // a new condition: Bob leaves, Cid joins; each move is an event on the customer's timeline
+        SegmentStore.Segment t = segments.update(tenant, s.id(), s.name(), null,
+                definition("{\"any\":[{\"tag\":\"vip\"},{\"profile\":\"firstName\",\"op\":\"missing\"}]}"));
+        assertThat(t.version()).isEqualTo(2);
+        assertThat(t.members()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(types(bob, s.id())).containsExactly(EventTypes.SEGMENT_EXITED, EventTypes.SEGMENT_ENTERED);
+            assertThat(types(cid, s.id())).containsExactly(EventTypes.SEGMENT_ENTERED);
+            assertThat(types(ann, s.id())).containsExactly(EventTypes.SEGMENT_ENTERED);
+        });
+        assertThat(kernel.events().timeline(tenant, cid.id(), List.of(EventTypes.SEGMENT_ENTERED), null, 5).events()).singleElement()
+                .satisfies(e -> assertThat(e.properties()).containsEntry(EventTypes.PROPERTY_SEGMENT_ID, s.id().toString())
+                        .containsEntry(EventTypes.PROPERTY_SEGMENT_NAME, s.name()));
+
+        // deleting the segment: everyone exits
+        segments.delete(tenant, s.id());
+        assertThat(segments.find(tenant, s.id())).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(cid, s.id())).containsExactly(EventTypes.SEGMENT_EXITED, EventTypes.SEGMENT_ENTERED));
+    }
+
+    /** The customer's entries and exits of segment {@code s}, latest first. */
+    private List<String> types(Customer c, UUID s) {
+        return kernel.events().timeline(tenant, c.id(), List.of(EventTypes.SEGMENT_ENTERED, EventTypes.SEGMENT_EXITED), null, 50).events().stream()
+                .filter(e -> s.toString().equals(e.properties().get(EventTypes.PROPERTY_SEGMENT_ID))).map(io.rapport.api.event.Event::type).toList();
+    }
+
+    @Test
+    void badConditionsAreRefusedWithWhereAndWhy() {
+        assertThat(problems("{\"condition\":{\"tag\":\"vip\",\"attribute\":\"plan\"}}")).anySatisfy(e -> assertThat(e.detail()).contains("wrap them"));
+        assertThat(problems("{\"condition\":{\"profile\":\"shoeSize\",\"op\":\"eq\",\"value\":1}}"))
+                .anySatisfy(e -> assertThat(e.field()).isEqualTo("/condition/profile"));
+        assertThat(problems("{\"condition\":{\"all\":[{\"tag\":\"a\"},{\"attribute\":\"plan\",\"op\":\"like\",\"value\":\"x\"}]}}"))
+                .anySatisfy(e -> assertThat(e.field()).isEqualTo("/condition/all/1/op"));
+        assertThat(problems("{\"condition\":{\"event\":\"order.completed\",\"count\":{\"op\":\"gte\",\"value\":-1}}}"))
+                .anySatisfy(e -> assertThat(e.field()).isEqualTo("/condition/count/value"));
+        assertThat(problems("{\"condition\":{\"profile\":\"revenue\",\"op\":\"gt\",\"value\":\"a lot\"}}"))
+                .anySatisfy(e -> assertThat(e.detail()).contains("compares numbers"));
+        assertThat(problems("{\"condition\":{\"script\":\"1==1\"}}")).anySatisfy(e -> assertThat(e.detail()).contains("names no condition"));
+        assertThat(problems("{\"condition\":{\"tag\":\"vip\"},\"extra\":1}")).anySatisfy(e -> assertThat(e.field()).isEqualTo("/extra"));
+        String deep = "{\"tag\":\"x\"}";
+        for (int i = 0; i < Conditions.MAX_DEPTH + 1; i++) {
+            deep = "{\"not\":" + deep + "}";
+        }
+        assertThat(problems("{\"condition\":" + deep + "}")).anySatisfy(e -> assertThat(e.detail()).contains("nest at most"));
+
+        String name = "Unique " + UUID.randomUUID();
+        segments.create(tenant, name, null, definition("{\"tag\":\"vip\"}"));
+        assertThatThrownBy(() -> segments.create(tenant, name, null, definition("{\"tag\":\"vip\"}"))).isInstanceOf(ConflictException.class);
+    }
+
+    private List<FieldError> problems(String json) {
+        try {
+            segments.preview(tenant, Json.readObject(json), 1);
+        } catch (InvalidInputException e) {
+            return e.errors();
+        }
+        throw new AssertionError("accepted: " + json);
+    }
+}
