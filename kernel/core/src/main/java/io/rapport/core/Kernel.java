@@ -28,6 +28,7 @@ import io.rapport.core.event.KernelPublisher;
 import io.rapport.core.event.Relays;
 import io.rapport.core.message.Links;
 import io.rapport.core.imports.Imports;
+import io.rapport.core.segment.SegmentEvaluator;
 import io.rapport.core.segment.SegmentStore;
 import io.rapport.core.message.Messages;
 import io.rapport.core.plugin.PluginHost;
@@ -69,37 +70,46 @@ public final class Kernel implements AutoCloseable {
      * @param messages             how messages are sent through channels
      * @param sessions             how long console sessions last
      * @param publicUrl            where customers reach this server: the base of the signed links in messages
+     * @param segmentRecheck       how often segments whose truth changes with time alone are rebuilt
      */
     public record Settings(int busPartitions, int relayBatch, int maxIngestBatch, List<String> stages, String stageRules, Path dataDir,
                            String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages, Sessions.Settings sessions,
-                           java.net.URI publicUrl) {
+                           java.net.URI publicUrl, java.time.Duration segmentRecheck) {
+
+        /** How often time-dependent segments are rebuilt unless told otherwise. */
+        public static final java.time.Duration SEGMENT_RECHECK = java.time.Duration.ofMinutes(15);
 
         /** Where customers reach a server that was told nothing: the default port on this machine. */
         public static final java.net.URI LOCAL_URL = java.net.URI.create("http://localhost:9080");
 
         public static Settings defaults(Path dataDir) {
             return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 2000, 1000, StageRules.DEFAULT_STAGES,
-                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults(), Sessions.Settings.defaults(), LOCAL_URL);
+                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults(), Sessions.Settings.defaults(), LOCAL_URL, SEGMENT_RECHECK);
         }
 
         /** @return these settings with a plugin host */
         public Settings withPlugins(PluginHost.Settings pluginSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages, sessions, publicUrl);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages, sessions, publicUrl, segmentRecheck);
         }
 
         /** @return these settings with other message settings */
         public Settings withMessages(Messages.Settings messageSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings, sessions, publicUrl);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings, sessions, publicUrl, segmentRecheck);
         }
 
         /** @return these settings with other session lifetimes */
         public Settings withSessions(Sessions.Settings sessionSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessionSettings, publicUrl);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessionSettings, publicUrl, segmentRecheck);
         }
 
         /** @return these settings with another public URL */
         public Settings withPublicUrl(java.net.URI url) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, url);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, url, segmentRecheck);
+        }
+
+        /** @return these settings with another interval between rebuilds of time-dependent segments */
+        public Settings withSegmentRecheck(java.time.Duration every) {
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, publicUrl, every);
         }
     }
 
@@ -120,6 +130,8 @@ public final class Kernel implements AutoCloseable {
     private final Messages messages;
     private final Imports imports;
     private final SegmentStore segments;
+    private final SegmentEvaluator segmentEvaluator;
+    private final Runnable segmentSubscription;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -156,6 +168,9 @@ public final class Kernel implements AutoCloseable {
                 (tenant, type) -> whiteboard == null ? java.util.Optional.empty() : whiteboard.channel(tenant, type), settings.messages(), links);
         this.publisher = publisher;
         this.segments = new SegmentStore(db, clock, events);
+        this.segmentEvaluator = new SegmentEvaluator(db, clock, segments, settings.segmentRecheck());
+        this.segmentSubscription = bus.subscribe(segmentEvaluator, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
+        customers.onChanged(segmentEvaluator::changed);
         this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null
                 ? Path.of(System.getProperty("java.io.tmpdir"), "rapport-imports") : settings.dataDir().resolve(IMPORTS_DIR));
         if (plugins != null) {
@@ -165,6 +180,7 @@ public final class Kernel implements AutoCloseable {
             plugins.restore();
             pluginHost.startDropFolder();
         }
+        segmentEvaluator.start();
         relay.start();
         messages.start();
         LOG.info("Kernel started on {} in {} ms", db.dialect(), (System.nanoTime() - t0) / 1_000_000);
@@ -271,6 +287,10 @@ public final class Kernel implements AutoCloseable {
         return segments;
     }
 
+    public SegmentEvaluator segmentEvaluator() {
+        return segmentEvaluator;
+    }
+
     public Imports imports() {
         return imports;
     }
@@ -283,6 +303,8 @@ public final class Kernel implements AutoCloseable {
         }
         events.close();
         relay.close();
+        segmentSubscription.run();
+        segmentEvaluator.close();
         bus.close();
         LOG.info("Kernel stopped");
     }

@@ -107,6 +107,11 @@ public class KernelHolder {
     @ConfigProperty(name = "rapport.import.max-bytes", defaultValue = "2147483648")
     long importMaxBytes;
 
+    /** How often segments whose truth changes with time alone ("no order within 30 days") are rebuilt. */
+    @Inject
+    @ConfigProperty(name = "rapport.segments.recheck-minutes", defaultValue = "15")
+    int segmentRecheckMinutes;
+
     private volatile Kernel kernel;
 
     public long importMaxBytes() {
@@ -120,7 +125,8 @@ public class KernelHolder {
                 adminPassword.filter(p -> !p.isBlank()).orElse(null), null,
                 new Messages.Settings(Duration.ofMillis(sendTimeoutMs), sendThreads, sendAttempts, Duration.ofMillis(sendBackoffMs)),
                 new Sessions.Settings(Duration.ofMinutes(sessionIdleMinutes), Duration.ofHours(sessionMaxHours)),
-                publicUrl.filter(u -> !u.isBlank()).map(java.net.URI::create).orElse(Kernel.Settings.LOCAL_URL));
+                publicUrl.filter(u -> !u.isBlank()).map(java.net.URI::create).orElse(Kernel.Settings.LOCAL_URL),
+                Duration.ofMinutes(Math.max(1, segmentRecheckMinutes)));
         if (pluginsEnabled) {
             // Felix's cache is rebuilt from the database at every start; it lives beside the data, not in it
             Path drop = pluginsDir.filter(d -> !d.isBlank()).map(Path::of).orElse(null);

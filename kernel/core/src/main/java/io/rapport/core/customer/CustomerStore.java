@@ -57,6 +57,7 @@ public final class CustomerStore implements CustomerService {
     private final Clock clock;
     private final EventStore events;
     private final StageRules stages;
+    private volatile java.util.function.BiConsumer<UUID, List<UUID>> changed = (tenant, ids) -> { };
 
     public CustomerStore(Db db, Clock clock, EventStore events, StageRules stages) {
         this.db = db;
@@ -163,6 +164,21 @@ public final class CustomerStore implements CustomerService {
                 }
             }
         });
+    }
+
+    /**
+     * Tells {@code listener} (the segments' evaluator) which profiles changed without an event of their own (a merge
+     * patch through the API, an import's update), once the change has committed.
+     */
+    public void onChanged(java.util.function.BiConsumer<UUID, List<UUID>> listener) {
+        this.changed = listener;
+    }
+
+    /** Reports profiles changed in a transaction that has committed; see {@link #onChanged}. */
+    public void changed(UUID tenantId, List<UUID> ids) {
+        if (!ids.isEmpty()) {
+            changed.accept(tenantId, ids);
+        }
     }
 
     // --- writes ------------------------------------------------------------------------------------------
@@ -614,6 +630,7 @@ public final class CustomerStore implements CustomerService {
         if (!changes.consents().isEmpty()) {
             events.committed();
         }
+        changed(tenantId, List.of(updated.id()));
         return updated;
     }
 

@@ -321,6 +321,9 @@ public final class Imports implements ImportService {
         long created;
         long updated;
         final List<Rejected> rejected = new ArrayList<>();
+        /** Customers changed without an event of their own: their segments are re-evaluated once the batch commits. */
+        final List<UUID> changed = new ArrayList<>();
+        UUID tenantId;
     }
 
     private interface Writing {
@@ -331,6 +334,7 @@ public final class Imports implements ImportService {
         if (records.size() > MAX_BATCH) {
             throw new IllegalArgumentException("a batch has at most " + MAX_BATCH + " records, not " + records.size());
         }
+        Tally[] tally = new Tally[1];
         Progress p = db.tx(c -> {
             Job job = lock(c, jobId);
             if (job.state() == State.CANCELLED) {
@@ -346,7 +350,8 @@ public final class Imports implements ImportService {
                 // this batch was stored before (a connector that retried after a lost answer): nothing new
                 return new Progress(job.counts(), false);
             }
-            Tally t = new Tally();
+            Tally t = tally[0] = new Tally();
+            t.tenantId = job.tenantId();
             t.rejected.addAll(rejected);
             writing.write(c, job, t);
             storeErrors(c, jobId, t.rejected);
@@ -360,6 +365,9 @@ public final class Imports implements ImportService {
                     before.rejected() + t.rejected.size()), false);
         });
         events.committed();
+        if (tally[0] != null && !tally[0].changed.isEmpty()) {
+            customers.changed(tally[0].tenantId, tally[0].changed);
+        }
         analyzeIfGrown(p.counts().read() - records.size() - rejected.size(), p.counts().read());
         return p;
     }
@@ -474,6 +482,7 @@ public final class Imports implements ImportService {
         }
         customers.createAllIn(c, job.tenantId(), creates, actor, Map.of("by", actor, "importJob", job.id().toString()), now);
         customers.updateAllIn(c, job.tenantId(), updates, actor, now);
+        updates.forEach(u -> out.changed.add(u.id()));
     }
 
     /**

@@ -33,14 +33,25 @@ public final class SegmentSql {
     }
 
     /**
+     * The same query restricted to some customers: {@code … AND c.id IN (?, …)}.
+     */
+    public static Query membersAmong(Condition condition, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
+        Query q = members(condition, tenantId, now);
+        List<Object> args = new ArrayList<>(q.args());
+        args.addAll(customers);
+        return new Query(q.sql() + " AND c.id IN (" + "?,".repeat(customers.size() - 1) + "?)", List.copyOf(args));
+    }
+
+    /**
      * @param now the time relative conditions ("within the last 30 days") are measured from
      * @return {@code SELECT c.id FROM customer c WHERE …}: the tenant's live (not merged) profiles that match
      */
     public static Query members(Condition condition, UUID tenantId, OffsetDateTime now) {
         SegmentSql s = new SegmentSql(tenantId, now);
-        s.sql.append("SELECT c.id FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND ");
+        s.sql.append("SELECT c.id FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND (");
         s.args.add(tenantId);
         s.write(condition);
+        s.sql.append(')');
         return new Query(s.sql.toString(), List.copyOf(s.args));
     }
 

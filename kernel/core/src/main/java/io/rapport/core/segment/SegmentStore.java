@@ -202,6 +202,54 @@ public final class SegmentStore {
     }
 
     /**
+     * Re-evaluates the segment for some customers only (their profiles or events changed): those who match now and
+     * are not members enter, members who no longer match exit, each with its event. One transaction per chunk of
+     * customers, with the segment's row locked as a rebuild locks it.
+     *
+     * @return the members after, and the entries and exits among {@code customers}
+     */
+    public Rebuild evaluate(UUID tenantId, UUID id, List<UUID> customers) {
+        long entered = 0;
+        long exited = 0;
+        long members = 0;
+        for (List<UUID> chunk : Db.chunks(customers, IN_CHUNK)) {
+            Rebuild r = db.tx(c -> {
+                Segment s = lock(c, tenantId, id);
+                OffsetDateTime now = OffsetDateTime.now(clock);
+                SegmentSql.Query q = SegmentSql.membersAmong(condition(s.definition()), tenantId, now, chunk);
+                java.util.Set<UUID> match = new java.util.HashSet<>(Db.list(c, q.sql(), q.args(), rs -> rs.getObject(1, UUID.class)));
+                List<Object> args = new ArrayList<>();
+                args.add(id);
+                args.addAll(chunk);
+                java.util.Set<UUID> held = new java.util.HashSet<>(Db.list(c, "SELECT customer_id FROM segment_member WHERE segment_id = ? AND customer_id IN ("
+                        + Db.marks(chunk.size()) + ")", args, rs -> rs.getObject(1, UUID.class)));
+                Diff diff = new Diff(c, s, now);
+                for (UUID u : chunk) {
+                    if (match.contains(u) && !held.contains(u)) {
+                        diff.enter(u);
+                    } else if (!match.contains(u) && held.contains(u)) {
+                        diff.exit(u);
+                    }
+                }
+                diff.flush();
+                Db.update(c, "UPDATE segment SET member_count = member_count + ? WHERE id = ?", diff.entered - diff.exited, id);
+                long after = s.members() + diff.entered - diff.exited;
+                return new Rebuild(after, diff.entered, diff.exited);
+            });
+            entered += r.entered();
+            exited += r.exited();
+            members = r.members();
+        }
+        if (entered + exited > 0) {
+            events.committed();
+        }
+        return new Rebuild(members, entered, exited);
+    }
+
+    /** Customers re-evaluated per statement. */
+    static final int IN_CHUNK = 500;
+
+    /**
      * UUIDs in the order both databases sort them: by their bytes as unsigned numbers, most significant first (not
      * {@link UUID#compareTo}, which compares signed longs).
      */

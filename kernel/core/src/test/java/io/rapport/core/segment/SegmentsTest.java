@@ -174,6 +174,37 @@ class SegmentsTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(cid, s.id())).containsExactly(EventTypes.SEGMENT_EXITED, EventTypes.SEGMENT_ENTERED));
     }
 
+    @Test
+    void membersFollowEventsAndProfileChangesWithoutARebuild() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Customer dee = customer("dee-" + run + "@example.com", "Dee", Map.of(), Set.of(), List.of());
+        SegmentStore.Segment twice = segments.create(tenant, "Twice " + run, null,
+                definition("{\"all\":[{\"event\":\"order.completed\",\"count\":{\"op\":\"gte\",\"value\":2},\"withinDays\":90},"
+                        + "{\"profile\":\"email\",\"op\":\"startsWith\",\"value\":\"dee-" + run + "\"}]}"));
+        SegmentStore.Segment club = segments.create(tenant, "Club " + run, null, definition("{\"tag\":\"club-" + run + "\"}"));
+        assertThat(twice.members()).isZero();
+        assertThat(club.members()).isZero();
+        assertThat(twice.timeDependent()).isTrue();
+
+        // two orders: Dee enters the first segment as the events are projected, with no rebuild
+        order(dee, OffsetDateTime.now(ZoneOffset.UTC).minusDays(1), run + "-1");
+        order(dee, OffsetDateTime.now(ZoneOffset.UTC).minusDays(2), run + "-2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, twice.id(), null, 10).contains(dee.id()));
+        assertThat(segments.find(tenant, twice.id()).orElseThrow().members()).isEqualTo(1);
+
+        // a change of the profile through the kernel: Dee enters the club; taking the tag away, she leaves it
+        kernel.customers().update(tenant, dee.id(), new CustomerChanges(Map.of(), Map.of(), Map.of(), Set.of("club-" + run), List.of()), "test");
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, club.id(), null, 10).contains(dee.id()));
+        kernel.customers().update(tenant, dee.id(), new CustomerChanges(Map.of(), Map.of(), Map.of(), Set.of(), List.of()), "test");
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, club.id(), null, 10).isEmpty());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(dee, club.id()))
+                .containsExactly(EventTypes.SEGMENT_EXITED, EventTypes.SEGMENT_ENTERED));
+        assertThat(segments.find(tenant, club.id()).orElseThrow().members()).isZero();
+        // what the evaluator kept is what a rebuild finds
+        assertThat(segments.rebuild(tenant, twice.id())).isEqualTo(new SegmentStore.Rebuild(1, 0, 0));
+        assertThat(segments.rebuild(tenant, club.id())).isEqualTo(new SegmentStore.Rebuild(0, 0, 0));
+    }
+
     /** The customer's entries and exits of segment {@code s}, latest first. */
     private List<String> types(Customer c, UUID s) {
         return kernel.events().timeline(tenant, c.id(), List.of(EventTypes.SEGMENT_ENTERED, EventTypes.SEGMENT_EXITED), null, 50).events().stream()

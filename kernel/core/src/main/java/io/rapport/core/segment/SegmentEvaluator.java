@@ -1,0 +1,237 @@
+package io.rapport.core.segment;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.rapport.api.event.Event;
+import io.rapport.api.event.EventTypes;
+import io.rapport.core.db.Db;
+import io.rapport.spi.event.EventListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps segments up to date as customers change, without rebuilding them: it hears every event from the bus (and
+ * profile changes the kernel reports), collects the customers concerned for a moment, and re-evaluates for them only
+ * the segments the change can affect, in one query per segment. Segments whose truth changes with time alone ("no
+ * order within 30 days") are rebuilt every {@code recheck}.
+ */
+public final class SegmentEvaluator implements EventListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentEvaluator.class);
+    /** The most changes evaluated together. */
+    static final int BATCH = 2_000;
+    /** A change waits at most this long for others to be evaluated with it. */
+    static final long LINGER_MS = 20;
+
+    /** A customer changed: by an event of this type, or (type null) by a change of the profile itself. */
+    record Change(UUID tenantId, UUID customerId, String type) {
+    }
+
+    private final Db db;
+    private final Clock clock;
+    private final SegmentStore segments;
+    private final Duration recheck;
+    private final BlockingQueue<Change> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong evaluated = new AtomicLong();
+    private final AtomicLong moves = new AtomicLong();
+    /** Changes handed over and not evaluated yet. */
+    private final AtomicLong pending = new AtomicLong();
+    /** Wakes the thread to stop (no interrupt: H2 closes its file channel when a thread is interrupted inside I/O). */
+    private static final Change STOP = new Change(new UUID(0, 0), new UUID(0, 0), "stop");
+    private volatile boolean running;
+    private volatile Thread thread;
+    private long lastRecheck;
+
+    public SegmentEvaluator(Db db, Clock clock, SegmentStore segments, Duration recheck) {
+        this.db = db;
+        this.clock = clock;
+        this.segments = segments;
+        this.recheck = recheck;
+    }
+
+    public void start() {
+        running = true;
+        lastRecheck = clock.millis();
+        Thread t = new Thread(this::loop, "rapport-segments");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    @Override
+    public void onEvent(Event event) {
+        if (event.customerId() != null && !event.type().startsWith("segment.")) {
+            pending.incrementAndGet();
+            queue.add(new Change(event.tenantId(), event.customerId(), event.type()));
+        }
+    }
+
+    /** Profiles changed outside events (the API, an import): their segments are re-evaluated soon. */
+    public void changed(UUID tenantId, List<UUID> customerIds) {
+        pending.addAndGet(customerIds.size());
+        customerIds.forEach(id -> queue.add(new Change(tenantId, id, null)));
+    }
+
+    /** How many (segment, customers) evaluations ran, and how many entries and exits they wrote. */
+    public long evaluatedCount() {
+        return evaluated.get();
+    }
+
+    public long movesCount() {
+        return moves.get();
+    }
+
+    /** @return how many changes wait to be evaluated */
+    public int backlog() {
+        return queue.size();
+    }
+
+    private void loop() {
+        List<Change> batch = new ArrayList<>();
+        while (running) {
+            try {
+                Change first = queue.poll(1, TimeUnit.SECONDS);
+                if (first != null && first != STOP) {
+                    batch.add(first);
+                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MS);
+                    while (batch.size() < BATCH) {
+                        Change c = queue.poll(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+                        if (c == null || c == STOP) {
+                            break;
+                        }
+                        batch.add(c);
+                    }
+                    try {
+                        evaluate(batch);
+                    } finally {
+                        pending.addAndGet(-batch.size());
+                        batch.clear();
+                    }
+                }
+                if (running && clock.millis() - lastRecheck >= recheck.toMillis()) {
+                    lastRecheck = clock.millis();
+                    recheckTimeDependent();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.error("Evaluating segments failed; the customers concerned are evaluated again at the next change or rebuild", e);
+            }
+        }
+    }
+
+    /** Re-evaluates, per tenant and segment, the customers of {@code batch} whose change can affect the segment. */
+    void evaluate(List<Change> batch) {
+        Map<UUID, List<Change>> byTenant = new LinkedHashMap<>();
+        batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new ArrayList<>()).add(c));
+        for (Map.Entry<UUID, List<Change>> e : byTenant.entrySet()) {
+            for (SegmentStore.Segment s : segments.list(e.getKey())) {
+                Condition condition = SegmentStore.condition(s.definition());
+                References refs = References.of(condition);
+                Set<UUID> concerned = new LinkedHashSet<>();
+                for (Change c : e.getValue()) {
+                    if (refs.affectedBy(c.type())) {
+                        concerned.add(c.customerId());
+                    }
+                }
+                if (!concerned.isEmpty()) {
+                    SegmentStore.Rebuild r = segments.evaluate(e.getKey(), s.id(), List.copyOf(concerned));
+                    evaluated.incrementAndGet();
+                    moves.addAndGet(r.entered() + r.exited());
+                }
+            }
+        }
+    }
+
+    private void recheckTimeDependent() {
+        List<Object[]> due = db.read(c -> Db.list(c, "SELECT tenant_id, id FROM segment WHERE time_dependent = ?", List.of(true),
+                rs -> new Object[] {rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)}));
+        for (Object[] d : due) {
+            try {
+                segments.rebuild((UUID) d[0], (UUID) d[1]);
+            } catch (RuntimeException e) {
+                LOG.warn("Rechecking time-dependent segment {} failed; it is rechecked next time", d[1], e);
+            }
+        }
+    }
+
+    /** What a condition looks at, so that a change can tell whether it may affect it. */
+    record References(Set<String> eventTypes, boolean profile, boolean attributes, boolean tags, boolean consents) {
+
+        static References of(Condition c) {
+            Set<String> types = new LinkedHashSet<>();
+            boolean[] f = new boolean[4];
+            walk(c, types, f);
+            return new References(types, f[0], f[1], f[2], f[3]);
+        }
+
+        private static void walk(Condition c, Set<String> types, boolean[] f) {
+            if (c instanceof Condition.All a) {
+                a.conditions().forEach(x -> walk(x, types, f));
+            } else if (c instanceof Condition.Any a) {
+                a.conditions().forEach(x -> walk(x, types, f));
+            } else if (c instanceof Condition.Not n) {
+                walk(n.condition(), types, f);
+            } else if (c instanceof Condition.EventCount e) {
+                types.add(e.type());
+            } else if (c instanceof Condition.Profile) {
+                f[0] = true;
+            } else if (c instanceof Condition.Attribute) {
+                f[1] = true;
+            } else if (c instanceof Condition.Tag) {
+                f[2] = true;
+            } else if (c instanceof Condition.Consent) {
+                f[3] = true;
+            }
+        }
+
+        /**
+         * @param type the event type of the change, or null for a change of the profile itself
+         */
+        boolean affectedBy(String type) {
+            if (type == null || EventTypes.CUSTOMER_CREATED.equals(type) || EventTypes.CUSTOMER_MERGED.equals(type)) {
+                return true; // a new, changed or merged profile: anything may have changed
+            }
+            if (EventTypes.CONSENT_CHANGED.equals(type)) {
+                return consents;
+            }
+            // any other event may add to a count, and its projection moves the profile (last seen, orders, stage, traits)
+            return eventTypes.contains(type) || profile || attributes;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        queue.add(STOP);
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** @return whether every change handed over so far has been evaluated (for tests and health) */
+    public boolean idle() {
+        return pending.get() == 0;
+    }
+}
