@@ -89,6 +89,21 @@ class SegmentsIT {
     }
 
     @Test
+    void rfmScoresAreComputedOnRequestAndReadBySegments() {
+        JsonObject before = shop.viewer().get("/api/v1/segments/rfm").expect(200).json();
+        assertThat(before.getJsonObject("groups").keySet()).contains("champions", "lost");
+        JsonObject run = shop.marketer().post("/api/v1/segments/rfm", "{\"windowDays\": 90}").expect(200).json();
+        assertThat(run.getInt("windowDays")).isEqualTo(90);
+        assertThat(run.getInt("customers")).isEqualTo(1); // Ann, the only one with orders
+        assertThat(run.getJsonObject("groups").values().stream().mapToInt(v -> ((jakarta.json.JsonNumber) v).intValue()).sum()).isEqualTo(1);
+        JsonObject scored = shop.marketer().post("/api/v1/segments/preview", "{\"condition\": {\"rfm\": \"frequency\", \"op\": \"eq\", \"value\": 2}}")
+                .expect(200).json();
+        assertThat(scored.getInt("count")).isEqualTo(1);
+        shop.marketer().post("/api/v1/segments/rfm", "{\"windowDays\": 0}").expectProblem(400, "/windowDays");
+        shop.viewer().post("/api/v1/segments/rfm", "{}").expect(403);
+    }
+
+    @Test
     void badSegmentsAreRefusedWithWhatIsWrong() {
         shop.marketer().post("/api/v1/segments", "{\"name\": \"\", \"condition\": {\"tag\": \"vip\"}}").expectProblem(400, "/name");
         shop.marketer().post("/api/v1/segments", "{\"name\": \"x\", \"condition\": {\"all\": [{\"tag\": \"vip\"}, {\"attribute\": \"plan\", "

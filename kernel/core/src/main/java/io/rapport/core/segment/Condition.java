@@ -88,6 +88,32 @@ public sealed interface Condition {
         }
     }
 
+    /** The customer's RFM figures or scores ({@link Rfm}): customers without an order in the window have none. */
+    record RfmField(RfmMeasure measure, Op op, Value value) implements Condition {
+        @Override
+        public boolean timeDependent() {
+            return false; // they change when the scores are recomputed, which rebuilds the segments that read them
+        }
+    }
+
+    /** What an {@link RfmField} reads, with its column. */
+    enum RfmMeasure {
+        GROUP("group", "rfm_group"), R("r", "r"), F("f", "f"), M("m", "m"), RECENCY_DAYS("recencyDays", "recency_days"),
+        FREQUENCY("frequency", "frequency"), MONETARY("monetary", "monetary");
+
+        final String json;
+        final String column;
+
+        RfmMeasure(String json, String column) {
+            this.json = json;
+            this.column = column;
+        }
+
+        public String json() {
+            return json;
+        }
+    }
+
     /** The operators; which apply to which value is checked by {@link Conditions}. */
     enum Op {
         EQ("eq"), NE("ne"), GT("gt"), GTE("gte"), LT("lt"), LTE("lte"), IN("in"), STARTS_WITH("startsWith"), CONTAINS("contains"),

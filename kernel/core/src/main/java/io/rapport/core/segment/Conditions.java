@@ -34,6 +34,7 @@ import jakarta.json.JsonValue;
  * {"tag": "vip"}
  * {"consent": {"purpose": "marketing", "channel": "email", "status": "granted"}}   status defaults to granted
  * {"event": "order.completed", "count": {"op": "gte", "value": 2}, "withinDays": 90}
+ * {"rfm": "group", "op": "in", "value": ["champions", "loyal"]}   also r, f, m (1-5), recencyDays, frequency, monetary
  * </pre>
  *
  * Operators: eq, ne, gt, gte, lt, lte (numbers, dates, texts), in (texts), startsWith and contains (texts; contains
@@ -53,7 +54,9 @@ public final class Conditions {
     private static final Map<String, Op> OPS = Arrays.stream(Op.values()).collect(Collectors.toMap(Op::json, Function.identity()));
     private static final Map<String, ProfileField> FIELDS = Arrays.stream(ProfileField.values())
             .collect(Collectors.toMap(ProfileField::json, Function.identity()));
-    private static final Set<String> KINDS = Set.of("all", "any", "not", "profile", "attribute", "tag", "consent", "event");
+    private static final Set<String> KINDS = Set.of("all", "any", "not", "profile", "attribute", "tag", "consent", "event", "rfm");
+    private static final Map<String, Condition.RfmMeasure> RFM = Arrays.stream(Condition.RfmMeasure.values())
+            .collect(Collectors.toMap(Condition.RfmMeasure::json, Function.identity()));
 
     private Conditions() {
     }
@@ -132,6 +135,7 @@ public final class Conditions {
             case "event" -> event(o, at, p, errors);
             case "profile" -> profile(o, at, p, errors);
             case "attribute" -> attribute(o, at, p, errors);
+            case "rfm" -> rfm(o, at, p, errors);
             default -> throw new IllegalStateException(kind);
         };
     }
@@ -226,6 +230,45 @@ public final class Conditions {
             return null;
         }
         return new Condition.Profile(f, op, v);
+    }
+
+    private static Condition rfm(JsonObject o, String at, String p, List<FieldError> errors) {
+        allowOnly(o, at, errors, "rfm", "op", "value");
+        String name = text(o.get("rfm"), p, errors);
+        Condition.RfmMeasure measure = name == null ? null : RFM.get(name);
+        if (name != null && measure == null) {
+            errors.add(new FieldError(p, "is one of " + String.join(", ", RFM.keySet().stream().sorted().toList())));
+        }
+        Op op = op(o.get("op"), at + "/op", errors);
+        if (measure == null || op == null) {
+            return null;
+        }
+        Value v = value(o, at, op, errors);
+        if (v == null) {
+            return null;
+        }
+        if (measure == Condition.RfmMeasure.GROUP) {
+            List<String> groups = v.texts() != null ? v.texts() : v.text() != null ? List.of(v.text()) : List.of();
+            if (!(op == Op.EQ || op == Op.NE || op == Op.IN || op == Op.EXISTS || op == Op.MISSING)) {
+                errors.add(new FieldError(at + "/op", "a group is compared with eq, ne, in, exists or missing"));
+                return null;
+            }
+            for (String g : groups) {
+                if (!Rfm.GROUPS.contains(g)) {
+                    errors.add(new FieldError(at + "/value", "'" + g + "' is not a group: use one of " + String.join(", ", Rfm.GROUPS)));
+                    return null;
+                }
+            }
+            if ((op == Op.EQ || op == Op.NE || op == Op.IN) && groups.isEmpty()) {
+                errors.add(new FieldError(at + "/value", "names a group such as champions"));
+                return null;
+            }
+        } else if (!(op.comparison() || op == Op.EQ || op == Op.NE || op == Op.EXISTS || op == Op.MISSING) || (v.number() == null
+                && op != Op.EXISTS && op != Op.MISSING)) {
+            errors.add(new FieldError(at, name + " compares numbers with eq, ne, gt, gte, lt or lte"));
+            return null;
+        }
+        return new Condition.RfmField(measure, op, v);
     }
 
     private static Condition attribute(JsonObject o, String at, String p, List<FieldError> errors) {

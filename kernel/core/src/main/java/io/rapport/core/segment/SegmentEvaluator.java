@@ -159,7 +159,20 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         }
     }
 
+    /** RFM scores are recomputed once a day; the segments that read them are rebuilt with them. */
+    static final Duration RFM_EVERY = Duration.ofDays(1);
+
     private void recheckTimeDependent() {
+        java.time.OffsetDateTime stale = java.time.OffsetDateTime.now(clock).minus(RFM_EVERY);
+        List<Object[]> runs = db.read(c -> Db.list(c, "SELECT tenant_id, window_days FROM rfm_run WHERE computed_at < ?", List.of(stale),
+                rs -> new Object[] {rs.getObject(1, UUID.class), rs.getInt(2)}));
+        for (Object[] r : runs) {
+            try {
+                segments.computeRfm((UUID) r[0], (Integer) r[1]);
+            } catch (RuntimeException e) {
+                LOG.warn("Recomputing the RFM scores of tenant {} failed; they are recomputed next time", r[0], e);
+            }
+        }
         List<Object[]> due = db.read(c -> Db.list(c, "SELECT tenant_id, id FROM segment WHERE time_dependent = ?", List.of(true),
                 rs -> new Object[] {rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)}));
         for (Object[] d : due) {
@@ -172,13 +185,13 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     }
 
     /** What a condition looks at, so that a change can tell whether it may affect it. */
-    record References(Set<String> eventTypes, boolean profile, boolean attributes, boolean tags, boolean consents) {
+    record References(Set<String> eventTypes, boolean profile, boolean attributes, boolean tags, boolean consents, boolean rfm) {
 
         static References of(Condition c) {
             Set<String> types = new LinkedHashSet<>();
-            boolean[] f = new boolean[4];
+            boolean[] f = new boolean[5];
             walk(c, types, f);
-            return new References(types, f[0], f[1], f[2], f[3]);
+            return new References(types, f[0], f[1], f[2], f[3], f[4]);
         }
 
         private static void walk(Condition c, Set<String> types, boolean[] f) {
@@ -198,6 +211,8 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 f[2] = true;
             } else if (c instanceof Condition.Consent) {
                 f[3] = true;
+            } else if (c instanceof Condition.RfmField) {
+                f[4] = true;
             }
         }
 

@@ -78,6 +78,8 @@ public final class SegmentSql {
             profile(p);
         } else if (c instanceof Condition.Attribute a) {
             attribute(a);
+        } else if (c instanceof Condition.RfmField r) {
+            rfm(r);
         } else {
             throw new IllegalStateException("no SQL for " + c);
         }
@@ -115,6 +117,28 @@ public final class SegmentSql {
             args.add(now.minusDays(e.withinDays()));
         }
         args.add(e.count());
+    }
+
+    private void rfm(Condition.RfmField r) {
+        String exists = "EXISTS (SELECT 1 FROM customer_rfm x WHERE x.customer_id = c.id";
+        String col = "x." + r.measure().column;
+        Value v = r.value();
+        switch (r.op()) {
+            case EXISTS -> sql.append(exists).append(')');
+            case MISSING -> sql.append("NOT ").append(exists).append(')');
+            case NE -> {
+                sql.append("NOT ").append(exists).append(" AND ").append(col).append(" = ?)");
+                args.add(v.number() != null ? v.number() : v.text());
+            }
+            case IN -> {
+                sql.append(exists).append(" AND ").append(col).append(" IN (").append("?,".repeat(v.texts().size() - 1)).append("?))");
+                args.addAll(v.texts());
+            }
+            default -> {
+                sql.append(exists).append(" AND ").append(col).append(' ').append(r.op().sql()).append(" ?)");
+                args.add(v.number() != null ? v.number() : v.text());
+            }
+        }
     }
 
     private void profile(Condition.Profile p) {

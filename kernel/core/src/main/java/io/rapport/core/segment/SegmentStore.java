@@ -52,11 +52,38 @@ public final class SegmentStore {
     private final Db db;
     private final Clock clock;
     private final EventStore events;
+    private final Rfm rfm;
 
     public SegmentStore(Db db, Clock clock, EventStore events) {
         this.db = db;
         this.clock = clock;
         this.events = events;
+        this.rfm = new Rfm(db, clock);
+    }
+
+    /** The shop's RFM scores, which segments can read. */
+    public Rfm rfm() {
+        return rfm;
+    }
+
+    /**
+     * Recomputes the shop's RFM scores over {@code windowDays} and rebuilds the segments that read them.
+     */
+    public Rfm.Run computeRfm(UUID tenantId, int windowDays) {
+        Rfm.Run run = rfm.compute(tenantId, windowDays);
+        for (Segment s : list(tenantId)) {
+            if (SegmentEvaluator.References.of(condition(s.definition())).rfm()) {
+                rebuild(tenantId, s.id());
+            }
+        }
+        return run;
+    }
+
+    /** Before a segment that reads RFM scores is first built: scores for the shop, if it never had them. */
+    private void ensureRfm(UUID tenantId, Condition condition) {
+        if (SegmentEvaluator.References.of(condition).rfm() && rfm.last(tenantId).isEmpty()) {
+            rfm.compute(tenantId, Rfm.DEFAULT_WINDOW_DAYS);
+        }
     }
 
     /**
@@ -79,6 +106,7 @@ public final class SegmentStore {
                     + "VALUES (?,?,?,?,?,?,?,?,?)", id, tenantId, name, description, Json.write(definition), condition.timeDependent(), 1, now, now);
             return null;
         });
+        ensureRfm(tenantId, condition);
         rebuild(tenantId, id);
         return find(tenantId, id).orElseThrow();
     }
@@ -95,6 +123,7 @@ public final class SegmentStore {
                     OffsetDateTime.now(clock), id);
             return null;
         });
+        ensureRfm(tenantId, condition);
         rebuild(tenantId, id);
         return find(tenantId, id).orElseThrow();
     }
@@ -141,6 +170,7 @@ public final class SegmentStore {
     /** How many profiles {@code definition} selects now, and up to {@code sample} of them, without saving anything. */
     public Preview preview(UUID tenantId, JsonObject definition, int sample) {
         Condition condition = condition(definition);
+        ensureRfm(tenantId, condition);
         SegmentSql.Query q = SegmentSql.members(condition, tenantId, OffsetDateTime.now(clock));
         return db.read(c -> {
             long count = Db.list(c, "SELECT COUNT(*) FROM (" + q.sql() + ") m", q.args(), rs -> rs.getLong(1)).get(0);

@@ -205,6 +205,47 @@ class SegmentsTest {
         assertThat(segments.rebuild(tenant, club.id())).isEqualTo(new SegmentStore.Rebuild(0, 0, 0));
     }
 
+    @Test
+    void rfmScoresGroupCustomersAndSegmentsReadThem() {
+        UUID own = kernel.access().createTenant("rfm-" + UUID.randomUUID().toString().substring(0, 8), "RFM shop", "FR").id();
+        UUID keep = tenant;
+        tenant = own;
+        try {
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            Customer x = customer("x@example.com", "Xia", Map.of(), Set.of(), List.of());
+            Customer y = customer("y@example.com", "Yan", Map.of(), Set.of(), List.of());
+            Customer z = customer("z@example.com", "Zoe", Map.of(), Set.of(), List.of());
+            for (int i = 1; i <= 3; i++) {
+                order(x, now.minusDays(i), "x" + i + own);
+            }
+            order(y, now.minusDays(200), "y1" + own);
+            await().atMost(Duration.ofSeconds(10)).until(() -> kernel.customers().find(own, x.id()).orElseThrow().orderCount() == 3
+                    && kernel.customers().find(own, y.id()).orElseThrow().orderCount() == 1);
+            SegmentStore.Segment lost = segments.create(own, "Lost", null, definition("{\"rfm\":\"group\",\"op\":\"eq\",\"value\":\"lost\"}"));
+
+            // two customers with orders: the ranks 0 and 1 of 2 score 1 and 1 + 1 * 5 / 2 = 3
+            Rfm.Score sx = segments.rfm().score(own, x.id()).orElseThrow();
+            assertThat(sx).isEqualTo(new Rfm.Score(x.id(), 1, 3, sx.monetary(), 3, 3, 3, "need_attention"));
+            assertThat(sx.monetary()).isEqualByComparingTo("150");
+            assertThat(segments.rfm().score(own, y.id()).orElseThrow().group()).isEqualTo("lost");
+            assertThat(segments.rfm().score(own, z.id())).isEmpty();
+            assertThat(segments.rfm().groups(own)).containsEntry("need_attention", 1L).containsEntry("lost", 1L).containsEntry("champions", 0L);
+            assertThat(segments.members(own, lost.id(), null, 10)).containsExactly(y.id());
+            assertThat(matching("{\"rfm\":\"r\",\"op\":\"gte\",\"value\":3}")).containsExactly(x.id());
+            assertThat(matching("{\"rfm\":\"group\",\"op\":\"missing\"}")).containsExactly(z.id());
+            assertThat(problems("{\"condition\":{\"rfm\":\"group\",\"op\":\"eq\",\"value\":\"vips\"}}"))
+                    .anySatisfy(e -> assertThat(e.detail()).contains("champions"));
+
+            // a recomputation rebuilds the segments that read the scores
+            order(z, now.minusDays(300), "z1" + own);
+            await().atMost(Duration.ofSeconds(10)).until(() -> kernel.customers().find(own, z.id()).orElseThrow().orderCount() == 1);
+            assertThat(segments.computeRfm(own, 365).customers()).isEqualTo(3);
+            assertThat(segments.members(own, lost.id(), null, 10)).containsExactly(z.id());
+        } finally {
+            tenant = keep;
+        }
+    }
+
     /** The customer's entries and exits of segment {@code s}, latest first. */
     private List<String> types(Customer c, UUID s) {
         return kernel.events().timeline(tenant, c.id(), List.of(EventTypes.SEGMENT_ENTERED, EventTypes.SEGMENT_EXITED), null, 50).events().stream()

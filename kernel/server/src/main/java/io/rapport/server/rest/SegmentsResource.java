@@ -97,6 +97,49 @@ public class SegmentsResource {
     }
 
     @GET
+    @Path("rfm")
+    @Access(Role.VIEWER)
+    @Operation(summary = "The shop's RFM scores", description = "{windowDays, customers, computedAt, groups: {champions: n, ...}}; "
+            + "computedAt null before the first computation.")
+    public Response rfm() {
+        UUID tenantId = principal.get().tenantId();
+        io.rapport.core.segment.Rfm rfm = segments().rfm();
+        JsonObjectBuilder b = Json.object();
+        rfm.last(tenantId).ifPresentOrElse(r -> b.add("windowDays", r.windowDays()).add("customers", r.customers())
+                .add("computedAt", r.computedAt().toString()), () -> b.add("windowDays", io.rapport.core.segment.Rfm.DEFAULT_WINDOW_DAYS)
+                .add("customers", 0).add("computedAt", JsonValue.NULL));
+        JsonObjectBuilder groups = Json.object();
+        rfm.groups(tenantId).forEach(groups::add);
+        return CustomersResource.ok(b.add("groups", groups).build());
+    }
+
+    @POST
+    @Path("rfm")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Access(Role.MARKETER)
+    @Operation(summary = "Recompute the shop's RFM scores now", description = "{windowDays} (default 365): scores 1-5 by quintile over that "
+            + "window's orders; the segments that read them are rebuilt. The kernel also recomputes them once a day.")
+    public Response computeRfm(InputStream body) {
+        Principal me = principal.get();
+        JsonObject o = AdminResource.object(body);
+        List<FieldError> errors = new ArrayList<>();
+        Bodies.unknownFields(o, Set.of("windowDays"), "", "an RFM computation", errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        int window = io.rapport.core.segment.Rfm.DEFAULT_WINDOW_DAYS;
+        if (o.containsKey("windowDays")) {
+            if (o.get("windowDays").getValueType() != JsonValue.ValueType.NUMBER || !o.getJsonNumber("windowDays").isIntegral()) {
+                throw new InvalidInputException("/windowDays", "is a whole number of days");
+            }
+            window = o.getJsonNumber("windowDays").intValue();
+        }
+        io.rapport.core.segment.Rfm.Run r = segments().computeRfm(me.tenantId(), window);
+        holder.kernel().access().audit(me.tenantId(), me.name(), "rfm.computed", null, r.windowDays() + " days, " + r.customers() + " customers");
+        return rfm();
+    }
+
+    @GET
     @Path("{id}")
     @Access(Role.VIEWER)
     @Operation(summary = "One segment")
