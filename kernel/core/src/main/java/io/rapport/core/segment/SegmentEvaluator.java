@@ -32,11 +32,12 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentEvaluator.class);
     /** The most changes evaluated together. */
     static final int BATCH = 2_000;
-    /** A change waits at most this long for others to be evaluated with it. */
-    static final long LINGER_MS = 20;
 
     /** A customer changed: by an event of this type, or (type null) by a change of the profile itself. */
-    record Change(UUID tenantId, UUID customerId, String type) {
+    record Change(UUID tenantId, UUID customerId, String type, long at) {
+        Change(UUID tenantId, UUID customerId, String type) {
+            this(tenantId, customerId, type, System.nanoTime());
+        }
     }
 
     private final Db db;
@@ -46,6 +47,7 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     private final BlockingQueue<Change> queue = new LinkedBlockingQueue<>();
     private final AtomicLong evaluated = new AtomicLong();
     private final AtomicLong moves = new AtomicLong();
+    private final Latencies latencies = new Latencies(1 << 16);
     /** Changes handed over and not evaluated yet. */
     private final AtomicLong pending = new AtomicLong();
     /** Wakes the thread to stop (no interrupt: H2 closes its file channel when a thread is interrupted inside I/O). */
@@ -93,6 +95,35 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         return moves.get();
     }
 
+    /** Time from a change to the end of its evaluation over the last 65,536 changes, in microseconds: {p50, p99, max}. */
+    public long[] latencyMicros() {
+        return latencies.percentiles();
+    }
+
+    /** The last N latencies, in a ring. */
+    static final class Latencies {
+        private final long[] ring;
+        private long count;
+
+        Latencies(int size) {
+            ring = new long[size];
+        }
+
+        synchronized void record(long micros) {
+            ring[(int) (count++ % ring.length)] = micros;
+        }
+
+        synchronized long[] percentiles() {
+            int n = (int) Math.min(count, ring.length);
+            if (n == 0) {
+                return new long[] {0, 0, 0};
+            }
+            long[] v = java.util.Arrays.copyOf(ring, n);
+            java.util.Arrays.sort(v);
+            return new long[] {v[n / 2], v[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)], v[n - 1]};
+        }
+    }
+
     /** @return how many changes wait to be evaluated */
     public int backlog() {
         return queue.size();
@@ -105,14 +136,9 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 Change first = queue.poll(1, TimeUnit.SECONDS);
                 if (first != null && first != STOP) {
                     batch.add(first);
-                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MS);
-                    while (batch.size() < BATCH) {
-                        Change c = queue.poll(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-                        if (c == null || c == STOP) {
-                            break;
-                        }
-                        batch.add(c);
-                    }
+                    // what queued meanwhile goes with it: batches grow with the load, and a lone change waits for nothing
+                    queue.drainTo(batch, BATCH - 1);
+                    batch.removeIf(c -> c == STOP);
                     try {
                         evaluate(batch);
                     } finally {
@@ -136,26 +162,32 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         }
     }
 
-    /** Re-evaluates, per tenant and segment, the customers of {@code batch} whose change can affect the segment. */
+    /** Re-evaluates, per tenant, the segments each change can affect for the customers concerned: one transaction per tenant and chunk. */
     void evaluate(List<Change> batch) {
         Map<UUID, List<Change>> byTenant = new LinkedHashMap<>();
         batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new ArrayList<>()).add(c));
         for (Map.Entry<UUID, List<Change>> e : byTenant.entrySet()) {
+            Map<UUID, List<UUID>> concerned = new LinkedHashMap<>();
             for (SegmentStore.Segment s : segments.list(e.getKey())) {
-                Condition condition = SegmentStore.condition(s.definition());
-                References refs = References.of(condition);
-                Set<UUID> concerned = new LinkedHashSet<>();
+                References refs = References.of(SegmentStore.condition(s.definition()));
+                Set<UUID> mine = new LinkedHashSet<>();
                 for (Change c : e.getValue()) {
                     if (refs.affectedBy(c.type())) {
-                        concerned.add(c.customerId());
+                        mine.add(c.customerId());
                     }
                 }
-                if (!concerned.isEmpty()) {
-                    SegmentStore.Rebuild r = segments.evaluate(e.getKey(), s.id(), List.copyOf(concerned));
-                    evaluated.incrementAndGet();
-                    moves.addAndGet(r.entered() + r.exited());
+                if (!mine.isEmpty()) {
+                    concerned.put(s.id(), List.copyOf(mine));
                 }
             }
+            for (SegmentStore.Rebuild r : segments.evaluateMany(e.getKey(), concerned).values()) {
+                evaluated.incrementAndGet();
+                moves.addAndGet(r.entered() + r.exited());
+            }
+        }
+        long done = System.nanoTime();
+        for (Change c : batch) {
+            latencies.record((done - c.at()) / 1_000);
         }
     }
 

@@ -231,53 +231,110 @@ public final class SegmentStore {
         return r;
     }
 
-    /**
-     * Re-evaluates the segment for some customers only (their profiles or events changed): those who match now and
-     * are not members enter, members who no longer match exit, each with its event. One transaction per chunk of
-     * customers, with the segment's row locked as a rebuild locks it.
-     *
-     * @return the members after, and the entries and exits among {@code customers}
-     */
-    public Rebuild evaluate(UUID tenantId, UUID id, List<UUID> customers) {
-        long entered = 0;
-        long exited = 0;
-        long members = 0;
-        for (List<UUID> chunk : Db.chunks(customers, IN_CHUNK)) {
-            Rebuild r = db.tx(c -> {
-                Segment s = lock(c, tenantId, id);
-                OffsetDateTime now = OffsetDateTime.now(clock);
-                SegmentSql.Query q = SegmentSql.membersAmong(condition(s.definition()), tenantId, now, chunk);
-                java.util.Set<UUID> match = new java.util.HashSet<>(Db.list(c, q.sql(), q.args(), rs -> rs.getObject(1, UUID.class)));
-                List<Object> args = new ArrayList<>();
-                args.add(id);
-                args.addAll(chunk);
-                java.util.Set<UUID> held = new java.util.HashSet<>(Db.list(c, "SELECT customer_id FROM segment_member WHERE segment_id = ? AND customer_id IN ("
-                        + Db.marks(chunk.size()) + ")", args, rs -> rs.getObject(1, UUID.class)));
-                Diff diff = new Diff(c, s, now);
-                for (UUID u : chunk) {
-                    if (match.contains(u) && !held.contains(u)) {
-                        diff.enter(u);
-                    } else if (!match.contains(u) && held.contains(u)) {
-                        diff.exit(u);
-                    }
-                }
-                diff.flush();
-                Db.update(c, "UPDATE segment SET member_count = member_count + ? WHERE id = ?", diff.entered - diff.exited, id);
-                long after = s.members() + diff.entered - diff.exited;
-                return new Rebuild(after, diff.entered, diff.exited);
-            });
-            entered += r.entered();
-            exited += r.exited();
-            members = r.members();
-        }
-        if (entered + exited > 0) {
-            events.committed();
-        }
-        return new Rebuild(members, entered, exited);
-    }
-
     /** Customers re-evaluated per statement. */
     static final int IN_CHUNK = 500;
+    /** The most customer ids one evaluation of many segments binds (PostgreSQL takes at most 32,767 parameters). */
+    static final int MAX_BOUND_IDS = 16_000;
+
+    /**
+     * Re-evaluates several segments, each for some customers, in one transaction per chunk: one query selects who
+     * matches which segment ({@code UNION ALL} of each segment's query restricted to its customers), one reads who is
+     * a member, and the entries and exits of all of them are written together with their events. The segments' rows
+     * are locked in id order, as a rebuild locks one. A segment deleted meanwhile is skipped.
+     *
+     * @return entries and exits per segment evaluated
+     */
+    public Map<UUID, Rebuild> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment) {
+        Map<UUID, Rebuild> out = new LinkedHashMap<>();
+        if (customersBySegment.isEmpty()) {
+            return out;
+        }
+        java.util.Set<UUID> everyone = new java.util.LinkedHashSet<>();
+        customersBySegment.values().forEach(everyone::addAll);
+        int chunkSize = Math.max(20, Math.min(IN_CHUNK, MAX_BOUND_IDS / customersBySegment.size()));
+        for (List<UUID> chunk : Db.chunks(List.copyOf(everyone), chunkSize)) {
+            java.util.Set<UUID> inChunk = new java.util.HashSet<>(chunk);
+            Map<UUID, List<UUID>> part = new java.util.TreeMap<>(ORDER);
+            customersBySegment.forEach((segment, customers) -> {
+                List<UUID> mine = customers.stream().filter(inChunk::contains).toList();
+                if (!mine.isEmpty()) {
+                    part.put(segment, mine);
+                }
+            });
+            if (part.isEmpty()) {
+                continue;
+            }
+            boolean moved = db.tx(c -> {
+                OffsetDateTime now = OffsetDateTime.now(clock);
+                List<UUID> ids = List.copyOf(part.keySet());
+                List<Object> lockArgs = new ArrayList<>();
+                lockArgs.add(tenantId);
+                lockArgs.addAll(ids);
+                List<Segment> locked = Db.list(c, SELECT + " WHERE tenant_id = ? AND id IN (" + Db.marks(ids.size()) + ") ORDER BY id FOR UPDATE",
+                        lockArgs, SegmentStore::segment);
+                if (locked.isEmpty()) {
+                    return false;
+                }
+                // who matches which segment: one query, each part tagged with the segment's index in 'locked'
+                StringBuilder sql = new StringBuilder();
+                List<Object> args = new ArrayList<>();
+                for (int i = 0; i < locked.size(); i++) {
+                    Segment s = locked.get(i);
+                    SegmentSql.Query q = SegmentSql.membersAmong(condition(s.definition()), tenantId, now, part.get(s.id()));
+                    if (i > 0) {
+                        sql.append(" UNION ALL ");
+                    }
+                    sql.append("SELECT ").append(i).append(" AS k, m.id FROM (").append(q.sql()).append(") m");
+                    args.addAll(q.args());
+                }
+                java.util.Set<String> match = new java.util.HashSet<>(Db.list(c, sql.toString(), args, rs -> rs.getInt(1) + "|" + rs.getObject(2, UUID.class)));
+                List<Object> heldArgs = new ArrayList<>();
+                heldArgs.add(tenantId);
+                locked.forEach(s -> heldArgs.add(s.id()));
+                heldArgs.addAll(chunk);
+                Map<UUID, Integer> index = new java.util.HashMap<>();
+                for (int i = 0; i < locked.size(); i++) {
+                    index.put(locked.get(i).id(), i);
+                }
+                java.util.Set<String> held = new java.util.HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE tenant_id = ? "
+                        + "AND segment_id IN (" + Db.marks(locked.size()) + ") AND customer_id IN (" + Db.marks(chunk.size()) + ")", heldArgs,
+                        rs -> index.get(rs.getObject(1, UUID.class)) + "|" + rs.getObject(2, UUID.class)));
+                List<Object[]> counts = new ArrayList<>();
+                Diff all = null;
+                for (int i = 0; i < locked.size(); i++) {
+                    Segment s = locked.get(i);
+                    Diff diff = new Diff(c, s, now);
+                    for (UUID u : part.get(s.id())) {
+                        String key = i + "|" + u;
+                        if (match.contains(key) && !held.contains(key)) {
+                            diff.enter(u);
+                        } else if (!match.contains(key) && held.contains(key)) {
+                            diff.exit(u);
+                        }
+                    }
+                    if (all == null) {
+                        all = diff;
+                    } else {
+                        all.absorb(diff);
+                    }
+                    if (diff.entered + diff.exited > 0) {
+                        counts.add(new Object[] {diff.entered - diff.exited, s.id()});
+                    }
+                    Rebuild before = out.get(s.id());
+                    long entered = diff.entered + (before == null ? 0 : before.entered());
+                    long exited = diff.exited + (before == null ? 0 : before.exited());
+                    out.put(s.id(), new Rebuild(s.members() + diff.entered - diff.exited, entered, exited));
+                }
+                all.flush();
+                Db.batch(c, "UPDATE segment SET member_count = member_count + ? WHERE id = ?", counts);
+                return !counts.isEmpty();
+            });
+            if (moved) {
+                events.committed();
+            }
+        }
+        return out;
+    }
 
     /**
      * UUIDs in the order both databases sort them: by their bytes as unsigned numbers, most significant first (not
@@ -336,6 +393,16 @@ public final class SegmentStore {
 
         void stay() {
             members++;
+        }
+
+        /** Takes over another segment's pending writes, so that one flush writes both. */
+        void absorb(Diff other) {
+            in.addAll(other.in);
+            out.addAll(other.out);
+            happened.addAll(other.happened);
+            other.in.clear();
+            other.out.clear();
+            other.happened.clear();
         }
 
         void flushIfFull() throws SQLException {

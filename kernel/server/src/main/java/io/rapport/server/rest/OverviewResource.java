@@ -55,6 +55,10 @@ public class OverviewResource {
         if (p.operator()) {
             health.add("relay", k.relay().isRunning() ? "running" : "stopped").add("database", k.db().dialect().name())
                     .add("projected", k.relay().projectedCount()).add("failedEvents", k.relay().failedCount());
+            long[] micros = k.segmentEvaluator().latencyMicros();
+            health.add("segments", Json.object().add("evaluations", k.segmentEvaluator().evaluatedCount())
+                    .add("moves", k.segmentEvaluator().movesCount()).add("backlog", k.segmentEvaluator().backlog())
+                    .add("latencyP50Micros", micros[0]).add("latencyP99Micros", micros[1]).add("latencyMaxMicros", micros[2]));
             if (outbox >= 0) {
                 health.add("outbox", outbox);
             } else {
