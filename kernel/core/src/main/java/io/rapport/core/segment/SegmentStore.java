@@ -192,7 +192,8 @@ public final class SegmentStore {
             Condition condition = condition(s.definition());
             OffsetDateTime now = OffsetDateTime.now(clock);
             SegmentSql.Query q = SegmentSql.members(condition, tenantId, now);
-            Diff diff = new Diff(c, s, now);
+            // a segment's first members are where it starts, not moves: no event for each (journeys start from segments that exist)
+            Diff diff = new Diff(c, s, now, s.rebuiltAt() == null);
             try (PreparedStatement want = c.prepareStatement(q.sql() + " ORDER BY c.id");
                  PreparedStatement have = c.prepareStatement("SELECT customer_id FROM segment_member WHERE segment_id = ? ORDER BY customer_id")) {
                 for (int i = 0; i < q.args().size(); i++) {
@@ -303,7 +304,7 @@ public final class SegmentStore {
                 Diff all = null;
                 for (int i = 0; i < locked.size(); i++) {
                     Segment s = locked.get(i);
-                    Diff diff = new Diff(c, s, now);
+                    Diff diff = new Diff(c, s, now, false);
                     for (UUID u : part.get(s.id())) {
                         String key = i + "|" + u;
                         if (match.contains(key) && !held.contains(key)) {
@@ -370,15 +371,20 @@ public final class SegmentStore {
         long entered;
         long exited;
 
-        Diff(Connection c, Segment s, OffsetDateTime now) {
+        final boolean silent;
+
+        Diff(Connection c, Segment s, OffsetDateTime now, boolean silent) {
             this.c = c;
             this.s = s;
             this.now = now;
+            this.silent = silent;
         }
 
         void enter(UUID customer) throws SQLException {
             in.add(new Object[] {s.id(), customer, s.tenantId(), now});
-            happened.add(event(s, customer, EventTypes.SEGMENT_ENTERED));
+            if (!silent) {
+                happened.add(event(s, customer, EventTypes.SEGMENT_ENTERED));
+            }
             members++;
             entered++;
             flushIfFull();
@@ -386,7 +392,9 @@ public final class SegmentStore {
 
         void exit(UUID customer) throws SQLException {
             out.add(new Object[] {s.id(), customer});
-            happened.add(event(s, customer, EventTypes.SEGMENT_EXITED));
+            if (!silent) {
+                happened.add(event(s, customer, EventTypes.SEGMENT_EXITED));
+            }
             exited++;
             flushIfFull();
         }
@@ -406,7 +414,7 @@ public final class SegmentStore {
         }
 
         void flushIfFull() throws SQLException {
-            if (happened.size() >= WRITE_BATCH) {
+            if (in.size() + out.size() >= WRITE_BATCH) {
                 flush();
             }
         }
