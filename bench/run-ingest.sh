@@ -50,6 +50,9 @@ usage: bench/run-ingest.sh [options]
   --plugins              run the plugin benchmark instead of the ingest one: install -> active, configuration -> applied,
                          and plugin churn under a steady ingest (--plugin-rate N events/s, default 500; --plugin-rounds N,
                          default 20; --duration applies); writes bench/target/plugin-results.md
+  --segments             run the segment benchmark instead (PostgreSQL only): seeds --console-customers N profiles
+                         with orders, builds 50 segments, rebuilds one beside the hand-written SQL, then 1,000 events/s
+                         for 30 s and the incremental evaluation's latency; writes bench/target/segment-results.md
   --console              run the console benchmark instead (PostgreSQL only): seeds --console-customers N profiles
                          (default 1000000) into the server's schema with COPY, then times the calls of the customer
                          search, profile and plugins pages; writes bench/target/console-results.md
@@ -97,6 +100,7 @@ while [ $# -gt 0 ]; do
         --phases) PHASES="$2"; shift 2 ;;
         --plugins) PLUGINS=1; shift ;;
         --console) CONSOLE=1; shift ;;
+        --segments) SEGMENTS=1; shift ;;
         --email) EMAIL=1; shift ;;
         --email-messages) EMAIL_MESSAGES="$2"; shift 2 ;;
         --sms) SMS=1; shift ;;
@@ -122,6 +126,7 @@ while [ $# -gt 0 ]; do
 done
 case "$DB" in h2|postgresql) ;; *) echo "--db is h2 or postgresql" >&2; exit 2 ;; esac
 if [ "${CONSOLE:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--console runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
+if [ "${SEGMENTS:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--segments runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
 
 log() { printf '[run-ingest] %s\n' "$*"; }
 die() { printf '[run-ingest] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -334,6 +339,12 @@ if [ "${IMPORT:-0}" = 1 ]; then
         --csv "$BENCH/target/import-contacts-${IMPORT_ROWS:-1000000}.csv" --server-pid "$PID" \
         --baseline-url "$BASELINE_URL" --baseline-user "$BASELINE_USER" --schema-dir "$SCHEMA_DIR" \
         --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/import-results.md"
+    exit $?
+fi
+if [ "${SEGMENTS:-0}" = 1 ]; then
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.SegmentBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
+        --customers "${CONSOLE_CUSTOMERS:-1000000}" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/segment-results.md"
     exit $?
 fi
 if [ "${CONSOLE:-0}" = 1 ]; then

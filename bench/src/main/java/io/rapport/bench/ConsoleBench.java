@@ -257,6 +257,12 @@ public final class ConsoleBench {
         return new UUID(0x0192_0000_0000_7000L | (i >>> 12), 0x8000_0000_0000_0000L | i); // v7-shaped, in creation order
     }
 
+    /** Seeds {@code customers} profiles of {@code tenantId} (and 100 events for each of {@code profiles}), as {@link #run} does. */
+    void seedFor(UUID tenantId, int customers, int profiles) throws Exception {
+        this.tenant = tenantId;
+        seed(customers, profiles);
+    }
+
     private void seed(int customers, int profiles) throws Exception {
         try (Connection c = DriverManager.getConnection(jdbcUrl, jdbcUser, System.getenv("BASELINE_PASSWORD"))) {
             for (int i = 0; i < profiles; i++) {
