@@ -128,29 +128,24 @@ public final class SegmentBench {
         log("measured segment: %,d members (hand-written: %,d) in %.2f s; rebuild %.2f s; edit to 3 orders %.2f s (%,d members, %,d exits)",
                 members, handRows, handS, rebuildS, editS, after, members - after);
 
-        // incremental: events at a fixed rate about existing customers, while the 50 segments are live
+        // incremental: events at a fixed rate about existing customers, while the 50 segments are live (once the edit's
+        // exits have left the outbox)
         String key = keySecret(http, admin);
+        double settleS = drain(http, admin);
+        log("the edit's events were delivered %.1f s after it", settleS);
         AtomicLong sent = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        AtomicLong skipped = new AtomicLong();
         long l0 = System.nanoTime();
-        load(http, key, customers, rate, duration, sent, errors);
+        load(http, key, customers, rate, duration, sent, errors, skipped);
         double loadS = (System.nanoTime() - l0) / 1e9;
-        long backlog;
-        long w0 = System.nanoTime();
-        String overview;
-        do {
-            overview = http.get("/api/v1/overview", admin).body();
-            backlog = Http.number(overview, "backlog") + Http.number(overview, "outbox");
-            if (backlog > 0) {
-                Thread.sleep(200);
-            }
-        } while (backlog > 0 && System.nanoTime() - w0 < TimeUnit.MINUTES.toNanos(5));
-        double drainS = (System.nanoTime() - w0) / 1e9;
+        double drainS = drain(http, admin);
+        String overview = http.get("/api/v1/overview", admin).body();
         long p50 = Http.number(overview, "latencyP50Micros");
         long p99 = Http.number(overview, "latencyP99Micros");
         long max = Http.number(overview, "latencyMaxMicros");
-        log("load: %,d events in %.1f s (%,d errors); drained %.1f s after; evaluation latency p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                sent.get(), loadS, errors.get(), drainS, p50 / 1000.0, p99 / 1000.0, max / 1000.0);
+        log("load: %,d events in %.1f s (%,d errors, %,d skipped); drained %.1f s after; evaluation latency p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                sent.get(), loadS, errors.get(), skipped.get(), drainS, p50 / 1000.0, p99 / 1000.0, max / 1000.0);
 
         StringBuilder md = new StringBuilder();
         md.append("## Segments on ").append(String.format("%,d", customers)).append(" profiles (").append(Instant.now()).append(")\n\n");
@@ -168,14 +163,15 @@ public final class SegmentBench {
         md.append(String.format("| an edit (2 → 3 orders): %,d exits with their events | %.2f s | | %.1f× | | |%n", members - after, editS, editS / handS));
         md.append(String.format("| slowest first build of the %d segments | %.2f s | | | ≤ 30 s | %s |%n", segmentCount,
                 builds.stream().mapToDouble(Double::doubleValue).max().orElse(0), Report.meets(builds.stream().allMatch(b -> b <= 30))));
-        md.append(String.format("| events sent at %,.0f/s for %.0f s (open model), errors | %,d, %,d | | | | |%n", rate, duration, sent.get(), errors.get()));
+        md.append(String.format("| events accepted at %,.0f/s for %.0f s (open model); errors; skipped (256 requests unanswered) | %,d; %,d; %,d | | | | |%n",
+                rate, duration, sent.get(), errors.get(), skipped.get()));
         md.append(String.format("| incremental re-evaluation, change → evaluated, p50 / p99 / max | %.1f / **%.1f** / %.1f ms | | | p99 ≤ 10 ms | %s |%n",
                 p50 / 1000.0, p99 / 1000.0, max / 1000.0, Report.meets(p99 <= 10_000)));
         md.append(String.format("| backlog drained after the load | %.1f s | | | | |%n", drainS));
         String out = md.toString();
         System.out.println(out);
         Report.write(o.str("out", null), out);
-        System.exit(errors.get() == 0 ? 0 : 1);
+        System.exit(errors.get() == 0 && skipped.get() == 0 ? 0 : 1);
     }
 
     /** The ten kinds of segment, varied by {@code i}. */
@@ -267,7 +263,8 @@ public final class SegmentBench {
     }
 
     /** Order and page-view events about random seeded customers, at {@code rate} per second on a fixed schedule. */
-    static void load(Http http, String key, int customers, double rate, double seconds, AtomicLong sent, AtomicLong errors) throws InterruptedException {
+    static void load(Http http, String key, int customers, double rate, double seconds, AtomicLong sent, AtomicLong errors, AtomicLong skipped)
+            throws InterruptedException {
         SplittableRandom r = new SplittableRandom(5);
         Semaphore inFlight = new Semaphore(256);
         long interval = (long) (1e9 / rate);
@@ -281,7 +278,7 @@ public final class SegmentBench {
             }
             next += interval;
             if (!inFlight.tryAcquire()) {
-                errors.incrementAndGet(); // the server is far behind: counted, not piled up
+                skipped.incrementAndGet(); // the server is far behind: counted, not piled up
                 continue;
             }
             int who = r.nextInt(customers);
@@ -300,6 +297,20 @@ public final class SegmentBench {
         if (!inFlight.tryAcquire(256, 60, TimeUnit.SECONDS)) {
             errors.incrementAndGet();
         }
+    }
+
+    /** Waits until the outbox and the segment evaluator's backlog are empty; @return how long it took, in seconds */
+    static double drain(Http http, String admin) throws Exception {
+        long w0 = System.nanoTime();
+        long backlog;
+        do {
+            String overview = http.get("/api/v1/overview", admin).body();
+            backlog = Http.number(overview, "backlog") + Http.number(overview, "outbox");
+            if (backlog > 0) {
+                Thread.sleep(200);
+            }
+        } while (backlog > 0 && System.nanoTime() - w0 < TimeUnit.MINUTES.toNanos(10));
+        return (System.nanoTime() - w0) / 1e9;
     }
 
     private static void log(String fmt, Object... args) {

@@ -26,17 +26,20 @@ public final class SegmentSql {
     private final List<Object> args = new ArrayList<>();
     private final UUID tenantId;
     private final OffsetDateTime now;
+    /** Counting events per customer through the timeline index: for a few customers, not the whole shop. */
+    private final boolean perCustomer;
 
-    private SegmentSql(UUID tenantId, OffsetDateTime now) {
+    private SegmentSql(UUID tenantId, OffsetDateTime now, boolean perCustomer) {
         this.tenantId = tenantId;
         this.now = now;
+        this.perCustomer = perCustomer;
     }
 
     /**
      * The same query restricted to some customers: {@code … AND c.id IN (?, …)}.
      */
     public static Query membersAmong(Condition condition, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
-        Query q = members(condition, tenantId, now);
+        Query q = query(condition, tenantId, now, true);
         List<Object> args = new ArrayList<>(q.args());
         args.addAll(customers);
         return new Query(q.sql() + " AND c.id IN (" + "?,".repeat(customers.size() - 1) + "?)", List.copyOf(args));
@@ -47,7 +50,11 @@ public final class SegmentSql {
      * @return {@code SELECT c.id FROM customer c WHERE …}: the tenant's live (not merged) profiles that match
      */
     public static Query members(Condition condition, UUID tenantId, OffsetDateTime now) {
-        SegmentSql s = new SegmentSql(tenantId, now);
+        return query(condition, tenantId, now, false);
+    }
+
+    private static Query query(Condition condition, UUID tenantId, OffsetDateTime now, boolean perCustomer) {
+        SegmentSql s = new SegmentSql(tenantId, now, perCustomer);
         s.sql.append("SELECT c.id FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND (");
         s.args.add(tenantId);
         s.write(condition);
@@ -97,13 +104,14 @@ public final class SegmentSql {
     }
 
     /**
-     * A count that must be at least 1 is a semi-join on the customers with enough events (a hash join over the
-     * event table); one that 0 satisfies ("no order within 30 days") is counted per customer through the timeline
-     * index, since a customer without any event must match.
+     * Over the whole shop, a count that must be at least 1 is a semi-join on the customers with enough events (a hash
+     * join over the event table). A count that 0 satisfies ("no order within 30 days") is counted per customer through
+     * the timeline index, since a customer without any event must match; so is every count among a few customers
+     * ({@link #membersAmong}), where grouping the whole event table would cost a full scan per segment.
      */
     private void eventCount(Condition.EventCount e) {
         String window = e.withinDays() == null ? "" : " AND e.occurred_at >= ?";
-        if (!e.op().holdsForZero(e.count())) {
+        if (!perCustomer && !e.op().holdsForZero(e.count())) {
             sql.append("c.id IN (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.customer_id IS NOT NULL").append(window)
                     .append(" GROUP BY e.customer_id HAVING COUNT(*) ").append(e.op().sql()).append(" ?)");
             args.add(tenantId);
