@@ -172,7 +172,9 @@ public final class OutboxRelay implements AutoCloseable {
                 }
                 return out;
             });
+            projector.committed();
         } catch (DataAccessException | IllegalStateException e) {
+            projector.discarded();
             if (ids.size() <= 1) {
                 if (ids.size() == 1) {
                     markFailed(ids.get(0), e);
@@ -206,9 +208,11 @@ public final class OutboxRelay implements AutoCloseable {
                     setState(c, ids, STATE_PROJECTED);
                     return out;
                 });
+                projector.committed();
                 deliverAndDelete(ids, events);
                 projected.addAndGet(events.size());
             } catch (DataAccessException | IllegalStateException e) {
+                projector.discarded();
                 if (!ids.isEmpty()) {
                     markFailed(ids.get(0), e);
                 }

@@ -57,10 +57,24 @@ final class Projector {
     private final StageRules stages;
     private final CustomerStore customers;
 
+    /** Profiles whose fields or attributes the traits of events changed, by tenant, until the batch commits. */
+    private final Map<UUID, Set<UUID>> traitChanges = new HashMap<>();
+
     Projector(Clock clock, StageRules stages, CustomerStore customers) {
         this.clock = clock;
         this.stages = stages;
         this.customers = customers;
+    }
+
+    /** The batch committed: the profiles its traits changed are reported (segments re-evaluate them). */
+    void committed() {
+        traitChanges.forEach((tenant, ids) -> customers.changed(tenant, List.copyOf(ids)));
+        traitChanges.clear();
+    }
+
+    /** The batch rolled back: nothing it changed stands. */
+    void discarded() {
+        traitChanges.clear();
     }
 
     /** The writes one batch makes to one profile. */
@@ -396,6 +410,9 @@ final class Projector {
         }
         for (Map.Entry<UUID, Delta> e : b.deltas.entrySet()) {
             CustomerStore.writeAttributes(c, e.getValue().tenantId, e.getKey(), e.getValue().attributes);
+            if (!e.getValue().fields.isEmpty() || !e.getValue().attributes.isEmpty()) {
+                traitChanges.computeIfAbsent(e.getValue().tenantId, t -> new HashSet<>()).add(e.getKey());
+            }
         }
         // what is written is now the database's state; keep stage and count for later events of the batch
         for (Delta d : b.deltas.values()) {

@@ -217,39 +217,46 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     }
 
     /** What a condition looks at, so that a change can tell whether it may affect it. */
-    record References(Set<String> eventTypes, boolean profile, boolean attributes, boolean tags, boolean consents, boolean rfm) {
+    record References(Set<String> eventTypes, Set<Condition.ProfileField> fields, boolean attributes, boolean tags, boolean consents, boolean rfm) {
+
+        /** What projecting any event moves on the profile. */
+        static final Set<Condition.ProfileField> MOVED_BY_EVERY_EVENT = Set.of(Condition.ProfileField.LAST_SEEN_AT, Condition.ProfileField.STAGE);
+        /** What projecting an order moves besides. */
+        static final Set<Condition.ProfileField> MOVED_BY_ORDERS = Set.of(Condition.ProfileField.ORDER_COUNT, Condition.ProfileField.REVENUE);
 
         static References of(Condition c) {
             Set<String> types = new LinkedHashSet<>();
-            boolean[] f = new boolean[5];
-            walk(c, types, f);
-            return new References(types, f[0], f[1], f[2], f[3], f[4]);
+            Set<Condition.ProfileField> fields = java.util.EnumSet.noneOf(Condition.ProfileField.class);
+            boolean[] f = new boolean[4];
+            walk(c, types, fields, f);
+            return new References(types, fields, f[0], f[1], f[2], f[3]);
         }
 
-        private static void walk(Condition c, Set<String> types, boolean[] f) {
+        private static void walk(Condition c, Set<String> types, Set<Condition.ProfileField> fields, boolean[] f) {
             if (c instanceof Condition.All a) {
-                a.conditions().forEach(x -> walk(x, types, f));
+                a.conditions().forEach(x -> walk(x, types, fields, f));
             } else if (c instanceof Condition.Any a) {
-                a.conditions().forEach(x -> walk(x, types, f));
+                a.conditions().forEach(x -> walk(x, types, fields, f));
             } else if (c instanceof Condition.Not n) {
-                walk(n.condition(), types, f);
+                walk(n.condition(), types, fields, f);
             } else if (c instanceof Condition.EventCount e) {
                 types.add(e.type());
-            } else if (c instanceof Condition.Profile) {
-                f[0] = true;
+            } else if (c instanceof Condition.Profile p) {
+                fields.add(p.field());
             } else if (c instanceof Condition.Attribute) {
-                f[1] = true;
+                f[0] = true;
             } else if (c instanceof Condition.Tag) {
-                f[2] = true;
+                f[1] = true;
             } else if (c instanceof Condition.Consent) {
-                f[3] = true;
+                f[2] = true;
             } else if (c instanceof Condition.RfmField) {
-                f[4] = true;
+                f[3] = true;
             }
         }
 
         /**
-         * @param type the event type of the change, or null for a change of the profile itself
+         * @param type the event type of the change, or null for a change of the profile itself (the API, an import, the
+         *             traits of an event, which the relay reports as such)
          */
         boolean affectedBy(String type) {
             if (type == null || EventTypes.CUSTOMER_CREATED.equals(type) || EventTypes.CUSTOMER_MERGED.equals(type)) {
@@ -258,8 +265,11 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
             if (EventTypes.CONSENT_CHANGED.equals(type)) {
                 return consents;
             }
-            // any other event may add to a count, and its projection moves the profile (last seen, orders, stage, traits)
-            return eventTypes.contains(type) || profile || attributes;
+            // an event adds to its type's counts, and its projection moves last seen and the stage (orders: counters too)
+            if (eventTypes.contains(type) || fields.stream().anyMatch(MOVED_BY_EVERY_EVENT::contains)) {
+                return true;
+            }
+            return EventTypes.ORDER_COMPLETED.equals(type) && fields.stream().anyMatch(MOVED_BY_ORDERS::contains);
         }
     }
 

@@ -201,6 +201,12 @@ class SegmentsTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(dee, club.id()))
                 .containsExactly(EventTypes.SEGMENT_EXITED, EventTypes.SEGMENT_ENTERED));
         assertThat(segments.find(tenant, club.id()).orElseThrow().members()).isZero();
+        // the traits of an event change an attribute: the relay reports the profile, the segment follows
+        SegmentStore.Segment tier = segments.create(tenant, "Tier " + run, null,
+                definition("{\"attribute\":\"tier\",\"op\":\"eq\",\"value\":\"gold-" + run + "\"}"));
+        kernel.events().append(tenant, "test", List.of(new NewEvent(EventTypes.PAGE_VIEWED, List.of(Identifier.email(dee.email())), true,
+                OffsetDateTime.now(ZoneOffset.UTC), Map.of(), Map.of("tier", AttributeValue.of("gold-" + run)), null)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, tier.id(), null, 10).contains(dee.id()));
         // what the evaluator kept is what a rebuild finds
         assertThat(segments.rebuild(tenant, twice.id())).isEqualTo(new SegmentStore.Rebuild(1, 0, 0));
         assertThat(segments.rebuild(tenant, club.id())).isEqualTo(new SegmentStore.Rebuild(0, 0, 0));
