@@ -219,7 +219,7 @@ public final class CustomerStore implements CustomerService {
     }
 
     /**
-     * For imports: creates many profiles inside the caller's transaction, as {@link #createIn} and {@link #addTags} one
+     * For imports: creates many profiles inside the caller's transaction, as {@link #createIn} (with the tags added) one
      * after the other would, with one JDBC batch per table: the profiles (with their name keys), identifiers,
      * attributes, tags, consents, then their {@code customer.created} and {@code consent.changed} events. The caller
      * must have checked that no other profile holds their identifiers (the identifiers' primary key refuses a
@@ -396,8 +396,6 @@ public final class CustomerStore implements CustomerService {
             }
         }
         // identifiers: those replaced or removed go first, then the new ones are checked against their holders and added
-        record Wanted(UUID id, Identifier identifier, String field) {
-        }
         List<Object[]> removedPrimary = new ArrayList<>();
         List<Object[]> removedExternal = new ArrayList<>();
         Map<String, Wanted> wanted = new LinkedHashMap<>();
@@ -417,19 +415,17 @@ public final class CustomerStore implements CustomerService {
                         removedPrimary.add(new Object[] {tenantId, id, ((IdentifierType) f[1]).key(), old});
                     }
                     if (value != null) {
-                        want(wanted, new Wanted(id, new Identifier((IdentifierType) f[1], "", value), "/" + field), Wanted::identifier, Wanted::id);
+                        want(wanted, new Wanted(id, new Identifier((IdentifierType) f[1], "", value), "/" + field));
                     }
                 }
             }
             if (ch.has(CustomerJson.ANONYMOUS_ID) && ch.value(CustomerJson.ANONYMOUS_ID) != null) {
-                want(wanted, new Wanted(id, Identifier.anonymous(ch.value(CustomerJson.ANONYMOUS_ID)), "/" + CustomerJson.ANONYMOUS_ID),
-                        Wanted::identifier, Wanted::id);
+                want(wanted, new Wanted(id, Identifier.anonymous(ch.value(CustomerJson.ANONYMOUS_ID)), "/" + CustomerJson.ANONYMOUS_ID));
             }
             for (Map.Entry<String, Optional<String>> x : ch.externalIds().entrySet()) {
                 removedExternal.add(new Object[] {tenantId, id, IdentifierType.EXTERNAL.key(), x.getKey()});
                 if (x.getValue().isPresent()) {
-                    want(wanted, new Wanted(id, Identifier.external(x.getKey(), x.getValue().get()), "/" + CustomerJson.EXTERNAL_IDS + "/" + x.getKey()),
-                            Wanted::identifier, Wanted::id);
+                    want(wanted, new Wanted(id, Identifier.external(x.getKey(), x.getValue().get()), "/" + CustomerJson.EXTERNAL_IDS + "/" + x.getKey()));
                 }
             }
         }
@@ -557,22 +553,26 @@ public final class CustomerStore implements CustomerService {
         }
     }
 
+    /** An identifier {@link #updateAllIn} is to give a profile, with the field that asked for it. */
+    private record Wanted(UUID id, Identifier identifier, String field) {
+    }
+
     /** Adds {@code w} to the identifiers wanted, refusing one that two profiles want. */
-    private static <W> void want(Map<String, W> wanted, W w, java.util.function.Function<W, Identifier> identifier, java.util.function.Function<W, UUID> id) {
-        String key = identifierKey(identifier.apply(w));
-        W before = wanted.putIfAbsent(key, w);
-        if (before != null && !id.apply(before).equals(id.apply(w))) {
-            throw new ConflictException(null, "two customers (" + id.apply(before) + ", " + id.apply(w) + ") would have the same "
-                    + identifier.apply(w).type().key() + "; merge them first");
+    private static void want(Map<String, Wanted> wanted, Wanted w) {
+        Wanted before = wanted.putIfAbsent(identifierKey(w.identifier()), w);
+        if (before != null && !before.id().equals(w.id())) {
+            throw new ConflictException(null, "two customers (" + before.id() + ", " + w.id() + ") would have the same "
+                    + w.identifier().type().key() + "; merge them first");
         }
     }
 
-    private static String identifierKey(Identifier i) {
+    /** An identifier as the key of {@link #holders}: type, namespace and value. */
+    public static String identifierKey(Identifier i) {
         return i.type().key() + "|" + i.namespace() + "|" + i.value();
     }
 
-    /** Who holds each of these identifiers now (not following merges), by type, namespace and value. */
-    private static Map<String, UUID> holders(Connection c, UUID tenantId, List<Identifier> identifiers) throws SQLException {
+    /** Who holds each of these identifiers now (not following merges), by {@link #identifierKey}. */
+    public static Map<String, UUID> holders(Connection c, UUID tenantId, List<Identifier> identifiers) throws SQLException {
         Map<String, UUID> out = new HashMap<>();
         List<String> values = identifiers.stream().map(Identifier::value).distinct().toList();
         for (List<String> chunk : Db.chunks(values, IN_CHUNK)) {
@@ -599,24 +599,6 @@ public final class CustomerStore implements CustomerService {
         }
     }
 
-    /** Adds tags a profile does not have yet. */
-    public static void addTags(Connection c, UUID tenantId, UUID id, Set<String> tags) throws SQLException {
-        if (tags == null || tags.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer_tag (tenant_id, customer_id, tag) SELECT ?, ?, ? WHERE NOT EXISTS "
-                + "(SELECT 1 FROM customer_tag WHERE customer_id = ? AND tag = ?)")) {
-            for (String tag : tags) {
-                ps.setObject(1, tenantId);
-                ps.setObject(2, id);
-                ps.setString(3, tag);
-                ps.setObject(4, id);
-                ps.setString(5, tag);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-    }
 
     /** Applies a merge patch to a profile. */
     public Customer update(UUID tenantId, UUID customerId, CustomerChanges changes, String actor) {

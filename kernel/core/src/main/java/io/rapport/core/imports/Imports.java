@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,7 +69,6 @@ public final class Imports implements ImportService {
     static final Pattern FORMAT = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
     static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-    private static final int IN_CHUNK = 500;
     private static final Logger LOG = LoggerFactory.getLogger(Imports.class);
 
     /** A job as the admin API shows it. */
@@ -595,32 +593,16 @@ public final class Imports implements ImportService {
 
     /** Who (resolved through merges) holds each identifier of the batch now. */
     private static Map<String, UUID> owners(Connection c, UUID tenantId, List<Checked> batch) throws SQLException {
-        Set<String> values = new LinkedHashSet<>();
-        for (Checked k : batch) {
-            k.identifiers().forEach(i -> values.add(i.value()));
-        }
-        Map<String, UUID> out = new HashMap<>();
-        for (List<String> chunk : Db.chunks(List.copyOf(values), IN_CHUNK)) {
-            String sql = "SELECT type, namespace, id_value, customer_id FROM customer_identifier WHERE tenant_id = ? AND id_value IN (" + Db.marks(chunk.size()) + ")";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setObject(1, tenantId);
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 2, chunk.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.put(rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3), rs.getObject(4, UUID.class));
-                    }
-                }
-            }
-        }
+        List<Identifier> identifiers = new ArrayList<>();
+        batch.forEach(k -> identifiers.addAll(k.identifiers()));
+        Map<String, UUID> out = CustomerStore.holders(c, tenantId, identifiers);
         Map<UUID, UUID> live = CustomerStore.resolveAllMerged(c, tenantId, new HashSet<>(out.values()));
         out.replaceAll((k, id) -> live.get(id));
         return out;
     }
 
     private static String key(Identifier i) {
-        return i.type().key() + "|" + i.namespace() + "|" + i.value();
+        return CustomerStore.identifierKey(i);
     }
 
     // --- orders ------------------------------------------------------------------------------------------
