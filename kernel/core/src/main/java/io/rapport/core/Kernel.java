@@ -28,6 +28,8 @@ import io.rapport.core.event.KernelPublisher;
 import io.rapport.core.event.Relays;
 import io.rapport.core.message.Links;
 import io.rapport.core.imports.Imports;
+import io.rapport.core.journey.JourneyEngine;
+import io.rapport.core.journey.JourneyStore;
 import io.rapport.core.segment.SegmentEvaluator;
 import io.rapport.core.segment.SegmentStore;
 import io.rapport.core.message.Messages;
@@ -71,10 +73,11 @@ public final class Kernel implements AutoCloseable {
      * @param sessions             how long console sessions last
      * @param publicUrl            where customers reach this server: the base of the signed links in messages
      * @param segmentRecheck       how often segments whose truth changes with time alone are rebuilt
+     * @param journeys             how the journey worker runs
      */
     public record Settings(int busPartitions, int relayBatch, int maxIngestBatch, List<String> stages, String stageRules, Path dataDir,
                            String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages, Sessions.Settings sessions,
-                           java.net.URI publicUrl, java.time.Duration segmentRecheck) {
+                           java.net.URI publicUrl, java.time.Duration segmentRecheck, JourneyEngine.Settings journeys) {
 
         /** How often time-dependent segments are rebuilt unless told otherwise. */
         public static final java.time.Duration SEGMENT_RECHECK = java.time.Duration.ofMinutes(15);
@@ -84,32 +87,38 @@ public final class Kernel implements AutoCloseable {
 
         public static Settings defaults(Path dataDir) {
             return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 2000, 1000, StageRules.DEFAULT_STAGES,
-                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults(), Sessions.Settings.defaults(), LOCAL_URL, SEGMENT_RECHECK);
+                    StageRules.DEFAULT_RULES, dataDir, null, null, Messages.Settings.defaults(), Sessions.Settings.defaults(), LOCAL_URL, SEGMENT_RECHECK,
+                    JourneyEngine.Settings.defaults());
         }
 
         /** @return these settings with a plugin host */
         public Settings withPlugins(PluginHost.Settings pluginSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages, sessions, publicUrl, segmentRecheck);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, pluginSettings, messages, sessions, publicUrl, segmentRecheck, journeys);
         }
 
         /** @return these settings with other message settings */
         public Settings withMessages(Messages.Settings messageSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings, sessions, publicUrl, segmentRecheck);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messageSettings, sessions, publicUrl, segmentRecheck, journeys);
         }
 
         /** @return these settings with other session lifetimes */
         public Settings withSessions(Sessions.Settings sessionSettings) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessionSettings, publicUrl, segmentRecheck);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessionSettings, publicUrl, segmentRecheck, journeys);
         }
 
         /** @return these settings with another public URL */
         public Settings withPublicUrl(java.net.URI url) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, url, segmentRecheck);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, url, segmentRecheck, journeys);
+        }
+
+        /** @return these settings with another journey worker */
+        public Settings withJourneys(JourneyEngine.Settings journeySettings) {
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, publicUrl, segmentRecheck, journeySettings);
         }
 
         /** @return these settings with another interval between rebuilds of time-dependent segments */
         public Settings withSegmentRecheck(java.time.Duration every) {
-            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, publicUrl, every);
+            return new Settings(busPartitions, relayBatch, maxIngestBatch, stages, stageRules, dataDir, initialAdminPassword, plugins, messages, sessions, publicUrl, every, journeys);
         }
     }
 
@@ -132,6 +141,12 @@ public final class Kernel implements AutoCloseable {
     private final SegmentStore segments;
     private final SegmentEvaluator segmentEvaluator;
     private final Runnable segmentSubscription;
+    private final JourneyStore journeys;
+    private final JourneyEngine journeyEngine;
+    private final Runnable journeySubscription;
+    private final io.rapport.core.journey.DryRun dryRun;
+    private final io.rapport.core.journey.JourneyAnalytics journeyAnalytics;
+    private final io.rapport.core.journey.Tasks tasks;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -171,6 +186,12 @@ public final class Kernel implements AutoCloseable {
         this.segmentEvaluator = new SegmentEvaluator(db, clock, segments, settings.segmentRecheck());
         this.segmentSubscription = bus.subscribe(segmentEvaluator, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         customers.onChanged(segmentEvaluator::changed);
+        this.journeys = new JourneyStore(db, clock, stages);
+        this.journeyEngine = new JourneyEngine(db, clock, journeys, customers, messages, settings.journeys());
+        this.dryRun = new io.rapport.core.journey.DryRun(db, clock, customers, messages);
+        this.journeyAnalytics = new io.rapport.core.journey.JourneyAnalytics(db, journeys);
+        this.tasks = new io.rapport.core.journey.Tasks(db, clock);
+        this.journeySubscription = bus.subscribe(journeyEngine, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null
                 ? Path.of(System.getProperty("java.io.tmpdir"), "rapport-imports") : settings.dataDir().resolve(IMPORTS_DIR));
         if (plugins != null) {
@@ -181,6 +202,7 @@ public final class Kernel implements AutoCloseable {
             pluginHost.startDropFolder();
         }
         segmentEvaluator.start();
+        journeyEngine.start();
         relay.start();
         messages.start();
         LOG.info("Kernel started on {} in {} ms", db.dialect(), (System.nanoTime() - t0) / 1_000_000);
@@ -291,6 +313,26 @@ public final class Kernel implements AutoCloseable {
         return segmentEvaluator;
     }
 
+    public JourneyStore journeys() {
+        return journeys;
+    }
+
+    public io.rapport.core.journey.DryRun dryRun() {
+        return dryRun;
+    }
+
+    public io.rapport.core.journey.JourneyAnalytics journeyAnalytics() {
+        return journeyAnalytics;
+    }
+
+    public io.rapport.core.journey.Tasks tasks() {
+        return tasks;
+    }
+
+    public JourneyEngine journeyEngine() {
+        return journeyEngine;
+    }
+
     public Imports imports() {
         return imports;
     }
@@ -305,6 +347,8 @@ public final class Kernel implements AutoCloseable {
         relay.close();
         segmentSubscription.run();
         segmentEvaluator.close();
+        journeySubscription.run();
+        journeyEngine.close();
         bus.close();
         LOG.info("Kernel stopped");
     }

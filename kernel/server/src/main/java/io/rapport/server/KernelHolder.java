@@ -112,6 +112,16 @@ public class KernelHolder {
     @ConfigProperty(name = "rapport.segments.recheck-minutes", defaultValue = "15")
     int segmentRecheckMinutes;
 
+    /** How often an idle journey worker looks for due steps, in milliseconds. */
+    @Inject
+    @ConfigProperty(name = "rapport.journeys.poll-ms", defaultValue = "1000")
+    long journeyPollMs;
+
+    /** Journey runs processed in parallel by each node (their sends wait for the channels). */
+    @Inject
+    @ConfigProperty(name = "rapport.journeys.threads", defaultValue = "4")
+    int journeyThreads;
+
     private volatile Kernel kernel;
 
     public long importMaxBytes() {
@@ -126,7 +136,10 @@ public class KernelHolder {
                 new Messages.Settings(Duration.ofMillis(sendTimeoutMs), sendThreads, sendAttempts, Duration.ofMillis(sendBackoffMs)),
                 new Sessions.Settings(Duration.ofMinutes(sessionIdleMinutes), Duration.ofHours(sessionMaxHours)),
                 publicUrl.filter(u -> !u.isBlank()).map(java.net.URI::create).orElse(Kernel.Settings.LOCAL_URL),
-                Duration.ofMinutes(Math.max(1, segmentRecheckMinutes)));
+                Duration.ofMinutes(Math.max(1, segmentRecheckMinutes)), 
+                new io.rapport.core.journey.JourneyEngine.Settings(Duration.ofMillis(Math.max(50, journeyPollMs)),
+                        io.rapport.core.journey.JourneyEngine.Settings.defaults().batch(), io.rapport.core.journey.JourneyEngine.Settings.defaults().lease(),
+                        Math.max(1, journeyThreads)));
         if (pluginsEnabled) {
             // Felix's cache is rebuilt from the database at every start; it lives beside the data, not in it
             Path drop = pluginsDir.filter(d -> !d.isBlank()).map(Path::of).orElse(null);

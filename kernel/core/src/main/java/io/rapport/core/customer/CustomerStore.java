@@ -656,6 +656,9 @@ public final class CustomerStore implements CustomerService {
                 update(c, "DELETE FROM customer_tag WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM consent WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM segment_member WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM journey_step WHERE run_id IN (SELECT id FROM journey_run WHERE tenant_id = ? AND customer_id = ?)", tenantId, id);
+                update(c, "DELETE FROM journey_run WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM task WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 // rendered messages hold personal data; a suppression of an erased person has no one left to protect
                 update(c, "DELETE FROM message WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
@@ -718,6 +721,9 @@ public final class CustomerStore implements CustomerService {
         update(c, "DELETE FROM segment_member WHERE tenant_id = ? AND customer_id = ? AND segment_id IN "
                 + "(SELECT segment_id FROM segment_member WHERE tenant_id = ? AND customer_id = ?)", tenantId, merged, tenantId, survivor);
         update(c, "UPDATE segment_member SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        // the merged profile's journeys go on for the survivor; its runs keep their place
+        update(c, "UPDATE journey_run SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        update(c, "UPDATE task SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
         try (PreparedStatement ps = c.prepareStatement("UPDATE customer SET "
                 + "order_count = order_count + (SELECT order_count FROM customer WHERE id = ?), "
                 + "revenue = revenue + (SELECT revenue FROM customer WHERE id = ?), "

@@ -447,7 +447,8 @@ public final class Messages implements AutoCloseable, MessageService {
     static final Duration PROVIDER_ID_PAUSE = Duration.ofMillis(10);
 
     /** @return why the kernel will not send, or null if it may: consent and suppression */
-    String refusal(UUID tenantId, Customer customer, String channel, String purpose) {
+    /** @return why a message to the customer on the channel for the purpose would be rejected now (consent, suppression), or null */
+    public String refusal(UUID tenantId, Customer customer, String channel, String purpose) {
         return refusal(customer, channel, purpose, !suppressed(tenantId, channel, List.of(customer.id())).isEmpty());
     }
 
