@@ -59,6 +59,8 @@ public class OverviewResource {
             health.add("segments", Json.object().add("evaluations", k.segmentEvaluator().evaluatedCount())
                     .add("moves", k.segmentEvaluator().movesCount()).add("backlog", k.segmentEvaluator().backlog())
                     .add("latencyP50Micros", micros[0]).add("latencyP99Micros", micros[1]).add("latencyMaxMicros", micros[2]));
+            health.add("journeys", Json.object().add("entered", k.journeyEngine().enteredCount()).add("steps", k.journeyEngine().stepsTaken())
+                    .add("due", k.journeyEngine().backlog()));
             if (outbox >= 0) {
                 health.add("outbox", outbox);
             } else {
