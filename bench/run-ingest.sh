@@ -53,6 +53,9 @@ usage: bench/run-ingest.sh [options]
   --segments             run the segment benchmark instead (PostgreSQL only): seeds --console-customers N profiles
                          with orders, builds 50 segments, rebuilds one beside the hand-written SQL, then 1,000 events/s
                          for 30 s and the incremental evaluation's latency; writes bench/target/segment-results.md
+  --journeys             run the journey benchmark instead (PostgreSQL only): seeds --journey-customers N profiles
+                         (default 100000), enrols them in a journey, wakes them all at the same minute and times them to
+                         the end beside the hand-written SQL that writes the same rows; writes bench/target/journey-results.md
   --console              run the console benchmark instead (PostgreSQL only): seeds --console-customers N profiles
                          (default 1000000) into the server's schema with COPY, then times the calls of the customer
                          search, profile and plugins pages; writes bench/target/console-results.md
@@ -101,6 +104,8 @@ while [ $# -gt 0 ]; do
         --plugins) PLUGINS=1; shift ;;
         --console) CONSOLE=1; shift ;;
         --segments) SEGMENTS=1; shift ;;
+        --journeys) JOURNEYS=1; shift ;;
+        --journey-customers) JOURNEY_CUSTOMERS="$2"; shift 2 ;;
         --email) EMAIL=1; shift ;;
         --email-messages) EMAIL_MESSAGES="$2"; shift 2 ;;
         --sms) SMS=1; shift ;;
@@ -127,6 +132,7 @@ done
 case "$DB" in h2|postgresql) ;; *) echo "--db is h2 or postgresql" >&2; exit 2 ;; esac
 if [ "${CONSOLE:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--console runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
 if [ "${SEGMENTS:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--segments runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
+if [ "${JOURNEYS:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--journeys runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
 
 log() { printf '[run-ingest] %s\n' "$*"; }
 die() { printf '[run-ingest] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -345,6 +351,12 @@ if [ "${SEGMENTS:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.SegmentBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
         --customers "${CONSOLE_CUSTOMERS:-1000000}" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/segment-results.md"
+    exit $?
+fi
+if [ "${JOURNEYS:-0}" = 1 ]; then
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.JourneyBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
+        --customers "${JOURNEY_CUSTOMERS:-100000}" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/journey-results.md"
     exit $?
 fi
 if [ "${CONSOLE:-0}" = 1 ]; then

@@ -227,8 +227,8 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
         }
         String type = event.type();
         boolean unsubscribed = EventTypes.CONSENT_CHANGED.equals(type) && Consent.PURPOSE_MARKETING.equals(event.properties().get("purpose"))
-                && ConsentStatus.WITHDRAWN.name().equals(event.properties().get("status"));
-        boolean segment = EventTypes.SEGMENT_ENTERED.equals(type);
+                && ConsentStatus.WITHDRAWN.name().equals(event.properties().get("status")) && journeys.stream().anyMatch(l -> l.journey().exits().unsubscribed());
+        boolean segment = EventTypes.SEGMENT_ENTERED.equals(type) && journeys.stream().anyMatch(l -> l.journey().trigger() instanceof Journey.OnSegment);
         if (!(ix.triggerTypes().contains(type) || ix.waitTypes().contains(type) || ix.goalTypes().contains(type) || unsubscribed || segment)) {
             return;
         }
