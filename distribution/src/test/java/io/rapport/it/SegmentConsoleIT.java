@@ -208,6 +208,38 @@ class SegmentConsoleIT {
 
     @Test
     @Order(2)
+    void aNestedGroupsErrorLandsAtItsRowAndRemovingTheGroupKeepsTheKeyboardInTheBuilder() {
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = signIn(context, shop.slug() + "-marketer", shop.password());
+            page.navigate(CONSOLE + "#/segments/new");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Add a group")).click();
+            Locator group = page.locator("fieldset.cond-group.nested");
+            assertThat(page.getByLabel("Group 1: customers who match")).isFocused();
+            assertThat(page.getByLabel("Group 1: customers who match")).hasValue("any");
+            // none of the shop's customers ordered in the last 30 days; 5000 days is more than the API takes
+            Locator row = group.locator("fieldset.cond").first();
+            control(row, "Type").selectOption("event");
+            assertThat(control(row, "Event type")).hasValue("order.completed");
+            control(row, "Operator").selectOption("none");
+            assertThat(control(row, "Times")).hasCount(0);
+            Locator days = row.getByLabel("Within the last");
+            days.fill("5000");
+            assertThat(row.locator(".field-error")).hasText("is a whole number of days from 1 to " + 3650);
+            assertThat(days).hasAttribute("aria-invalid", "true");
+            days.fill("30");
+            expectCount(page, "5 customers match now.");
+            assertThat(days).not().hasAttribute("aria-invalid", "true");
+            shot(page, "45-segment-nested");
+
+            group.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Remove this group")).click();
+            assertThat(group).hasCount(0);
+            assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Add a condition"))).isFocused();
+            expectCount(page, "Add a condition to see who matches.");
+        }
+    }
+
+    @Test
+    @Order(3)
     void aViewerReadsASegmentWithoutControlsToChangeIt() {
         String id = shop.marketer().post("/api/v1/segments", "{\"name\": \"Gold not vip\", \"condition\": {\"all\": [{\"attribute\": \"plan\", "
                 + "\"op\": \"eq\", \"value\": \"gold\"}, {\"not\": {\"tag\": \"vip\"}}]}}").expect(201).json().getString("id");

@@ -346,7 +346,7 @@ export function segmentBuilder(condition, onChange) {
         changed(r);
       };
       el.addEventListener(el.tagName === 'SELECT' ? 'change' : 'input', update);
-      return h('div', {class: `small-field cf-${k}`}, h('label', {for: el.id}, label), el);
+      return h('div', {class: `small-field cf-${k} cf-${r.kind}-${k}`}, h('label', {for: el.id}, label), el);
     };
     const select = (options, value, multiple) => h('select', {multiple},
       options.map((o) => h('option', {value: o.value, selected: multiple ? (value || []).includes(o.value) : o.value === value}, o.label)));

@@ -36,7 +36,7 @@ export default async function segments(el) {
         h('tbody', {}, list.items.map((s) => h('tr', {dataset: {segment: s.id}},
           h('td', {}, h('a', {href: `#/segments/${s.id}`}, s.name), s.description ? h('p', {class: 'help'}, s.description) : null),
           h('td', {class: 'num', dataset: {count: 'members'}}, n(s.members)),
-          h('td', {}, s.timeDependent ? 'Yes: rebuilt daily' : 'No'),
+          h('td', {}, s.timeDependent ? 'Yes' : 'No'),
           h('td', {}, h('time', {datetime: s.rebuiltAt || ''}, when(s.rebuiltAt))),
           h('td', {class: 'num'}, String(s.version))))))),
     rfm ? rfmSection(rfm) : null);
@@ -214,7 +214,8 @@ function factsOf(s) {
   return h('dl', {class: 'pairs segment-facts'},
     h('dt', {}, 'Members'), h('dd', {dataset: {count: 'members'}}, n(s.members)),
     h('dt', {}, 'Version'), h('dd', {dataset: {count: 'version'}}, String(s.version)),
-    h('dt', {}, 'Changes with time'), h('dd', {}, s.timeDependent ? 'Yes: its conditions depend on the date, so it is rebuilt daily' : 'No'),
+    h('dt', {}, 'Changes with time'), h('dd', {}, s.timeDependent
+      ? 'Yes: its conditions count days, so the server rechecks it regularly (every 15 minutes unless configured otherwise)' : 'No'),
     h('dt', {}, 'Last rebuilt'), h('dd', {}, when(s.rebuiltAt)),
     h('dt', {}, 'Last changed'), h('dd', {}, when(s.updatedAt)));
 }
