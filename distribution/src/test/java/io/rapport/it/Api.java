@@ -133,8 +133,11 @@ final class Api {
         }
     }
 
-    /** A tenant of its own for one test class: its admin, a marketer, a viewer and an API key. */
-    record Shop(String slug, String tenantId, Api admin, Api marketer, Api viewer, Api key, String keyId) {
+    /**
+     * A tenant of its own for one test class: its admin, a marketer, a viewer and an API key. The users are
+     * {@code <slug>-admin}, {@code <slug>-marketer} and {@code <slug>-viewer}, all with {@code password} (the console's tests sign in with it).
+     */
+    record Shop(String slug, String tenantId, Api admin, Api marketer, Api viewer, Api key, String keyId, String password) {
     }
 
     static Shop newShop(String region) {
@@ -148,7 +151,7 @@ final class Api {
         admin.post("/api/v1/admin/users", "{\"username\": \"" + slug + "-viewer\", \"password\": \"" + password + "\", \"role\": \"viewer\"}").expect(201);
         JsonObject key = admin.post("/api/v1/admin/api-keys", "{\"name\": \"it\"}").expect(201).json();
         return new Shop(slug, t.getString("id"), admin, user(slug + "-marketer", password), user(slug + "-viewer", password),
-                key(key.getString("secret")), key.getString("id"));
+                key(key.getString("secret")), key.getString("id"), password);
     }
 
     /** Waits until the customer with this email exists and satisfies the check (the relay is asynchronous). */

@@ -9,6 +9,7 @@ import customer from './pages/customer.js';
 import channels from './pages/channels.js';
 import channel from './pages/channel.js';
 import imports from './pages/imports.js';
+import segments, {segment} from './pages/segments.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -27,6 +28,9 @@ const PAGES = [
   {path: /^channels\/([a-z][a-z0-9_-]{0,39})$/, title: 'Channel', role: 'marketer', render: channel},
   // marketers see the recent imports; the wizard and the HubSpot settings are the admins'
   {path: /^imports$/, nav: 'imports', title: 'Imports', role: 'marketer', render: imports},
+  // viewers read segments and their members; marketers build, change and delete them
+  {path: /^segments$/, nav: 'segments', title: 'Segments', role: 'viewer', render: segments},
+  {path: /^segments\/(new|[0-9a-fA-F-]{36})$/, title: 'Segment', role: 'viewer', render: segment},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];
