@@ -69,6 +69,12 @@ public final class DryRun {
         data.put("event", triggerProperties == null ? Map.of() : triggerProperties);
         data.put("journey", Map.of("id", "dry-run", "version", 0, "run", runId.toString()));
         List<Step> out = new ArrayList<>();
+        if (j.filter() != null) {
+            OffsetDateTime t = start;
+            if (!db.read(c -> JourneyEngine.matches(c, j.filter(), tenantId, customerId, t))) {
+                return new Result(start, out, "does not enter: the customer does not match the journey's filter", false);
+            }
+        }
         boolean converted = false;
         String at = j.start();
         int seq = 0;
