@@ -78,6 +78,7 @@ usage: bench/run-ingest.sh [options]
   --pg-url URL           PostgreSQL without schema (default jdbc:postgresql://127.0.0.1:5432/test); password from PGPASSWORD
   --pg-user NAME         PostgreSQL user (default postgres)
   --keep-db              keep the PostgreSQL schemas rapport_bench and rapport_bench_baseline after the run
+                         (BENCH_SCHEMA=name in the environment names them otherwise, for two runs side by side)
   --prewarm S            unmeasured load before (a), so the JIT has settled (default 20; the smoke run can use 0)
   --customers N, --poll-ms MS, --probe-gap-ms MS, --probe-timeout-ms MS, --visible-max-inflight N, --drain-timeout S
                          passed to the driver (see bench/README.md)
@@ -214,7 +215,7 @@ cleanup() {
         [ -f "$OUT" ] && printf -- '- `server stop` at the end took %.1f s.\n' "$(echo "$(( t1 - t0 ))" | awk '{print $1/1000}')" >>"$OUT"
     fi
     if [ "$DB" = postgresql ] && [ "$KEEP_DB" = 0 ] && [ -n "$SERVER_SCHEMA_URL" ]; then
-        schema drop "$SERVER_SCHEMA_URL" >/dev/null 2>&1 || log "could not drop schema rapport_bench"
+        schema drop "$SERVER_SCHEMA_URL" >/dev/null 2>&1 || log "could not drop schema ${SCHEMA:-rapport_bench}"
         schema drop "$BASELINE_URL" >/dev/null 2>&1 || true
     fi
     exit "$rc"
@@ -225,17 +226,18 @@ trap 'exit 143' TERM
 
 # --- database ---------------------------------------------------------------------------------------------------
 if [ "$DB" = postgresql ]; then
-    SERVER_SCHEMA_URL="$PG_URL?currentSchema=rapport_bench&reWriteBatchedInserts=true"
-    BASELINE_URL="$PG_URL?currentSchema=rapport_bench_baseline&reWriteBatchedInserts=true"
+    SCHEMA="${BENCH_SCHEMA:-rapport_bench}"
+    SERVER_SCHEMA_URL="$PG_URL?currentSchema=$SCHEMA&reWriteBatchedInserts=true"
+    BASELINE_URL="$PG_URL?currentSchema=${SCHEMA}_baseline&reWriteBatchedInserts=true"
     BASELINE_USER="$PG_USER"
-    log "PostgreSQL: (re)creating schema rapport_bench"
+    log "PostgreSQL: (re)creating schema $SCHEMA"
     schema reset "$SERVER_SCHEMA_URL"
     if [ "${IMPORT:-0}" = 1 ]; then schema reset "$BASELINE_URL"; fi
     DB_ENV="DB_URL=$SERVER_SCHEMA_URL
 DB_USER=$PG_USER"
     if [ -n "${PGPASSWORD:-}" ]; then DB_ENV+="
 DB_PASSWORD=$PGPASSWORD"; export BASELINE_PASSWORD="$PGPASSWORD"; fi
-    DB_LABEL="PostgreSQL, schema rapport_bench at ${PG_URL#jdbc:} (reWriteBatchedInserts=true)"
+    DB_LABEL="PostgreSQL, schema $SCHEMA at ${PG_URL#jdbc:} (reWriteBatchedInserts=true)"
 else
     DB_ENV=""
     # the same H2 settings as the server's default URL (server.xml), so both commit the same way

@@ -147,6 +147,8 @@ public final class Kernel implements AutoCloseable {
     private final io.rapport.core.journey.DryRun dryRun;
     private final io.rapport.core.journey.JourneyAnalytics journeyAnalytics;
     private final io.rapport.core.journey.Tasks tasks;
+    private final io.rapport.core.kpi.Kpis kpis;
+    private final Runnable kpiSubscription;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -191,6 +193,11 @@ public final class Kernel implements AutoCloseable {
         this.dryRun = new io.rapport.core.journey.DryRun(db, clock, customers, messages);
         this.journeyAnalytics = new io.rapport.core.journey.JourneyAnalytics(db, journeys);
         this.tasks = new io.rapport.core.journey.Tasks(db, clock);
+        this.kpis = new io.rapport.core.kpi.Kpis(db, clock, t -> messages.policy(t).defaultZone());
+        this.kpiSubscription = bus.subscribe(kpis, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
+        if (pluginHost != null) {
+            pluginHost.track(io.rapport.spi.kpi.KpiModule.class, (ref, module) -> kpis.register(module), (ref, unregister) -> unregister.run());
+        }
         this.journeySubscription = bus.subscribe(journeyEngine, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null
                 ? Path.of(System.getProperty("java.io.tmpdir"), "rapport-imports") : settings.dataDir().resolve(IMPORTS_DIR));
@@ -203,6 +210,7 @@ public final class Kernel implements AutoCloseable {
         }
         segmentEvaluator.start();
         journeyEngine.start();
+        kpis.start(java.time.Duration.ofMinutes(1));
         relay.start();
         messages.start();
         LOG.info("Kernel started on {} in {} ms", db.dialect(), (System.nanoTime() - t0) / 1_000_000);
@@ -329,6 +337,11 @@ public final class Kernel implements AutoCloseable {
         return tasks;
     }
 
+    /** @return the KPI executor: modules from plugins, stored series, goals */
+    public io.rapport.core.kpi.Kpis kpis() {
+        return kpis;
+    }
+
     public JourneyEngine journeyEngine() {
         return journeyEngine;
     }
@@ -349,6 +362,8 @@ public final class Kernel implements AutoCloseable {
         segmentEvaluator.close();
         journeySubscription.run();
         journeyEngine.close();
+        kpiSubscription.run();
+        kpis.close();
         bus.close();
         LOG.info("Kernel stopped");
     }

@@ -659,6 +659,7 @@ public final class CustomerStore implements CustomerService {
                 update(c, "DELETE FROM journey_step WHERE run_id IN (SELECT id FROM journey_run WHERE tenant_id = ? AND customer_id = ?)", tenantId, id);
                 update(c, "DELETE FROM journey_run WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM task WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 // rendered messages hold personal data; a suppression of an erased person has no one left to protect
                 update(c, "DELETE FROM message WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
@@ -724,6 +725,8 @@ public final class CustomerStore implements CustomerService {
         // the merged profile's journeys go on for the survivor; its runs keep their place
         update(c, "UPDATE journey_run SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
         update(c, "UPDATE task SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", survivor, tenantId, merged);
+        // scores are recomputed for the survivor from the merged purchases
+        update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND customer_id = ?", tenantId, merged);
         try (PreparedStatement ps = c.prepareStatement("UPDATE customer SET "
                 + "order_count = order_count + (SELECT order_count FROM customer WHERE id = ?), "
                 + "revenue = revenue + (SELECT revenue FROM customer WHERE id = ?), "

@@ -1,0 +1,75 @@
+package io.rapport.spi.kpi;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Read-only aggregates over one shop's data, which the kernel offers a {@link KpiModule} for one computation. Every
+ * method reads the shop given in the {@link Period}, and only the members of its segment if it names one. Times are
+ * instants; windows are {@code [from, to)}. Events are counted by their {@code occurredAt}. Customers merged into
+ * another count once, as the survivor; erased customers do not count.
+ *
+ * @since 0.1
+ */
+@ProviderType
+public interface KpiData {
+
+    /** @return how many events of the type occurred in the window */
+    long events(String type, Instant from, Instant to);
+
+    /** @return how many distinct customers had at least one event of the type in the window */
+    long customersWith(String type, Instant from, Instant to);
+
+    /** @return how many distinct customers had their first event of the type ever in the window */
+    long firstTimeCustomers(String type, Instant from, Instant to);
+
+    /**
+     * @return how many distinct customers had at least two events of the type in the window (repeat customers), each
+     *         counted on distinct days only if {@code distinctDays}
+     */
+    long repeatCustomers(String type, Instant from, Instant to, boolean distinctDays);
+
+    /** @return the sum of a numeric property of the type's events in the window (non-numeric values are skipped) */
+    BigDecimal sum(String type, String property, Instant from, Instant to);
+
+    /**
+     * @return how many events of the type in the window have each value of a property, by the value as text (such as
+     *         an NPS answer's score); events without the property are absent
+     */
+    Map<String, Long> countBy(String type, String property, Instant from, Instant to);
+
+    /** @return how many customers existed at {@code at} (created before it, and not erased) */
+    long customersAt(Instant at);
+
+    /**
+     * A customer's purchases summarised up to a date: what lifetime-value models read.
+     *
+     * @param customerId  the customer
+     * @param first       the first event's time
+     * @param last        the last event's time
+     * @param days        on how many distinct days (in the shop's zone) they had such an event
+     * @param total       the sum of the value property over all their events
+     * @param firstDay    the sum of the value property on their first day
+     */
+    record Purchases(UUID customerId, Instant first, Instant last, int days, BigDecimal total, BigDecimal firstDay) {
+    }
+
+    /**
+     * Streams every customer's purchases (events of the type, with the value in a property) up to {@code until}, one
+     * summary per customer with at least one, in no particular order. Memory does not grow with the customers.
+     */
+    void purchases(String type, String valueProperty, Instant until, Consumer<Purchases> each);
+
+    /**
+     * Stores a score per customer under a name (such as {@code predicted_clv} or {@code p_alive}), replacing the
+     * scores of that name: segments read them ({@code {"score": "predicted_clv", "op": "gte", "value": 100}}).
+     *
+     * @param name lower-case words joined by {@code _}
+     */
+    void writeScores(String name, Map<UUID, BigDecimal> scores);
+}

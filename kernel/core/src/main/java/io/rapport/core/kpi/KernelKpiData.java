@@ -1,0 +1,292 @@
+package io.rapport.core.kpi;
+
+import java.math.BigDecimal;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import io.rapport.core.db.Db;
+import io.rapport.core.json.Json;
+import io.rapport.spi.kpi.KpiData;
+import io.rapport.spi.kpi.Period;
+
+/**
+ * The kernel's {@link KpiData}: portable SQL over the shop's events and customers, restricted to a segment's stored
+ * members when the period names one. Properties of events are JSON text; sums and distributions read them here.
+ */
+final class KernelKpiData implements KpiData {
+
+    static final int FETCH = 5_000;
+
+    /** Takes each row of a scan, then null at the end. */
+    @FunctionalInterface
+    interface RowHandler {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    private final Db db;
+    private final Period period;
+    private final ZoneId zone;
+    private final java.time.Clock clock;
+
+    KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock) {
+        this.db = db;
+        this.period = period;
+        this.zone = zone;
+        this.clock = clock;
+    }
+
+    /** {@code AND <column> IN (members)} when the period names a segment. */
+    private String segment(String column, List<Object> args) {
+        if (period.segmentId() == null) {
+            return "";
+        }
+        args.add(period.segmentId());
+        return " AND " + column + " IN (SELECT m.customer_id FROM segment_member m WHERE m.segment_id = ?)";
+    }
+
+    private List<Object> args(Object... first) {
+        return new ArrayList<>(List.of(first));
+    }
+
+    private static OffsetDateTime t(Instant i) {
+        return i.atOffset(ZoneOffset.UTC);
+    }
+
+    private long count(String sql, List<Object> args) {
+        return db.read(c -> Db.list(c, sql, args, rs -> rs.getLong(1)).get(0));
+    }
+
+    @Override
+    public long events(String type, Instant from, Instant to) {
+        List<Object> a = args(period.tenantId(), type, t(from), t(to));
+        return count("SELECT COUNT(*) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+                + segment("e.customer_id", a), a);
+    }
+
+    @Override
+    public long customersWith(String type, Instant from, Instant to) {
+        List<Object> a = args(period.tenantId(), type, t(from), t(to));
+        return count("SELECT COUNT(DISTINCT e.customer_id) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+                + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a), a);
+    }
+
+    @Override
+    public long firstTimeCustomers(String type, Instant from, Instant to) {
+        List<Object> a = args(period.tenantId(), type);
+        String seg = segment("e.customer_id", a);
+        a.add(t(from));
+        a.add(t(to));
+        return count("SELECT COUNT(*) FROM (SELECT e.customer_id, MIN(e.occurred_at) AS first_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
+                + "AND e.customer_id IS NOT NULL" + seg + " GROUP BY e.customer_id) f WHERE f.first_at >= ? AND f.first_at < ?", a);
+    }
+
+    @Override
+    public long repeatCustomers(String type, Instant from, Instant to, boolean distinctDays) {
+        if (!distinctDays) {
+            List<Object> a = args(period.tenantId(), type, t(from), t(to));
+            return count("SELECT COUNT(*) FROM (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+                    + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a) + " GROUP BY e.customer_id HAVING COUNT(*) >= 2) r", a);
+        }
+        // days in the shop's zone: read the times and count here
+        long[] repeat = {0};
+        scan("SELECT e.customer_id, e.occurred_at FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ? "
+                + "AND e.customer_id IS NOT NULL", type, from, to, " ORDER BY e.customer_id", new RowHandler() {
+                    UUID current;
+                    java.util.Set<LocalDate> days = new java.util.HashSet<>();
+
+                    @Override
+                    public void accept(ResultSet rs) throws SQLException {
+                        try {
+                            UUID id = rs == null ? null : rs.getObject(1, UUID.class);
+                            if (current != null && !current.equals(id)) {
+                                repeat[0] += days.size() >= 2 ? 1 : 0;
+                                days.clear();
+                            }
+                            current = id;
+                            if (rs != null) {
+                                days.add(rs.getObject(2, OffsetDateTime.class).atZoneSameInstant(zone).toLocalDate());
+                            }
+                        } catch (SQLException e) {
+                            throw new io.rapport.core.db.DataAccessException(e.getMessage(), e);
+                        }
+                    }
+                });
+        return repeat[0];
+    }
+
+    @Override
+    public BigDecimal sum(String type, String property, Instant from, Instant to) {
+        BigDecimal[] total = {BigDecimal.ZERO};
+        scan("SELECT e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?", type, from, to, "",
+                rs -> {
+                    if (rs != null) {
+                        BigDecimal v = number(property(rs, property));
+                        if (v != null) {
+                            total[0] = total[0].add(v);
+                        }
+                    }
+                });
+        return total[0];
+    }
+
+    @Override
+    public Map<String, Long> countBy(String type, String property, Instant from, Instant to) {
+        Map<String, Long> out = new TreeMap<>();
+        scan("SELECT e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?", type, from, to, "",
+                rs -> {
+                    if (rs != null) {
+                        Object v = property(rs, property);
+                        if (v != null) {
+                            String key = v instanceof BigDecimal b ? b.stripTrailingZeros().toPlainString() : String.valueOf(v);
+                            out.merge(key, 1L, Long::sum);
+                        }
+                    }
+                });
+        return out;
+    }
+
+    @Override
+    public long customersAt(Instant at) {
+        List<Object> a = args(period.tenantId(), t(at));
+        return count("SELECT COUNT(*) FROM customer c WHERE c.tenant_id = ? AND c.created_at < ? AND c.merged_into IS NULL" + segment("c.id", a), a);
+    }
+
+    @Override
+    public void purchases(String type, String valueProperty, Instant until, Consumer<Purchases> each) {
+        scan("SELECT e.customer_id, e.occurred_at, e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+                + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL", type, Instant.EPOCH, until, " ORDER BY e.customer_id, e.occurred_at", new RowHandler() {
+                    UUID current;
+                    Instant first;
+                    Instant last;
+                    LocalDate firstDate;
+                    LocalDate lastDate;
+                    int days;
+                    BigDecimal total = BigDecimal.ZERO;
+                    BigDecimal firstDay = BigDecimal.ZERO;
+
+                    @Override
+                    public void accept(ResultSet rs) throws SQLException {
+                        try {
+                            UUID id = rs == null ? null : rs.getObject(1, UUID.class);
+                            if (current != null && !current.equals(id)) {
+                                each.accept(new Purchases(current, first, last, days, total, firstDay));
+                            }
+                            if (rs == null) {
+                                return;
+                            }
+                            Instant at = rs.getObject(2, OffsetDateTime.class).toInstant();
+                            LocalDate day = at.atZone(zone).toLocalDate();
+                            BigDecimal v = number(property(rs, 3, valueProperty));
+                            v = v == null ? BigDecimal.ZERO : v;
+                            if (!id.equals(current)) {
+                                current = id;
+                                first = at;
+                                firstDate = day;
+                                lastDate = null;
+                                days = 0;
+                                total = BigDecimal.ZERO;
+                                firstDay = BigDecimal.ZERO;
+                            }
+                            last = at;
+                            if (!day.equals(lastDate)) {
+                                days++;
+                                lastDate = day;
+                            }
+                            total = total.add(v);
+                            if (day.equals(firstDate)) {
+                                firstDay = firstDay.add(v);
+                            }
+                        } catch (SQLException e) {
+                            throw new io.rapport.core.db.DataAccessException(e.getMessage(), e);
+                        }
+                    }
+                });
+    }
+
+    @Override
+    public void writeScores(String name, Map<UUID, BigDecimal> scores) {
+        if (!name.matches("[a-z][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("a score's name is lower-case words joined by _: " + name);
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        db.tx(c -> {
+            Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", period.tenantId(), name);
+            String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, c.id, ?, ?, ? FROM customer c "
+                    + "WHERE c.id = ? AND c.tenant_id = ?"; // a customer erased meanwhile gets no score
+            List<Object[]> rows = new ArrayList<>(Math.min(scores.size(), 10_000));
+            for (Map.Entry<UUID, BigDecimal> e : scores.entrySet()) {
+                rows.add(new Object[] {period.tenantId(), name, e.getValue(), now, e.getKey(), period.tenantId()});
+                if (rows.size() == 10_000) {
+                    Db.batch(c, insert, rows);
+                    rows.clear();
+                }
+            }
+            Db.batch(c, insert, rows);
+            return null;
+        });
+    }
+
+    /** Runs a query over the period's shop and type in [from, to), restricted to the segment, and hands each row, then null, to {@code each}. */
+    private void scan(String sql, String type, Instant from, Instant to, String order, RowHandler each) {
+        List<Object> a = args(period.tenantId(), type, t(from), t(to));
+        String full = sql + segment("e.customer_id", a) + order;
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement(full)) {
+                ps.setFetchSize(FETCH);
+                for (int i = 0; i < a.size(); i++) {
+                    ps.setObject(i + 1, a.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        each.accept(rs);
+                    }
+                }
+            }
+            each.accept(null);
+            return null;
+        });
+    }
+
+    private static Object property(ResultSet rs, String name) throws SQLException {
+        return property(rs, 1, name);
+    }
+
+    private static Object property(ResultSet rs, int column, String name) throws SQLException {
+        String text = rs.getString(column);
+        if (text == null || !text.contains("\"" + name + "\"")) {
+            return null;
+        }
+        Object v = Json.readMap(text).get(name);
+        return v;
+    }
+
+    /** @return a number from a JSON number or a numeric text, else null */
+    static BigDecimal number(Object v) {
+        if (v instanceof BigDecimal b) {
+            return b;
+        }
+        if (v instanceof Number n) {
+            return new BigDecimal(n.toString());
+        }
+        if (v instanceof String s) {
+            try {
+                return new BigDecimal(s.trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,316 @@
+package io.rapport.core.kpi;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.temporal.TemporalAdjusters;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import io.rapport.api.event.Event;
+import io.rapport.core.db.Db;
+import io.rapport.core.json.Json;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.core.validation.NotFoundException;
+import io.rapport.spi.event.EventListener;
+import io.rapport.spi.kpi.KpiModule;
+import io.rapport.spi.kpi.Period;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The KPI executor: the KPI modules plugins offer, their values stored per shop, granularity, period and segment
+ * (with the inputs that produced them), computed on first read and kept fresh; goals per KPI. It hears every event:
+ * one that occurred on an earlier day (late data, a historical import) marks that day, and the stored values of the
+ * periods containing it are recomputed at the next {@link #refresh()}.
+ */
+public final class Kpis implements EventListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Kpis.class);
+    /** The most periods one series request may compute. */
+    public static final int MAX_PERIODS = 400;
+    /** How long the value of a period that has not ended stays fresh. */
+    static final Duration FRESH = Duration.ofMinutes(5);
+    static final UUID WHOLE_SHOP = new UUID(0, 0);
+
+    /** A stored value. */
+    public record Stored(String kpi, Period.Granularity granularity, LocalDate start, UUID segmentId, BigDecimal value, Map<String, BigDecimal> inputs,
+                         OffsetDateTime computedAt) {
+    }
+
+    /** A target for a KPI, read at a granularity. */
+    public record Goal(String kpi, Period.Granularity granularity, BigDecimal target, String setBy, OffsetDateTime setAt) {
+    }
+
+    private final Db db;
+    private final Clock clock;
+    private final Function<UUID, ZoneId> zones;
+    private final Map<String, KpiModule> modules = new ConcurrentHashMap<>();
+    /** (tenant, day) pairs with late data, not yet written to kpi_dirty. */
+    private final Set<String> late = ConcurrentHashMap.newKeySet();
+    private java.util.concurrent.ScheduledExecutorService timer;
+
+    public Kpis(Db db, Clock clock, Function<UUID, ZoneId> zones) {
+        this.db = db;
+        this.clock = clock;
+        this.zones = zones;
+    }
+
+    /** Adds a module (the whiteboard calls this for each KpiModule service). @return what removes it */
+    public Runnable register(KpiModule module) {
+        String id = module.definition().id();
+        KpiModule before = modules.putIfAbsent(id, module);
+        if (before != null && before != module) {
+            LOG.warn("Two KPI modules are named {}: {} is ignored", id, module.getClass().getName());
+            return () -> { };
+        }
+        return () -> modules.remove(id, module);
+    }
+
+    /** The KPIs offered now, by module and id. */
+    public List<KpiModule.Definition> definitions() {
+        return modules.values().stream().map(KpiModule::definition)
+                .sorted(Comparator.comparing((KpiModule.Definition d) -> String.valueOf(d.module())).thenComparing(KpiModule.Definition::id)).toList();
+    }
+
+    public KpiModule.Definition definition(String kpi) {
+        return module(kpi).definition();
+    }
+
+    private KpiModule module(String kpi) {
+        KpiModule m = modules.get(kpi);
+        if (m == null) {
+            throw new NotFoundException("no KPI '" + kpi + "': the plugin that offers it is not active");
+        }
+        return m;
+    }
+
+    /** @return the period of the granularity that contains {@code day}, in the shop's zone */
+    public Period period(UUID tenantId, Period.Granularity g, LocalDate day, UUID segmentId) {
+        ZoneId zone = zones.apply(tenantId);
+        LocalDate start = switch (g) {
+            case DAY -> day;
+            case WEEK -> day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+            case MONTH -> day.withDayOfMonth(1);
+        };
+        LocalDate next = switch (g) {
+            case DAY -> start.plusDays(1);
+            case WEEK -> start.plusWeeks(1);
+            case MONTH -> start.plusMonths(1);
+        };
+        return new Period(tenantId, g, start, start.atStartOfDay(zone).toInstant(), next.atStartOfDay(zone).toInstant(), segmentId);
+    }
+
+    /** Computes and stores one period's value now. */
+    public Stored compute(String kpi, Period p) {
+        KpiModule m = module(kpi);
+        long t0 = System.nanoTime();
+        KpiModule.Value v = m.compute(p, new KernelKpiData(db, p, zones.apply(p.tenantId()), clock));
+        if (v == null) {
+            throw new IllegalStateException("KPI module " + kpi + " returned no value");
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        UUID seg = p.segmentId() == null ? WHOLE_SHOP : p.segmentId();
+        BigDecimal value = v.value() == null ? null : v.value().setScale(8, RoundingMode.HALF_EVEN);
+        Map<String, Object> inputs = new LinkedHashMap<>(v.inputs());
+        db.tx(c -> {
+            Db.update(c, "DELETE FROM kpi_value WHERE tenant_id = ? AND kpi = ? AND granularity = ? AND segment_id = ? AND period_start = ?", p.tenantId(),
+                    kpi, p.granularity().name(), seg, p.start());
+            Db.update(c, "INSERT INTO kpi_value (tenant_id, kpi, granularity, period_start, segment_id, kpi_value, inputs, computed_at) VALUES (?,?,?,?,?,?,?,?)",
+                    p.tenantId(), kpi, p.granularity().name(), p.start(), seg, value, Json.writeMap(inputs), now);
+            return null;
+        });
+        LOG.debug("KPI {} {} {} computed in {} ms", kpi, p.granularity(), p.start(), (System.nanoTime() - t0) / 1_000_000);
+        return new Stored(kpi, p.granularity(), p.start(), p.segmentId(), v.value(), v.inputs(), now);
+    }
+
+    /**
+     * The series of a KPI from the period containing {@code from} to the one containing {@code to}: stored values,
+     * and the missing ones computed now (as is the value of a period not over yet, if older than a few minutes).
+     * Periods after today are left out.
+     */
+    public List<Stored> series(UUID tenantId, String kpi, Period.Granularity g, LocalDate from, LocalDate to, UUID segmentId) {
+        module(kpi);
+        if (to.isBefore(from)) {
+            throw new InvalidInputException("to", "is on or after from");
+        }
+        LocalDate today = OffsetDateTime.now(clock).atZoneSameInstant(zones.apply(tenantId)).toLocalDate();
+        LocalDate last = to.isAfter(today) ? today : to;
+        List<Period> periods = new ArrayList<>();
+        for (Period p = period(tenantId, g, from, segmentId); !p.start().isAfter(last); p = period(tenantId, g, next(p), segmentId)) {
+            periods.add(p);
+            if (periods.size() > MAX_PERIODS) {
+                throw new InvalidInputException("from", "a series has at most " + MAX_PERIODS + " periods: narrow the dates or take a longer granularity");
+            }
+        }
+        Map<LocalDate, Stored> stored = new LinkedHashMap<>();
+        UUID seg = segmentId == null ? WHOLE_SHOP : segmentId;
+        if (!periods.isEmpty()) {
+            db.read(c -> Db.list(c, "SELECT period_start, kpi_value, inputs, computed_at FROM kpi_value WHERE tenant_id = ? AND kpi = ? AND granularity = ? "
+                    + "AND segment_id = ? AND period_start >= ? AND period_start <= ?", List.of(tenantId, kpi, g.name(), seg, periods.get(0).start(),
+                    periods.get(periods.size() - 1).start()), rs -> stored.put(rs.getObject(1, LocalDate.class), stored(kpi, g, segmentId, rs))));
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        List<Stored> out = new ArrayList<>(periods.size());
+        for (Period p : periods) {
+            Stored s = stored.get(p.start());
+            boolean open = p.to().isAfter(now.toInstant());
+            boolean stale = s != null && open && s.computedAt().isBefore(now.minus(FRESH));
+            boolean computedBeforeEnd = s != null && !open && s.computedAt().toInstant().isBefore(p.to());
+            out.add(s == null || stale || computedBeforeEnd ? compute(kpi, p) : s);
+        }
+        return out;
+    }
+
+    private static LocalDate next(Period p) {
+        return switch (p.granularity()) {
+            case DAY -> p.start().plusDays(1);
+            case WEEK -> p.start().plusWeeks(1);
+            case MONTH -> p.start().plusMonths(1);
+        };
+    }
+
+    private static Stored stored(String kpi, Period.Granularity g, UUID segmentId, ResultSet rs) throws SQLException {
+        Map<String, BigDecimal> inputs = new LinkedHashMap<>();
+        Json.readMap(rs.getString(3)).forEach((k, v) -> inputs.put(k, KernelKpiData.number(v)));
+        return new Stored(kpi, g, rs.getObject(1, LocalDate.class), segmentId, rs.getBigDecimal(2) == null ? null : rs.getBigDecimal(2).stripTrailingZeros(),
+                inputs, rs.getObject(4, OffsetDateTime.class));
+    }
+
+    // --- goals ---------------------------------------------------------------------------------------------
+
+    public Goal setGoal(UUID tenantId, String kpi, Period.Granularity g, BigDecimal target, String actor) {
+        module(kpi);
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        db.tx(c -> {
+            Db.update(c, "DELETE FROM kpi_goal WHERE tenant_id = ? AND kpi = ?", tenantId, kpi);
+            Db.update(c, "INSERT INTO kpi_goal (tenant_id, kpi, granularity, target, set_by, set_at) VALUES (?,?,?,?,?,?)", tenantId, kpi, g.name(), target,
+                    actor, now);
+            return null;
+        });
+        return new Goal(kpi, g, target, actor, now);
+    }
+
+    public boolean removeGoal(UUID tenantId, String kpi) {
+        return db.tx(c -> Db.update(c, "DELETE FROM kpi_goal WHERE tenant_id = ? AND kpi = ?", tenantId, kpi)) > 0;
+    }
+
+    public Map<String, Goal> goals(UUID tenantId) {
+        Map<String, Goal> out = new LinkedHashMap<>();
+        db.read(c -> Db.list(c, "SELECT kpi, granularity, target, set_by, set_at FROM kpi_goal WHERE tenant_id = ? ORDER BY kpi", List.of(tenantId),
+                rs -> out.put(rs.getString(1), new Goal(rs.getString(1), Period.Granularity.valueOf(rs.getString(2)), rs.getBigDecimal(3).stripTrailingZeros(),
+                        rs.getString(4), rs.getObject(5, OffsetDateTime.class)))));
+        return out;
+    }
+
+    public Optional<Goal> goal(UUID tenantId, String kpi) {
+        return Optional.ofNullable(goals(tenantId).get(kpi));
+    }
+
+    /**
+     * @return how far a value is towards a goal: value ÷ target when higher is better, target ÷ value when lower
+     *         is better (1 = reached); null without a value or for a zero denominator
+     */
+    public static BigDecimal progress(KpiModule.Direction direction, BigDecimal value, BigDecimal target) {
+        if (value == null || target == null) {
+            return null;
+        }
+        BigDecimal num = direction == KpiModule.Direction.HIGHER_IS_BETTER ? value : target;
+        BigDecimal den = direction == KpiModule.Direction.HIGHER_IS_BETTER ? target : value;
+        return den.signum() == 0 ? null : num.divide(den, 4, RoundingMode.HALF_EVEN);
+    }
+
+    // --- late data -----------------------------------------------------------------------------------------
+
+    @Override
+    public void onEvent(Event event) {
+        ZoneId zone = zones.apply(event.tenantId());
+        LocalDate day = event.occurredAt().atZoneSameInstant(zone).toLocalDate();
+        LocalDate received = (event.receivedAt() == null ? OffsetDateTime.now(clock) : event.receivedAt()).atZoneSameInstant(zone).toLocalDate();
+        if (day.isBefore(received)) {
+            late.add(event.tenantId() + "/" + day);
+        }
+    }
+
+    /**
+     * Recomputes the stored values of periods that late data changed. @return how many values it recomputed
+     */
+    public int refresh() {
+        List<String> days = new ArrayList<>(late);
+        if (!days.isEmpty()) {
+            db.tx(c -> {
+                for (String d : days) {
+                    String[] p = d.split("/");
+                    UUID tenant = UUID.fromString(p[0]);
+                    LocalDate day = LocalDate.parse(p[1]);
+                    if (Db.list(c, "SELECT 1 FROM kpi_dirty WHERE tenant_id = ? AND dirty_day = ?", List.of(tenant, day), rs -> 1).isEmpty()) {
+                        Db.update(c, "INSERT INTO kpi_dirty (tenant_id, dirty_day) VALUES (?, ?)", tenant, day);
+                    }
+                }
+                return null;
+            });
+            late.removeAll(days);
+        }
+        record Dirty(UUID tenant, LocalDate day) {
+        }
+        List<Dirty> dirty = db.read(c -> Db.list(c, "SELECT tenant_id, dirty_day FROM kpi_dirty ORDER BY tenant_id, dirty_day", List.of(),
+                rs -> new Dirty(rs.getObject(1, UUID.class), rs.getObject(2, LocalDate.class))));
+        int n = 0;
+        for (Dirty d : dirty) {
+            record Key(String kpi, Period.Granularity g, UUID segment, LocalDate start) {
+            }
+            List<Key> keys = db.read(c -> Db.list(c, "SELECT kpi, granularity, segment_id, period_start FROM kpi_value WHERE tenant_id = ? "
+                    + "AND period_start <= ? AND period_start > ?", List.of(d.tenant(), d.day(), d.day().minusMonths(1)),
+                    rs -> new Key(rs.getString(1), Period.Granularity.valueOf(rs.getString(2)), rs.getObject(3, UUID.class), rs.getObject(4, LocalDate.class))));
+            for (Key k : keys) {
+                Period p = period(d.tenant(), k.g(), k.start(), WHOLE_SHOP.equals(k.segment()) ? null : k.segment());
+                if (!d.day().isBefore(p.start()) && d.day().isBefore(next(p)) && modules.containsKey(k.kpi())) {
+                    compute(k.kpi(), p);
+                    n++;
+                }
+            }
+            db.tx(c -> Db.update(c, "DELETE FROM kpi_dirty WHERE tenant_id = ? AND dirty_day = ?", d.tenant(), d.day()));
+        }
+        return n;
+    }
+
+    /** Recomputes what late data changed every {@code every}. */
+    public Kpis start(Duration every) {
+        timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rapport-kpis");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                refresh();
+            } catch (RuntimeException e) {
+                LOG.warn("Recomputing KPIs after late data failed; tried again in {}", every, e);
+            }
+        }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    @Override
+    public void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        modules.clear();
+    }
+}

@@ -1,0 +1,199 @@
+package io.rapport.core.kpi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.rapport.api.customer.Customer;
+import io.rapport.api.customer.Identifier;
+import io.rapport.api.event.EventTypes;
+import io.rapport.api.event.NewEvent;
+import io.rapport.core.Kernel;
+import io.rapport.core.TestClock;
+import io.rapport.core.TestDb;
+import io.rapport.core.customer.CustomerJson;
+import io.rapport.core.json.Json;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.core.validation.NotFoundException;
+import io.rapport.spi.kpi.KpiData;
+import io.rapport.spi.kpi.KpiModule;
+import io.rapport.spi.kpi.Period;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The KPI executor and the kernel's aggregates on a real kernel (H2, or PostgreSQL with -Drapport.test.db=postgresql). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KpisTest {
+
+    @TempDir
+    static Path dir;
+
+    /** Wednesday 2026-11-18, noon UTC. */
+    private final TestClock clock = new TestClock(Instant.parse("2026-11-18T12:00:00Z"));
+    private TestDb db;
+    private Kernel kernel;
+    private UUID tenant;
+    private Customer ann;
+    private Customer bob;
+
+    /** Orders and their mean value, with the inputs. */
+    static final class Orders implements KpiModule {
+        @Override
+        public Definition definition() {
+            return new Definition("aov_test", "Average order value", "Revenue ÷ orders", "currency", Direction.HIGHER_IS_BETTER, "test");
+        }
+
+        @Override
+        public Value compute(Period p, KpiData data) {
+            long orders = data.events(EventTypes.ORDER_COMPLETED, p.from(), p.to());
+            BigDecimal revenue = data.sum(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, p.from(), p.to());
+            Map<String, BigDecimal> inputs = new LinkedHashMap<>();
+            inputs.put("orders", BigDecimal.valueOf(orders));
+            inputs.put("revenue", revenue);
+            inputs.put("customers", BigDecimal.valueOf(data.customersWith(EventTypes.ORDER_COMPLETED, p.from(), p.to())));
+            inputs.put("firstTime", BigDecimal.valueOf(data.firstTimeCustomers(EventTypes.ORDER_COMPLETED, p.from(), p.to())));
+            inputs.put("repeat", BigDecimal.valueOf(data.repeatCustomers(EventTypes.ORDER_COMPLETED, p.from(), p.to(), true)));
+            inputs.put("customersAtEnd", BigDecimal.valueOf(data.customersAt(p.to())));
+            return orders == 0 ? Value.none(inputs) : new Value(revenue.divide(BigDecimal.valueOf(orders), 4, java.math.RoundingMode.HALF_EVEN), inputs);
+        }
+    }
+
+    @BeforeAll
+    void start() {
+        db = TestDb.fresh();
+        kernel = Kernel.start(db.dataSource(), Kernel.Settings.defaults(dir.resolve("data")), clock);
+        tenant = kernel.defaultTenant().id();
+        kernel.kpis().register(new Orders());
+        ann = customer("ann@example.com");
+        bob = customer("bob@example.com");
+        // week of Monday 2026-11-09: Ann orders 100 and 50 on two days, Bob 30; this week (from 2026-11-16): Bob 70
+        order(ann, "2026-11-09T10:00:00Z", "100", "a1");
+        order(ann, "2026-11-11T10:00:00Z", "50", "a2");
+        order(bob, "2026-11-12T10:00:00Z", "30", "b1");
+        order(bob, "2026-11-17T10:00:00Z", "70", "b2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.customers().find(tenant, bob.id()).orElseThrow().orderCount() == 2
+                && kernel.customers().find(tenant, ann.id()).orElseThrow().orderCount() == 2);
+    }
+
+    @AfterAll
+    void stop() throws SQLException {
+        if (kernel != null) {
+            kernel.close();
+        }
+        db.close();
+    }
+
+    @Test
+    void aSeriesHasAValuePerPeriodWithItsInputsAndNoValueWhereThereIsNone() {
+        List<Kpis.Stored> weeks = kernel.kpis().series(tenant, "aov_test", Period.Granularity.WEEK, LocalDate.parse("2026-11-02"),
+                LocalDate.parse("2026-11-18"), null);
+        assertThat(weeks).extracting(Kpis.Stored::start).containsExactly(LocalDate.parse("2026-11-02"), LocalDate.parse("2026-11-09"),
+                LocalDate.parse("2026-11-16"));
+        assertThat(weeks.get(0).value()).as("no orders: no value, not 0").isNull();
+        assertThat(weeks.get(0).inputs().get("orders")).isEqualByComparingTo("0");
+        assertThat(weeks.get(1).value()).isEqualByComparingTo("60"); // 180 / 3
+        assertThat(weeks.get(1).inputs()).satisfies(in -> {
+            assertThat(in.get("orders")).isEqualByComparingTo("3");
+            assertThat(in.get("revenue")).isEqualByComparingTo("180");
+            assertThat(in.get("customers")).isEqualByComparingTo("2");
+            assertThat(in.get("firstTime")).isEqualByComparingTo("2");
+            assertThat(in.get("repeat")).as("Ann, on two days").isEqualByComparingTo("1");
+        });
+        assertThat(weeks.get(2).value()).isEqualByComparingTo("70");
+        assertThat(weeks.get(2).inputs().get("firstTime")).as("Bob ordered before").isEqualByComparingTo("0");
+        List<Kpis.Stored> month = kernel.kpis().series(tenant, "aov_test", Period.Granularity.MONTH, LocalDate.parse("2026-11-18"),
+                LocalDate.parse("2026-11-18"), null);
+        assertThat(month.get(0).start()).isEqualTo(LocalDate.parse("2026-11-01"));
+        assertThat(month.get(0).value()).isEqualByComparingTo("62.5"); // 250 / 4
+        assertThat(weeks.get(1).inputs().get("customersAtEnd")).as("the profiles were created this week, after their orders")
+                .isEqualByComparingTo("0");
+    }
+
+    @Test
+    void aSegmentRestrictsEveryAggregate() {
+        UUID vips = kernel.segments().create(tenant, "only ann", null, Json.readObject("{\"condition\": {\"profile\": \"email\", \"op\": \"eq\", "
+                + "\"value\": \"ann@example.com\"}}")).id();
+        Kpis.Stored v = kernel.kpis().series(tenant, "aov_test", Period.Granularity.WEEK, LocalDate.parse("2026-11-09"), LocalDate.parse("2026-11-09"), vips)
+                .get(0);
+        assertThat(v.value()).isEqualByComparingTo("75");
+        assertThat(v.inputs().get("customers")).isEqualByComparingTo("1");
+    }
+
+    @Test
+    void lateDataRecomputesThePeriodsItFallsIn() {
+        Kpis.Stored before = kernel.kpis().series(tenant, "aov_test", Period.Granularity.DAY, LocalDate.parse("2026-10-06"), LocalDate.parse("2026-10-06"),
+                null).get(0);
+        assertThat(before.value()).isNull();
+        Customer cy = customer("cy@example.com");
+        order(cy, "2026-10-06T09:00:00Z", "40", "c1"); // imported today, it happened six weeks ago
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.customers().find(tenant, cy.id()).orElseThrow().orderCount() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.kpis().refresh() > 0 || stored("2026-10-06") != null);
+        assertThat(stored("2026-10-06")).isEqualByComparingTo("40");
+    }
+
+    @Test
+    void goalsAndProgressFollowTheDirection() {
+        kernel.kpis().setGoal(tenant, "aov_test", Period.Granularity.MONTH, new BigDecimal("50"), "tester");
+        assertThat(kernel.kpis().goal(tenant, "aov_test")).hasValueSatisfying(g -> assertThat(g.target()).isEqualByComparingTo("50"));
+        assertThat(Kpis.progress(KpiModule.Direction.HIGHER_IS_BETTER, new BigDecimal("62.5"), new BigDecimal("50"))).isEqualByComparingTo("1.25");
+        assertThat(Kpis.progress(KpiModule.Direction.LOWER_IS_BETTER, new BigDecimal("0.2"), new BigDecimal("0.1"))).isEqualByComparingTo("0.5");
+        assertThat(Kpis.progress(KpiModule.Direction.HIGHER_IS_BETTER, null, new BigDecimal("50"))).isNull();
+        assertThat(kernel.kpis().removeGoal(tenant, "aov_test")).isTrue();
+        assertThatThrownBy(() -> kernel.kpis().series(tenant, "nope", Period.Granularity.DAY, LocalDate.now(), LocalDate.now(), null))
+                .isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> kernel.kpis().series(tenant, "aov_test", Period.Granularity.DAY, LocalDate.parse("2020-01-01"),
+                LocalDate.parse("2026-01-01"), null)).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void purchasesAreSummarisedPerCustomerAndScoresStored() {
+        Period p = kernel.kpis().period(tenant, Period.Granularity.DAY, LocalDate.parse("2026-11-18"), null);
+        KernelKpiData data = new KernelKpiData(kernel.db(), p, ZoneOffset.UTC, clock);
+        List<KpiData.Purchases> all = new ArrayList<>();
+        data.purchases(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, p.to(), all::add);
+        assertThat(all).filteredOn(x -> x.customerId().equals(ann.id())).singleElement().satisfies(x -> {
+            assertThat(x.days()).isEqualTo(2);
+            assertThat(x.total()).isEqualByComparingTo("150");
+            assertThat(x.firstDay()).isEqualByComparingTo("100");
+            assertThat(x.first()).isEqualTo(Instant.parse("2026-11-09T10:00:00Z"));
+            assertThat(x.last()).isEqualTo(Instant.parse("2026-11-11T10:00:00Z"));
+        });
+        data.writeScores("predicted_clv", Map.of(ann.id(), new BigDecimal("321.5"), UUID.randomUUID(), BigDecimal.ONE));
+        List<String> scores = kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT customer_id, score FROM customer_score WHERE name = "
+                + "'predicted_clv'", List.of(), rs -> rs.getObject(1, UUID.class) + "=" + rs.getBigDecimal(2).stripTrailingZeros().toPlainString()));
+        assertThat(scores)
+                .as("an unknown customer gets no score").containsExactly(ann.id() + "=321.5");
+    }
+
+    private BigDecimal stored(String day) {
+        return kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT kpi_value FROM kpi_value WHERE kpi = 'aov_test' AND granularity = 'DAY' "
+                + "AND period_start = ?", List.of(LocalDate.parse(day)), rs -> rs.getBigDecimal(1))).stream().findFirst().orElse(null);
+    }
+
+    private Customer customer(String email) {
+        return kernel.customers().create(tenant, CustomerJson.changes(Json.readObject("{\"email\": \"" + email + "\"}"), null, kernel.customers().stages(),
+                clock), "tester");
+    }
+
+    private void order(Customer c, String at, String total, String id) {
+        kernel.events().append(tenant, "test", List.of(new NewEvent(EventTypes.ORDER_COMPLETED, List.of(Identifier.email(c.email())), true,
+                OffsetDateTime.parse(at), Map.of(EventTypes.PROPERTY_TOTAL, new BigDecimal(total)), Map.of(), "order-" + id)));
+    }
+}

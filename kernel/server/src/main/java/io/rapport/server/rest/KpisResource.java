@@ -1,0 +1,177 @@
+package io.rapport.server.rest;
+
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.rapport.core.json.Json;
+import io.rapport.core.kpi.Kpis;
+import io.rapport.core.security.Principal;
+import io.rapport.core.security.Role;
+import io.rapport.core.validation.InvalidInputException;
+import io.rapport.server.KernelHolder;
+import io.rapport.server.security.Access;
+import io.rapport.server.security.CurrentPrincipal;
+import io.rapport.spi.kpi.KpiModule;
+import io.rapport.spi.kpi.Period;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+
+/** KPIs of the caller's shop: what the active KPI plugins offer, their series with the inputs of each value, and goals. */
+@Path("/v1/kpis")
+@RequestScoped
+@Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
+@SecurityRequirement(name = "user")
+public class KpisResource {
+
+    @Inject
+    KernelHolder holder;
+
+    @Inject
+    CurrentPrincipal principal;
+
+    private Kpis kpis() {
+        return holder.kernel().kpis();
+    }
+
+    @GET
+    @Access(Role.VIEWER)
+    @Operation(summary = "The KPIs offered by active plugins", description = "Each with its definition, its goal if set, and its value for the "
+            + "current period of the goal's granularity (the month without a goal).")
+    public Response list() {
+        UUID tenant = principal.get().tenantId();
+        Map<String, Kpis.Goal> goals = kpis().goals(tenant);
+        JsonArrayBuilder a = Json.array();
+        LocalDate today = LocalDate.now(holder.kernel().messages().policy(tenant).defaultZone());
+        for (KpiModule.Definition d : kpis().definitions()) {
+            Kpis.Goal g = goals.get(d.id());
+            Period.Granularity gran = g == null ? Period.Granularity.MONTH : g.granularity();
+            Kpis.Stored current = kpis().series(tenant, d.id(), gran, today, today, null).get(0);
+            JsonObjectBuilder b = definition(d).add("current", value(current));
+            b.add("goal", g == null ? JsonValue.NULL : goal(g, d, current).build());
+            a.add(b);
+        }
+        return CustomersResource.ok(Json.object().add("items", a).build());
+    }
+
+    @GET
+    @Path("{kpi}")
+    @Access(Role.VIEWER)
+    @Operation(summary = "A KPI's series", description = "?granularity=day|week|month (default week), ?from=&to= (dates; default the last 12 "
+            + "periods), ?segment= a segment id → {definition, goal, items: [{start, value, inputs, computedAt}]}. A value of null means the "
+            + "period has no value (no survey answered), not zero.")
+    public Response series(@PathParam("kpi") String kpi, @QueryParam("granularity") String granularity, @QueryParam("from") String from,
+                           @QueryParam("to") String to, @QueryParam("segment") String segment) {
+        UUID tenant = principal.get().tenantId();
+        KpiModule.Definition d = kpis().definition(kpi);
+        Period.Granularity g = granularity == null ? Period.Granularity.WEEK : Bodies.constant(Period.Granularity.class, granularity, "granularity");
+        LocalDate today = LocalDate.now(holder.kernel().messages().policy(tenant).defaultZone());
+        LocalDate end = to == null ? today : date(to, "to");
+        LocalDate start = from == null ? switch (g) {
+            case DAY -> end.minusDays(29);
+            case WEEK -> end.minusWeeks(11);
+            case MONTH -> end.minusMonths(11);
+        } : date(from, "from");
+        UUID seg = null;
+        if (segment != null && !segment.isBlank()) {
+            seg = Bodies.id(segment, "segment");
+            UUID s = seg;
+            holder.kernel().segments().find(tenant, s).orElseThrow(() -> new InvalidInputException("segment", "names no segment of this shop"));
+        }
+        List<Kpis.Stored> values = kpis().series(tenant, kpi, g, start, end, seg);
+        JsonArrayBuilder items = Json.array();
+        values.forEach(v -> items.add(value(v)));
+        Kpis.Goal goal = kpis().goal(tenant, kpi).orElse(null);
+        return CustomersResource.ok(Json.object().add("definition", definition(d)).add("granularity", g.name().toLowerCase(java.util.Locale.ROOT))
+                .add("goal", goal == null ? JsonValue.NULL : goal(goal, d, values.isEmpty() ? null : values.get(values.size() - 1)).build())
+                .add("items", items).build());
+    }
+
+    @PUT
+    @Path("{kpi}/goal")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Access(Role.MARKETER)
+    @Operation(summary = "Set a KPI's goal", description = "{target, granularity} (default month).")
+    public Response setGoal(@PathParam("kpi") String kpi, InputStream body) {
+        Principal me = principal.get();
+        KpiModule.Definition d = kpis().definition(kpi);
+        JsonObject o = AdminResource.object(body);
+        java.util.List<io.rapport.core.validation.FieldError> errors = new java.util.ArrayList<>();
+        Bodies.unknownFields(o, java.util.Set.of("target", "granularity"), "", "a goal", errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        if (!o.containsKey("target") || o.get("target").getValueType() != JsonValue.ValueType.NUMBER) {
+            throw new InvalidInputException("/target", "is required: a number in the KPI's unit (" + d.unit() + ")");
+        }
+        Period.Granularity g = o.containsKey("granularity") && o.get("granularity").getValueType() == JsonValue.ValueType.STRING
+                ? Bodies.constant(Period.Granularity.class, o.getString("granularity"), "/granularity") : Period.Granularity.MONTH;
+        BigDecimal target = o.getJsonNumber("target").bigDecimalValue();
+        Kpis.Goal goal = kpis().setGoal(me.tenantId(), kpi, g, target, me.name());
+        holder.kernel().access().audit(me.tenantId(), me.name(), "kpi.goal.set", kpi, target.toPlainString() + " per " + g.name().toLowerCase(java.util.Locale.ROOT));
+        return CustomersResource.ok(goal(goal, d, null).build());
+    }
+
+    @DELETE
+    @Path("{kpi}/goal")
+    @Access(Role.MARKETER)
+    @Operation(summary = "Remove a KPI's goal")
+    public Response removeGoal(@PathParam("kpi") String kpi) {
+        Principal me = principal.get();
+        kpis().definition(kpi);
+        if (!kpis().removeGoal(me.tenantId(), kpi)) {
+            throw new io.rapport.core.validation.NotFoundException("KPI " + kpi + " has no goal");
+        }
+        holder.kernel().access().audit(me.tenantId(), me.name(), "kpi.goal.removed", kpi, null);
+        return Response.noContent().build();
+    }
+
+    static LocalDate date(String raw, String field) {
+        try {
+            return LocalDate.parse(raw);
+        } catch (DateTimeParseException e) {
+            throw new InvalidInputException(field, "is a date such as 2026-01-31");
+        }
+    }
+
+    static JsonObjectBuilder definition(KpiModule.Definition d) {
+        return Json.object().add("id", d.id()).add("title", d.title()).add("description", d.description() == null ? "" : d.description())
+                .add("unit", d.unit()).add("direction", d.direction() == KpiModule.Direction.HIGHER_IS_BETTER ? "higher" : "lower")
+                .add("module", d.module() == null ? "" : d.module());
+    }
+
+    static JsonObjectBuilder value(Kpis.Stored v) {
+        JsonObjectBuilder inputs = Json.object();
+        v.inputs().forEach((k, n) -> inputs.add(k, n == null ? JsonValue.NULL : Json.toJson(n)));
+        OffsetDateTime at = v.computedAt();
+        return Json.object().add("start", v.start().toString()).add("value", v.value() == null ? JsonValue.NULL : Json.toJson(v.value()))
+                .add("inputs", inputs).add("computedAt", at.toString());
+    }
+
+    static JsonObjectBuilder goal(Kpis.Goal g, KpiModule.Definition d, Kpis.Stored current) {
+        BigDecimal progress = current == null ? null : Kpis.progress(d.direction(), current.value(), g.target());
+        return Json.object().add("target", Json.toJson(g.target())).add("granularity", g.granularity().name().toLowerCase(java.util.Locale.ROOT))
+                .add("progress", progress == null ? JsonValue.NULL : Json.toJson(progress)).add("setBy", g.setBy()).add("setAt", g.setAt().toString());
+    }
+}
