@@ -52,15 +52,23 @@ final class Hypergeometric {
         return first + second;
     }
 
-    /** The power series, summed until a term no longer changes the sum and the terms shrink. */
+    /**
+     * The power series, summed until the rest, bounded as a geometric tail with ratio max(|ratio|, |z|), no longer
+     * changes the sum.
+     */
     static double series(double a, double b, double c, double z) {
         double sum = 1;
         double term = 1;
+        double absZ = Math.abs(z);
         for (int n = 0; n < MAX_TERMS; n++) {
             double ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
             term *= ratio;
             sum += term;
-            if (term == 0 || (Math.abs(term) <= EPS * Math.abs(sum) && Math.abs(ratio) < 1)) {
+            if (term == 0) {
+                return sum;
+            }
+            double q = Math.max(Math.abs(ratio), absZ);
+            if (q < 1 && Math.abs(term) * q / (1 - q) <= EPS * Math.abs(sum)) {
                 return sum;
             }
         }
