@@ -1,6 +1,8 @@
 package io.rapport.plugin.kpi.clv.model;
 
 import java.util.Arrays;
+import java.util.stream.DoubleStream;
+import java.util.stream.IntStream;
 
 import org.apache.commons.math3.special.Gamma;
 
@@ -171,47 +173,55 @@ public final class BgNbd {
     }
 
     /**
-     * The sample log-likelihood over distinct rows, with the terms that depend only on x computed once per
-     * distinct x.
+     * The sample log-likelihood over distinct rows. Terms that depend only on x are computed once per distinct x,
+     * and ln(α+T), ln(α+t_x) once per distinct time: a pass over the rows is then arithmetic plus one exp and one
+     * log1p for rows with x &gt; 0.
      */
     static final class Likelihood {
         private final Grouped rows;
         private final int[] distinctX;
         private final long[] countOfX;
         private final int[] xIndex;
+        private final double[] distinctTimes;
+        private final int[] tIndex;
+        private final int[] txIndex;
 
         Likelihood(Grouped rows) {
             this.rows = rows;
             int n = rows.size();
-            int[] xs = new int[n];
-            for (int i = 0; i < n; i++) {
-                xs[i] = rows.x(i);
-            }
-            distinctX = Arrays.stream(xs).distinct().sorted().toArray();
+            distinctX = IntStream.range(0, n).map(rows::x).distinct().sorted().toArray();
+            distinctTimes = DoubleStream.concat(IntStream.range(0, n).mapToDouble(rows::T), IntStream.range(0, n).mapToDouble(rows::tx))
+                    .distinct().sorted().toArray();
             countOfX = new long[distinctX.length];
             xIndex = new int[n];
+            tIndex = new int[n];
+            txIndex = new int[n];
             for (int i = 0; i < n; i++) {
-                xIndex[i] = Arrays.binarySearch(distinctX, xs[i]);
+                xIndex[i] = Arrays.binarySearch(distinctX, rows.x(i));
                 countOfX[xIndex[i]] += rows.count(i);
+                tIndex[i] = Arrays.binarySearch(distinctTimes, rows.T(i));
+                txIndex[i] = Arrays.binarySearch(distinctTimes, rows.tx(i));
             }
         }
 
         double value(double r, double alpha, double a, double b) {
-            double lnAlpha = Math.log(alpha);
-            double common = Gamma.logGamma(r) - r * lnAlpha - Gamma.logGamma(a + b) + Gamma.logGamma(b);
+            double common = Gamma.logGamma(r) - r * Math.log(alpha) - Gamma.logGamma(a + b) + Gamma.logGamma(b);
             double lnA = Math.log(a);
             double[] lnDropOdds = new double[distinctX.length];
             double sum = 0;
             for (int k = 0; k < distinctX.length; k++) {
                 int x = distinctX[k];
-                double base = Gamma.logGamma(r + x) + Gamma.logGamma(b + x) - Gamma.logGamma(a + b + x) - common;
-                sum += countOfX[k] * base;
+                sum += countOfX[k] * (Gamma.logGamma(r + x) + Gamma.logGamma(b + x) - Gamma.logGamma(a + b + x) - common);
                 lnDropOdds[k] = x == 0 ? 0 : lnA - Math.log(b + x - 1);
+            }
+            double[] lnAlphaPlus = new double[distinctTimes.length];
+            for (int k = 0; k < distinctTimes.length; k++) {
+                lnAlphaPlus[k] = Math.log(alpha + distinctTimes[k]);
             }
             for (int i = 0; i < rows.size(); i++) {
                 int x = rows.x(i);
-                double alive = -(r + x) * Math.log(alpha + rows.T(i));
-                double row = x == 0 ? alive : logAddExp(alive, lnDropOdds[xIndex[i]] - (r + x) * Math.log(alpha + rows.tx(i)));
+                double alive = -(r + x) * lnAlphaPlus[tIndex[i]];
+                double row = x == 0 ? alive : logAddExp(alive, lnDropOdds[xIndex[i]] - (r + x) * lnAlphaPlus[txIndex[i]]);
                 sum += rows.count(i) * row;
             }
             return sum;
