@@ -19,8 +19,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -39,7 +37,6 @@ import org.postgresql.copy.CopyManager;
 public final class ConsoleBench {
 
     static final Set<String> OPTIONS = Set.of("url", "jdbc-url", "jdbc-user", "customers", "profiles", "duration", "warmup", "threads", "out", "machine", "command", "db");
-    static final Pattern TENANT = Pattern.compile("\"tenantId\"\\s*:\\s*\"([^\"]+)\"");
     static final String[] FIRST = ("Ada Adam Alan Alice Amelia Anna Arthur Ben Bella Carla Carlos Charlotte Chen Chloe Daniel David Diego Ella Emma "
             + "Ethan Eva Felix Fatima Grace Hana Hugo Ian Ines Isaac Jack James Jana Jean Julia Karim Kate Leo Lea Liam Lina Lucas Luca Maria "
             + "Marta Mateo Mia Mila Noah Nora Olga Omar Oscar Paul Pia Rosa Ruby Sam Sara Sofia Tom Uma Victor Yara Yusuf Zoe").split(" ");
@@ -107,12 +104,7 @@ public final class ConsoleBench {
     }
 
     String run(int customers, int profiles, double duration, double warmup, int threads, String machine, String command, String db) throws Exception {
-        Http.Response me = http.get("/api/v1/me", admin);
-        Matcher m = TENANT.matcher(me.body());
-        if (me.status() != 200 || !m.find()) {
-            throw new IllegalStateException("GET /api/v1/me answered " + me.status() + ": " + me.body());
-        }
-        tenant = UUID.fromString(m.group(1));
+        tenant = Http.tenantOf(http, admin);
         long t0 = System.nanoTime();
         seed(customers, profiles);
         double seedS = (System.nanoTime() - t0) / 1e9;

@@ -135,4 +135,14 @@ final class Http {
         Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*(\\d+)").matcher(json);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
+
+    /** @return the tenant of the user {@code auth} signs in as, from {@code GET /api/v1/me} */
+    static java.util.UUID tenantOf(Http http, String auth) throws Exception {
+        Response me = http.get("/api/v1/me", auth);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"tenantId\"\\s*:\\s*\"([^\"]+)\"").matcher(me.body());
+        if (me.status() != 200 || !m.find()) {
+            throw new IllegalStateException("GET /api/v1/me answered " + me.status() + ": " + me.body());
+        }
+        return java.util.UUID.fromString(m.group(1));
+    }
 }

@@ -67,12 +67,7 @@ public final class JourneyBench {
         int customers = o.integer("customers", 100_000);
         String user = o.str("jdbc-user", "postgres");
 
-        Http.Response me = http.get("/api/v1/me", admin);
-        Matcher m = Pattern.compile("\"tenantId\"\\s*:\\s*\"([^\"]+)\"").matcher(me.body());
-        if (me.status() != 200 || !m.find()) {
-            throw new IllegalStateException("GET /api/v1/me answered " + me.status() + ": " + me.body());
-        }
-        UUID tenant = UUID.fromString(m.group(1));
+        UUID tenant = Http.tenantOf(http, admin);
         long t0 = System.nanoTime();
         new ConsoleBench(base, admin, jdbc, user).seedFor(tenant, customers, 1000);
         log("seeded %,d customers in %.0f s", customers, (System.nanoTime() - t0) / 1e9);

@@ -181,4 +181,28 @@ public final class Bodies {
             }
         }
     }
+
+    /**
+     * @return the request's JSON object, refusing members not in {@code fields} and a {@code name} or {@code description}
+     *         that is not a text: the body of a named thing (a segment, a journey)
+     */
+    static jakarta.json.JsonObject named(java.io.InputStream body, java.util.Set<String> fields, String what) {
+        jakarta.json.JsonObject o = AdminResource.object(body);
+        List<FieldError> errors = new java.util.ArrayList<>();
+        unknownFields(o, fields, "", what, errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        for (String k : List.of("name", "description")) {
+            if (o.containsKey(k) && o.get(k).getValueType() != jakarta.json.JsonValue.ValueType.STRING && o.get(k) != jakarta.json.JsonValue.NULL) {
+                throw new InvalidInputException("/" + k, "must be a text");
+            }
+        }
+        return o;
+    }
+
+    /** @return the text member, or null when it is absent or JSON null */
+    static String text(jakarta.json.JsonObject o, String key) {
+        return o.containsKey(key) && o.get(key) != jakarta.json.JsonValue.NULL ? o.getString(key) : null;
+    }
 }

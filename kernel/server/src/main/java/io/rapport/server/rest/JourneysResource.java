@@ -439,26 +439,15 @@ public class JourneysResource {
     }
 
     private static JsonObject body(InputStream body) {
-        JsonObject o = AdminResource.object(body);
-        List<FieldError> errors = new ArrayList<>();
-        Bodies.unknownFields(o, FIELDS, "", "a journey", errors);
-        if (!errors.isEmpty()) {
-            throw new InvalidInputException(errors);
-        }
-        for (String k : List.of("name", "description")) {
-            if (o.containsKey(k) && o.get(k).getValueType() != JsonValue.ValueType.STRING && o.get(k) != JsonValue.NULL) {
-                throw new InvalidInputException("/" + k, "must be a text");
-            }
-        }
-        return o;
+        return Bodies.named(body, FIELDS, "a journey");
     }
 
     private static String name(JsonObject o) {
-        return o.containsKey("name") && o.get("name") != JsonValue.NULL ? o.getString("name") : null;
+        return Bodies.text(o, "name");
     }
 
     private static String description(JsonObject o) {
-        return o.containsKey("description") && o.get("description") != JsonValue.NULL ? o.getString("description") : null;
+        return Bodies.text(o, "description");
     }
 
     private static JsonObject definition(JsonObject o) {
