@@ -9,6 +9,8 @@ import customer from './pages/customer.js';
 import channels from './pages/channels.js';
 import channel from './pages/channel.js';
 import imports from './pages/imports.js';
+import journeys from './pages/journeys.js';
+import journey from './pages/journey.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -27,6 +29,8 @@ const PAGES = [
   {path: /^channels\/([a-z][a-z0-9_-]{0,39})$/, title: 'Channel', role: 'marketer', render: channel},
   // marketers see the recent imports; the wizard and the HubSpot settings are the admins'
   {path: /^imports$/, nav: 'imports', title: 'Imports', role: 'marketer', render: imports},
+  {path: /^journeys$/, nav: 'journeys', title: 'Journeys', role: 'viewer', render: journeys},
+  {path: /^journeys\/([0-9a-fA-F-]{36})$/, title: 'Journey', role: 'viewer', render: journey},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];
