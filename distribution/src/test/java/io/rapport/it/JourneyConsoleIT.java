@@ -195,6 +195,9 @@ class JourneyConsoleIT {
     @Order(2)
     void aViewerReadsTheJourneyWithoutAnyControlToChangeIt() {
         assertThat(journeyId).as("the marketer's journey").isNotNull();
+        // a published journey with a branch and an A/B split, for its arrows and its arms
+        String welcome = shop.marketer().post("/api/v1/journeys", "{\"name\": \"Welcome\", \"template\": \"welcome\"}").expect(201).json().getString("id");
+        shop.marketer().post("/api/v1/journeys/" + welcome + "/publish", "").expect(200);
         try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
             Page page = signIn(context, viewer, PASSWORD);
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Journeys").setExact(true)).click();
@@ -223,6 +226,81 @@ class JourneyConsoleIT {
             }
             assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Dry run"))).hasCount(0);
             shot(page, "45-journey-viewer");
+
+            page.navigate(CONSOLE + "#/journeys/" + welcome);
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Welcome").setLevel(1))).isVisible();
+            assertThat(node(page, "ordered")).containsText("orderCount ≥ 1");
+            for (String label : List.of("yes", "no", "A 50%", "B 50%")) {
+                assertThat(page.locator(".jg-edge-label").filter(new Locator.FilterOptions().setHasText(label))).hasCount(1);
+            }
+            assertThat(page.locator(".jg-edge[data-from='test'][data-to='offerB']")).hasCount(1);
+            assertThat(page.locator(".arms-table tbody tr")).hasCount(2);
+            assertThat(page.locator(".arms-table tr[data-arm='A']")).containsText("baseline");
+            assertThat(page.locator(".funnel")).hasAttribute("aria-label", Pattern.compile("hello 0 entered"));
+            assertThat(page.locator("main form")).hasCount(0);
+            shot(page, "46-journey-viewer-split");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aMarketerBuildsAJourneyFromEmptyWithPickersOnly() {
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            Page page = signIn(context, marketer, PASSWORD);
+            page.navigate(CONSOLE + "#/journeys");
+            assertThat(page.getByLabel("Empty journey")).isChecked();
+            page.getByLabel("Name").fill("Loyal customers");
+            button(page, "Create the journey").click();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Loyal customers").setLevel(1))).isVisible();
+            String id = page.url().replaceAll(".*#/journeys/", "");
+            assertThat(node(page, "end")).containsText("Exit");
+
+            // the trigger: an order
+            Locator settings = page.locator(".journey-settings");
+            settings.getByLabel("Customers enter").selectOption("event");
+            settings.getByLabel("Event type").fill("order.completed");
+
+            // a branch at the start, its condition from pickers: at least 3 orders
+            Locator add = page.locator("form.add-step");
+            add.getByLabel("Type", new Locator.GetByLabelOptions().setExact(true)).selectOption("branch");
+            add.getByLabel("Comes after").selectOption("start");
+            add.getByLabel("Step id").fill("loyal");
+            button(page, "Add the step").click();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName(Pattern.compile("^Step loyal")))).isFocused();
+            Locator panel = page.locator(".step-panel");
+            panel.getByLabel("Rule 1", new Locator.GetByLabelOptions().setExact(true)).selectOption("profile");
+            assertThat(panel.getByLabel("Field")).hasValue("orderCount");
+            panel.getByLabel("Comparison").selectOption("gte");
+            panel.getByLabel("Value", new Locator.GetByLabelOptions().setExact(true)).fill("3");
+            assertThat(panel.getByLabel("If it holds, go to")).hasValue("end");
+
+            // a tag on the way when it holds
+            add.getByLabel("Type", new Locator.GetByLabelOptions().setExact(true)).selectOption("tag");
+            add.getByLabel("Comes after").selectOption("loyal|then");
+            add.getByLabel("Step id").fill("tagLoyal");
+            button(page, "Add the step").click();
+            panel.getByLabel("Tag to add").fill("loyal");
+            assertThat(page.locator(".jg-edge[data-from='loyal'][data-to='tagLoyal']")).hasCount(1);
+            assertThat(page.locator(".jg-edge[data-from='tagLoyal'][data-to='end']")).hasCount(1);
+
+            button(page, "Validate").click();
+            assertThat(page.locator(".result")).hasText("The journey is valid: 3 steps.");
+            button(page, "Save draft").click();
+            assertThat(page.locator(".result")).containsText("Draft saved.");
+            shot(page, "47-journey-from-empty");
+
+            JsonObject def = shop.marketer().get("/api/v1/journeys/" + id).expect(200).json().getJsonObject("definition");
+            assertThat(def.getString("start")).isEqualTo("loyal");
+            assertThat(def.getJsonObject("trigger").getString("type")).isEqualTo("event");
+            assertThat(def.getJsonObject("trigger").getString("event")).isEqualTo("order.completed");
+            JsonObject loyal = def.getJsonObject("steps").getJsonObject("loyal");
+            JsonObject condition = loyal.getJsonObject("condition");
+            assertThat(List.of(condition.getString("profile"), condition.getString("op"), condition.getJsonNumber("value").toString()))
+                    .containsExactly("orderCount", "gte", "3");
+            assertThat(loyal.getString("then")).isEqualTo("tagLoyal");
+            assertThat(Api.isNull(loyal, "else")).isTrue();
+            JsonObject tag = def.getJsonObject("steps").getJsonObject("tagLoyal");
+            assertThat(List.of(tag.getString("type"), tag.getString("tag"), tag.getString("next"))).containsExactly("tag", "loyal", "end");
         }
     }
 }

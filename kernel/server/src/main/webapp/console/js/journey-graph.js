@@ -51,7 +51,7 @@ export function journeyGraph(def, {selected = null, problems = new Map(), trigge
     }
   }
   const inner = widest * W + (widest - 1) * GAP_X;
-  const width = PAD * 2 + inner + (far.length ? far.length * LANE + LANE : 0);
+  const width = Math.max(PAD * 2 + inner + (far.length ? far.length * LANE + LANE : 0), Math.min(420, `▶ Start ${trigger}`.length * 7.5 + 40));
   const top = PAD + TRIGGER_H + GAP_Y / 2;
   const height = top + rows.length * (H + GAP_Y) - GAP_Y + PAD + 20;
   const pos = new Map();
@@ -72,11 +72,13 @@ export function journeyGraph(def, {selected = null, problems = new Map(), trigge
   const nodes = s('g', {class: 'jg-nodes'});
   svg.append(edges, labels, nodes);
   if (startPos) {
+    const text = clip(`▶ Start ${trigger}`, 48);
     const tx = startPos.x + W / 2;
-    const tw = Math.min(W + 60, Math.max(120, trigger.length * 7 + 30));
+    const tw = Math.min(width - 8, Math.max(120, text.length * 7.5 + 28));
+    const left = Math.max(4, Math.min(tx - tw / 2, width - tw - 4));
     nodes.append(s('g', {class: 'jg-trigger', 'aria-hidden': 'true'},
-      s('rect', {x: tx - tw / 2, y: PAD, width: tw, height: TRIGGER_H, rx: TRIGGER_H / 2}),
-      s('text', {x: tx, y: PAD + TRIGGER_H / 2 + 5, 'text-anchor': 'middle'}, clip(`▶ Start ${trigger}`, 48))));
+      s('rect', {x: left, y: PAD, width: tw, height: TRIGGER_H, rx: TRIGGER_H / 2}),
+      s('text', {x: left + tw / 2, y: PAD + TRIGGER_H / 2 + 5, 'text-anchor': 'middle'}, text)));
     edges.append(s('path', {d: `M${tx},${PAD + TRIGGER_H} L${tx},${startPos.y}`, class: 'jg-edge', 'marker-end': 'url(#jg-arrow)'}));
   }
 
@@ -99,7 +101,7 @@ export function journeyGraph(def, {selected = null, problems = new Map(), trigge
         const tx = q.x + W / 2;
         const ty = q.y;
         d = `M${sx},${sy} C${sx},${sy + GAP_Y / 2} ${tx},${ty - GAP_Y / 2} ${tx},${ty}`;
-        lx = (sx + tx) / 2;
+        lx = (sx + tx) / 2 + (sx === tx ? 6 : 0);
         ly = (sy + ty) / 2 + 4;
       } else {
         lane += 1;
@@ -112,7 +114,8 @@ export function journeyGraph(def, {selected = null, problems = new Map(), trigge
       }
       edges.append(s('path', {d, class: 'jg-edge', 'marker-end': 'url(#jg-arrow)', 'data-from': id, 'data-to': e.target}));
       if (e.label !== 'next') {
-        labels.append(s('text', {x: lx, y: ly, 'text-anchor': 'middle', class: 'jg-edge-label', 'aria-hidden': 'true'}, clip(e.label, 24)));
+        labels.append(s('text', {x: lx, y: ly, 'text-anchor': i >= 0 && down.length === 1 ? 'start' : 'middle', class: 'jg-edge-label',
+          'aria-hidden': 'true'}, clip(e.label, 24)));
       }
     });
   }

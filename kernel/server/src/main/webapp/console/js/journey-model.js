@@ -236,7 +236,10 @@ export function summary(step) {
     case 'waitUntil': return `until ${step.time || '?'}`;
     case 'branch': return `if ${describeCondition(step.condition)}`;
     case 'split': return (step.arms || []).map((a) => `${a.name} ${a.percent}%`).join(' · ');
-    case 'send': return `${step.channel || '?'}: ${step.subject || (step.text || '').split('\n')[0] || '(no text)'}`;
+    case 'send': {
+      const words = (step.subject || (step.text || '').split('\n')[0] || '').replace(/\{\{[#^/][^}]*\}\}/g, '');
+      return `${step.channel || '?'}: ${words || '(no text)'}`;
+    }
     case 'tag': return `tag ${step.tag || '?'}`;
     case 'update': return Object.keys((step.profile && step.profile.attributes) || {}).join(', ') || 'the profile';
     case 'webhook': return step.url || '?';

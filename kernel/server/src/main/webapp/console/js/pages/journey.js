@@ -810,7 +810,8 @@ export default async function journey(el, {args}) {
             d.reason ? h('p', {class: 'notice'}, `Would be rejected: ${d.reason}.`) : null,
             d.error ? h('p', {class: 'failure'}, `Does not render: ${d.error}`) : null]
             : Object.keys(d).length ? h('dl', {class: 'pairs small'}, Object.entries(d).map(([k, v]) => [h('dt', {}, k),
-              h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])) : null);
+              h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : ['timeout', 'duration'].includes(k) ? `${M.humanDuration(v)} (${v})` : String(v))]))
+              : null);
       })));
     out.focus();
   }
