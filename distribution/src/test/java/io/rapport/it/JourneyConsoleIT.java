@@ -179,9 +179,18 @@ class JourneyConsoleIT {
             button(page, "Publish…").click();
             assertThat(page.locator(".result")).hasText("Published: version 1 is live.");
             assertThat(page.locator(".journey-status")).containsText("Live");
-            assertThat(button(page, "Pause")).isVisible();
             assertThat(page.locator(".analytics dd[data-count='entered']")).hasText("0");
             shot(page, "44-journey-published");
+
+            // paused (no one enters) and resumed
+            button(page, "Pause").click();
+            assertThat(page.locator(".journey-status")).containsText("Paused");
+            assertThat(shop.viewer().get("/api/v1/journeys/" + journeyId).expect(200).json().getString("status")).isEqualTo("paused");
+            button(page, "Resume").click();
+            assertThat(page.locator(".journey-status .state")).hasText("Live");
+            assertThat(button(page, "Pause")).isVisible();
+            assertThat(button(page, "Stop…")).isVisible();
+            assertThat(button(page, "Delete…")).hasCount(0);
         }
         JsonObject live = shop.viewer().get("/api/v1/journeys/" + journeyId).expect(200).json();
         assertThat(live.getString("status")).isEqualTo("live");

@@ -142,7 +142,7 @@ export function journeyGraph(def, {selected = null, problems = new Map(), trigge
     if (n) g.append(s('text', {x: W - 10, y: 22, 'text-anchor': 'end', class: 'jg-problem'}, `⚠ ${n}`));
     if (ends.length) {
       const e = exits(step).filter((x) => !x.target).map((x) => (x.label === 'next' ? '' : x.label));
-      g.append(s('text', {x: 12, y: 82, class: 'jg-end'}, clip(e.length === 1 && !e[0] ? '● then the journey ends' : `● ends ${e.join(', ')}`)));
+      g.append(s('text', {x: 12, y: 82, class: 'jg-end'}, clip(e.length === 1 && !e[0] ? '● then the journey ends' : `● ${e.join(', ')}: journey ends`)));
     }
     g.addEventListener('click', () => onSelect(id));
     g.addEventListener('keydown', (ev) => {

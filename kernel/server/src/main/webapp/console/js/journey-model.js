@@ -92,7 +92,7 @@ export function freeId(def, stem) {
 export function entries(def) {
   const out = [{from: null, exit: null, label: 'the start', target: def.start}];
   for (const [id, s] of Object.entries(def.steps)) {
-    for (const e of exits(s)) out.push({from: id, exit: e, label: `${id}, ${e.label}`, target: e.target});
+    for (const e of exits(s)) out.push({from: id, exit: e, label: e.label === 'next' ? id : `${id}, ${e.label}`, target: e.target});
   }
   return out;
 }

@@ -748,13 +748,15 @@ export default async function journey(el, {args}) {
       });
       if (items.length) props.items = items;
       if (cart.url) props.url = cart.url;
-      const body = {definition: st.def, customerId, events: sim.map((e) => ({type: e.type, after: e.after}))};
+      // the saved draft's own dry run; with unsaved changes, the editor's definition
+      const body = {customerId, events: sim.map((e) => ({type: e.type, after: e.after}))};
+      if (st.dirty) body.definition = st.def;
       if (Object.keys(props).length) body.eventProperties = props;
       const b = form.querySelector('button[type="submit"]');
       b.disabled = true;
       replace(result, h('p', {class: 'muted', role: 'status'}, 'Running…'));
       try {
-        const r = await post('/journeys/dry-run', body);
+        const r = await post(st.dirty ? '/journeys/dry-run' : `/journeys/${enc(id)}/dry-run`, body);
         showDryRun(result, r);
       } catch (err) {
         replace(result);
@@ -772,8 +774,8 @@ export default async function journey(el, {args}) {
       }
     });
     replace(dryBox, h('h2', {id: 'dry-h'}, 'Dry run'),
-      h('p', {class: 'help'}, 'Walks the journey as the editor shows it, saved or not, for one test customer with time fast-forwarded. '
-        + 'Nothing is sent or written.'),
+      h('p', {class: 'help'}, 'Walks the journey as the editor shows it (the saved draft, or your unsaved changes) for one test customer, '
+        + 'with time fast-forwarded. Nothing is sent or written.'),
       form, result);
   }
 
