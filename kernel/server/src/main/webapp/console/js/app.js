@@ -10,6 +10,8 @@ import channels from './pages/channels.js';
 import channel from './pages/channel.js';
 import imports from './pages/imports.js';
 import segments, {segment} from './pages/segments.js';
+import journeys from './pages/journeys.js';
+import journey from './pages/journey.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -31,6 +33,8 @@ const PAGES = [
   // viewers read segments and their members; marketers build, change and delete them
   {path: /^segments$/, nav: 'segments', title: 'Segments', role: 'viewer', render: segments},
   {path: /^segments\/(new|[0-9a-fA-F-]{36})$/, title: 'Segment', role: 'viewer', render: segment},
+  {path: /^journeys$/, nav: 'journeys', title: 'Journeys', role: 'viewer', render: journeys},
+  {path: /^journeys\/([0-9a-fA-F-]{36})$/, title: 'Journey', role: 'viewer', render: journey},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];
