@@ -17,7 +17,7 @@ import java.util.List;
  * {@code clv.cdnow.dir} (set by the POM from the repository root), else found by walking up from the working
  * directory. Tests that need it are skipped when it is absent.
  */
-final class Cdnow {
+public final class Cdnow {
 
     static final String PROPERTY = "clv.cdnow.dir";
     static final String SUMMARY = "cdnow_customers_summary.csv";
@@ -66,7 +66,7 @@ final class Cdnow {
     }
 
     /** CDNOW_sample.txt: master_id sample_id date(YYYYMMDD) cds dollar_value; the customer is the sample id. */
-    static List<Transaction> sampleTransactions() {
+    public static List<Transaction> sampleTransactions() {
         DateTimeFormatter format = DateTimeFormatter.BASIC_ISO_DATE;
         List<Transaction> result = new ArrayList<>();
         for (String line : lines(SAMPLE)) {

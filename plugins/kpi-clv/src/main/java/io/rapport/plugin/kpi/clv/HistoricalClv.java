@@ -1,0 +1,80 @@
+package io.rapport.plugin.kpi.clv;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.rapport.api.event.EventTypes;
+import io.rapport.spi.kpi.KpiData;
+import io.rapport.spi.kpi.KpiModule;
+import io.rapport.spi.kpi.Period;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Historical customer lifetime value at the period's end: revenue per customer to date, R ÷ C, where C is the
+ * customers with an {@code order.completed} event before the period's end and R the sum of those orders'
+ * {@code total}. No value without customers.
+ *
+ * <p>The textbook product is an input, {@code aovFrequencyLifespan} = average order value × purchase frequency ×
+ * lifespan, with the average order value (R_y ÷ O_y) and the purchase frequency (O_y ÷ C_y, orders per customer per
+ * year) of the {@value #YEAR_DAYS} days before the period's end, and the lifespan the mean time from a customer's first
+ * to last order, in years of 365 days, over the C customers (0 for a customer with one order day: a lower bound for
+ * customers still buying, which {@link PredictedClv} addresses).
+ *
+ * <p>Inputs: {@code customers} (C), {@code revenue} (R), {@code ordersLastYear} (O_y), {@code revenueLastYear} (R_y),
+ * {@code customersLastYear} (C_y), {@code lifespanDays} (the days summed), and when defined {@code averageOrderValue},
+ * {@code purchaseFrequency}, {@code lifespanYears}, {@code aovFrequencyLifespan}.
+ */
+@Component(service = KpiModule.class)
+public final class HistoricalClv implements KpiModule {
+
+    static final int YEAR_DAYS = 365;
+    static final String MODULE = "clv";
+    static final Definition DEFINITION = new Definition("historical_clv", "Historical customer lifetime value",
+            "Revenue per customer to date: the revenue of every order before the period's end ÷ the customers who placed them. "
+                    + "Inputs add AOV × purchase frequency × lifespan.", "currency", Direction.HIGHER_IS_BETTER, MODULE);
+
+    @Override
+    public Definition definition() {
+        return DEFINITION;
+    }
+
+    @Override
+    public Value compute(Period p, KpiData data) {
+        ZoneOffset offset = ShopDays.offset(p);
+        long[] customers = {0};
+        long[] lifespanDays = {0};
+        BigDecimal[] revenue = {BigDecimal.ZERO};
+        data.purchases(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, p.to(), c -> {
+            customers[0]++;
+            revenue[0] = revenue[0].add(c.total());
+            lifespanDays[0] += ChronoUnit.DAYS.between(ShopDays.day(c.first(), offset), ShopDays.day(c.last(), offset));
+        });
+        Instant yearAgo = p.to().minus(YEAR_DAYS, ChronoUnit.DAYS);
+        long yearOrders = data.events(EventTypes.ORDER_COMPLETED, yearAgo, p.to());
+        BigDecimal yearRevenue = data.sum(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, yearAgo, p.to());
+        long yearCustomers = data.customersWith(EventTypes.ORDER_COMPLETED, yearAgo, p.to());
+
+        Map<String, BigDecimal> in = new LinkedHashMap<>();
+        in.put("customers", BigDecimal.valueOf(customers[0]));
+        in.put("revenue", revenue[0]);
+        in.put("ordersLastYear", BigDecimal.valueOf(yearOrders));
+        in.put("revenueLastYear", yearRevenue);
+        in.put("customersLastYear", BigDecimal.valueOf(yearCustomers));
+        in.put("lifespanDays", BigDecimal.valueOf(lifespanDays[0]));
+        putIfDefined(in, "averageOrderValue", Historical.averageOrderValue(yearRevenue, yearOrders));
+        putIfDefined(in, "purchaseFrequency", Historical.purchaseFrequency(yearOrders, yearCustomers));
+        putIfDefined(in, "lifespanYears", Historical.lifespanYears(lifespanDays[0], customers[0]));
+        putIfDefined(in, "aovFrequencyLifespan", Historical.aovFrequencyLifespan(yearRevenue, yearOrders, yearCustomers, lifespanDays[0], customers[0]));
+        return new Value(Historical.revenuePerCustomer(revenue[0], customers[0]), in);
+    }
+
+    private static void putIfDefined(Map<String, BigDecimal> in, String name, BigDecimal v) {
+        if (v != null) {
+            in.put(name, v);
+        }
+    }
+}

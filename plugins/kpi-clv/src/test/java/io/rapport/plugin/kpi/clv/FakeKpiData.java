@@ -1,0 +1,117 @@
+package io.rapport.plugin.kpi.clv;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import io.rapport.spi.kpi.KpiData;
+
+/** The kernel's aggregates over a list of events in memory, as their Javadoc defines them; days are UTC days. */
+final class FakeKpiData implements KpiData {
+
+    record Event(String type, UUID customer, Instant at, Map<String, Object> properties) {
+    }
+
+    final List<Event> events = new ArrayList<>();
+    final Map<String, Map<UUID, BigDecimal>> scores = new LinkedHashMap<>();
+
+    FakeKpiData add(String type, UUID customer, String at, Object... properties) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        for (int i = 0; i < properties.length; i += 2) {
+            p.put((String) properties[i], properties[i + 1]);
+        }
+        events.add(new Event(type, customer, Instant.parse(at), p));
+        return this;
+    }
+
+    private Stream<Event> of(String type, Instant from, Instant to) {
+        return events.stream().filter(e -> e.type().equals(type) && !e.at().isBefore(from) && e.at().isBefore(to));
+    }
+
+    @Override
+    public long events(String type, Instant from, Instant to) {
+        return of(type, from, to).count();
+    }
+
+    @Override
+    public long customersWith(String type, Instant from, Instant to) {
+        return of(type, from, to).map(Event::customer).filter(Objects::nonNull).distinct().count();
+    }
+
+    @Override
+    public long firstTimeCustomers(String type, Instant from, Instant to) {
+        Map<UUID, Instant> first = new HashMap<>();
+        events.stream().filter(e -> e.type().equals(type) && e.customer() != null).forEach(e -> first.merge(e.customer(), e.at(),
+                (a, b) -> a.isBefore(b) ? a : b));
+        return first.values().stream().filter(t -> !t.isBefore(from) && t.isBefore(to)).count();
+    }
+
+    @Override
+    public long repeatCustomers(String type, Instant from, Instant to, boolean distinctDays) {
+        Map<UUID, List<LocalDate>> days = new HashMap<>();
+        of(type, from, to).filter(e -> e.customer() != null).forEach(e -> days.computeIfAbsent(e.customer(), c -> new ArrayList<>())
+                .add(LocalDate.ofInstant(e.at(), ZoneOffset.UTC)));
+        return days.values().stream().filter(d -> (distinctDays ? new HashSet<>(d).size() : d.size()) >= 2).count();
+    }
+
+    @Override
+    public BigDecimal sum(String type, String property, Instant from, Instant to) {
+        return of(type, from, to).map(e -> number(e.properties().get(property))).filter(Objects::nonNull).reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    @Override
+    public Map<String, Long> countBy(String type, String property, Instant from, Instant to) {
+        Map<String, Long> out = new TreeMap<>();
+        of(type, from, to).map(e -> e.properties().get(property)).filter(Objects::nonNull).forEach(v -> out.merge(String.valueOf(v), 1L, Long::sum));
+        return out;
+    }
+
+    @Override
+    public long customersAt(Instant at) {
+        throw new UnsupportedOperationException("not used by the CLV modules");
+    }
+
+    @Override
+    public void purchases(String type, String valueProperty, Instant until, Consumer<Purchases> each) {
+        Map<UUID, List<Event>> by = new LinkedHashMap<>();
+        of(type, Instant.EPOCH, until).filter(e -> e.customer() != null).sorted(java.util.Comparator.comparing(Event::at))
+                .forEach(e -> by.computeIfAbsent(e.customer(), c -> new ArrayList<>()).add(e));
+        by.forEach((id, list) -> {
+            LocalDate firstDay = LocalDate.ofInstant(list.get(0).at(), ZoneOffset.UTC);
+            Set<LocalDate> days = new HashSet<>();
+            BigDecimal total = BigDecimal.ZERO;
+            BigDecimal onFirst = BigDecimal.ZERO;
+            for (Event e : list) {
+                LocalDate d = LocalDate.ofInstant(e.at(), ZoneOffset.UTC);
+                days.add(d);
+                BigDecimal v = number(e.properties().get(valueProperty));
+                v = v == null ? BigDecimal.ZERO : v;
+                total = total.add(v);
+                onFirst = d.equals(firstDay) ? onFirst.add(v) : onFirst;
+            }
+            each.accept(new Purchases(id, list.get(0).at(), list.get(list.size() - 1).at(), days.size(), total, onFirst));
+        });
+    }
+
+    @Override
+    public void writeScores(String name, Map<UUID, BigDecimal> s) {
+        scores.put(name, Map.copyOf(s));
+    }
+
+    private static BigDecimal number(Object v) {
+        return v instanceof BigDecimal b ? b : v instanceof Number n ? new BigDecimal(n.toString()) : null;
+    }
+}
