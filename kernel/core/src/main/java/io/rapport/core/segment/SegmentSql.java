@@ -36,29 +36,38 @@ public final class SegmentSql {
     }
 
     /**
-     * The same query restricted to some customers: {@code … AND c.id IN (?, …)}.
-     */
-    public static Query membersAmong(Condition condition, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
-        Query q = query(condition, tenantId, now, true);
-        List<Object> args = new ArrayList<>(q.args());
-        args.addAll(customers);
-        return new Query(q.sql() + " AND c.id IN (" + "?,".repeat(customers.size() - 1) + "?)", List.copyOf(args));
-    }
-
-    /**
      * @param now the time relative conditions ("within the last 30 days") are measured from
      * @return {@code SELECT c.id FROM customer c WHERE …}: the tenant's live (not merged) profiles that match
      */
     public static Query members(Condition condition, UUID tenantId, OffsetDateTime now) {
-        return query(condition, tenantId, now, false);
-    }
-
-    private static Query query(Condition condition, UUID tenantId, OffsetDateTime now, boolean perCustomer) {
-        SegmentSql s = new SegmentSql(tenantId, now, perCustomer);
+        SegmentSql s = new SegmentSql(tenantId, now, false);
         s.sql.append("SELECT c.id FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND (");
         s.args.add(tenantId);
         s.write(condition);
         s.sql.append(')');
+        return new Query(s.sql.toString(), List.copyOf(s.args));
+    }
+
+    /**
+     * Several conditions evaluated for a few customers in one pass, each customer looked up once:
+     * {@code SELECT c.id, CASE WHEN <condition 1> THEN 1 ELSE 0 END, … FROM customer c WHERE … AND c.id IN (?, …)}.
+     * Each condition is a predicate on the customer's row; event counts go through the timeline index per customer.
+     * Merged profiles are not selected: they match nothing.
+     *
+     * @return rows of the customer's id, then 1 or 0 for each condition, in order
+     */
+    public static Query matches(List<Condition> conditions, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
+        SegmentSql s = new SegmentSql(tenantId, now, true);
+        s.sql.append("SELECT c.id");
+        for (Condition condition : conditions) {
+            s.sql.append(", CASE WHEN ");
+            s.write(condition);
+            s.sql.append(" THEN 1 ELSE 0 END");
+        }
+        s.sql.append(" FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND c.id IN (").append("?,".repeat(customers.size() - 1))
+                .append("?)");
+        s.args.add(tenantId);
+        s.args.addAll(customers);
         return new Query(s.sql.toString(), List.copyOf(s.args));
     }
 
@@ -107,7 +116,7 @@ public final class SegmentSql {
      * Over the whole shop, a count that must be at least 1 is a semi-join on the customers with enough events (a hash
      * join over the event table). A count that 0 satisfies ("no order within 30 days") is counted per customer through
      * the timeline index, since a customer without any event must match; so is every count among a few customers
-     * ({@link #membersAmong}), where grouping the whole event table would cost a full scan per segment.
+     * ({@link #matches}), where grouping the whole event table would cost a full scan per segment.
      */
     private void eventCount(Condition.EventCount e) {
         String window = e.withinDays() == null ? "" : " AND e.occurred_at >= ?";

@@ -213,6 +213,39 @@ class SegmentsTest {
     }
 
     @Test
+    void aSegmentEditedBetweenBatchesIsEvaluatedWithItsNewVersion() throws SQLException {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Customer eve = customer("eve-" + run + "@example.com", "Eve", Map.of(), Set.of(), List.of());
+        Customer fay = customer("fay-" + run + "@example.com", "Fay", Map.of(), Set.of(), List.of());
+        SegmentStore.Segment s = segments.create(tenant, "Edited " + run, null, definition("{\"tag\":\"a-" + run + "\"}"));
+        tags(eve, "a-" + run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(eve.id()));
+
+        // edited through the store (Eve leaves with the rebuild): the next change is evaluated with the new condition
+        segments.update(tenant, s.id(), s.name(), null, definition("{\"tag\":\"b-" + run + "\"}"));
+        assertThat(segments.members(tenant, s.id(), null, 10)).isEmpty();
+        tags(eve, "b-" + run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(eve.id()));
+
+        // edited behind the store's back (another server): the version tells the evaluator to read the condition again
+        try (java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("UPDATE segment SET definition = ?, version = version + 1 WHERE id = ?")) {
+            ps.setString(1, "{\"condition\":{\"tag\":\"c-" + run + "\"}}");
+            ps.setObject(2, s.id());
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        tags(fay, "c-" + run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(fay.id()));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(fay, s.id())).containsExactly(EventTypes.SEGMENT_ENTERED));
+        assertThat(kernel.events().timeline(tenant, fay.id(), List.of(EventTypes.SEGMENT_ENTERED), null, 5).events()).singleElement()
+                .satisfies(e -> assertThat(String.valueOf(e.properties().get("version"))).isEqualTo("3"));
+    }
+
+    private void tags(Customer c, String... tags) {
+        kernel.customers().update(tenant, c.id(), new CustomerChanges(Map.of(), Map.of(), Map.of(), Set.of(tags), List.of()), "test");
+    }
+
+    @Test
     void rfmScoresGroupCustomersAndSegmentsReadThem() {
         UUID own = kernel.access().createTenant("rfm-" + UUID.randomUUID().toString().substring(0, 8), "RFM shop", "FR").id();
         UUID keep = tenant;
