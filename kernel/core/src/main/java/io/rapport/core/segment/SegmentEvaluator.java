@@ -253,6 +253,8 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 walk(n.condition(), types, fields, f);
             } else if (c instanceof Condition.EventCount e) {
                 types.add(e.type());
+            } else if (c instanceof Condition.EventAggregate e) {
+                types.add(e.type()); // a sum or average moves with its type's events, as a count does
             } else if (c instanceof Condition.Profile p) {
                 fields.add(p.field());
             } else if (c instanceof Condition.Attribute) {

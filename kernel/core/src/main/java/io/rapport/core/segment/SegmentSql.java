@@ -7,14 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import io.rapport.core.db.Db;
 import io.rapport.core.json.Json;
 import io.rapport.core.segment.Condition.Op;
 import io.rapport.core.segment.Condition.Value;
 
 /**
  * Turns a {@link Condition} into one SQL query that selects the ids of a tenant's live profiles matching it, the
- * same on H2 and PostgreSQL. Every value is a bound parameter; names of columns come from {@link Condition.ProfileField},
- * never from the request.
+ * same on H2 and PostgreSQL but for reading a number from an event's JSON properties. Every value is a bound parameter;
+ * names of columns come from {@link Condition.ProfileField}, never from the request. The one name from a request that
+ * SQL holds as a name is an event property on H2 ({@link #number}), which {@link Conditions#PROPERTY} has checked.
  */
 public final class SegmentSql {
 
@@ -24,12 +26,14 @@ public final class SegmentSql {
 
     private final StringBuilder sql = new StringBuilder();
     private final List<Object> args = new ArrayList<>();
+    private final Db.Dialect dialect;
     private final UUID tenantId;
     private final OffsetDateTime now;
     /** Counting events per customer through the timeline index: for a few customers, not the whole shop. */
     private final boolean perCustomer;
 
-    private SegmentSql(UUID tenantId, OffsetDateTime now, boolean perCustomer) {
+    private SegmentSql(Db.Dialect dialect, UUID tenantId, OffsetDateTime now, boolean perCustomer) {
+        this.dialect = dialect;
         this.tenantId = tenantId;
         this.now = now;
         this.perCustomer = perCustomer;
@@ -39,8 +43,8 @@ public final class SegmentSql {
      * @param now the time relative conditions ("within the last 30 days") are measured from
      * @return {@code SELECT c.id FROM customer c WHERE …}: the tenant's live (not merged) profiles that match
      */
-    public static Query members(Condition condition, UUID tenantId, OffsetDateTime now) {
-        SegmentSql s = new SegmentSql(tenantId, now, false);
+    public static Query members(Condition condition, Db.Dialect dialect, UUID tenantId, OffsetDateTime now) {
+        SegmentSql s = new SegmentSql(dialect, tenantId, now, false);
         s.sql.append("SELECT c.id FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND (");
         s.args.add(tenantId);
         s.write(condition);
@@ -56,8 +60,8 @@ public final class SegmentSql {
      *
      * @return rows of the customer's id, then 1 or 0 for each condition, in order
      */
-    public static Query matches(List<Condition> conditions, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
-        SegmentSql s = new SegmentSql(tenantId, now, true);
+    public static Query matches(List<Condition> conditions, Db.Dialect dialect, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
+        SegmentSql s = new SegmentSql(dialect, tenantId, now, true);
         s.sql.append("SELECT c.id");
         for (Condition condition : conditions) {
             s.sql.append(", CASE WHEN ");
@@ -90,6 +94,8 @@ public final class SegmentSql {
             args.add(k.status());
         } else if (c instanceof Condition.EventCount e) {
             eventCount(e);
+        } else if (c instanceof Condition.EventAggregate a) {
+            eventAggregate(a);
         } else if (c instanceof Condition.Profile p) {
             profile(p);
         } else if (c instanceof Condition.Attribute a) {
@@ -134,6 +140,66 @@ public final class SegmentSql {
             args.add(now.minusDays(e.withinDays()));
         }
         args.add(e.count());
+    }
+
+    /**
+     * A sum or average of a property's numbers over a customer's events, as {@link #eventCount} counts them: over the
+     * whole shop, a test that no number fails is a semi-join on the customers' grouped events; otherwise (and among a
+     * few customers) a sub-query per customer through the timeline index. A sum over no number is 0; an average is null.
+     */
+    private void eventAggregate(Condition.EventAggregate a) {
+        String window = a.withinDays() == null ? "" : " AND e.occurred_at >= ?";
+        String fn = a.aggregate() == Condition.Aggregate.SUM ? "COALESCE(SUM(" + number(a.property()) + "), 0)" : "AVG(" + number(a.property()) + ")";
+        boolean noneHolds = a.aggregate() == Condition.Aggregate.SUM && a.op().holdsForZero(a.value());
+        if (!perCustomer && !noneHolds) {
+            sql.append("c.id IN (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.customer_id IS NOT NULL").append(window)
+                    .append(" GROUP BY e.customer_id HAVING ").append(fn).append(' ').append(a.op().sql()).append(" ?)");
+            args.add(tenantId);
+            args.add(a.type());
+            if (a.withinDays() != null) {
+                args.add(now.minusDays(a.withinDays()));
+            }
+            numberArgs(a.property());
+        } else {
+            sql.append("(SELECT ").append(fn).append(" FROM event e WHERE e.customer_id = c.id AND e.type = ?").append(window).append(") ")
+                    .append(a.op().sql()).append(" ?");
+            numberArgs(a.property());
+            args.add(a.type());
+            if (a.withinDays() != null) {
+                args.add(now.minusDays(a.withinDays()));
+            }
+        }
+        args.add(a.value());
+    }
+
+    /** H2's JSON text of a number: an optional minus, digits, an optional fraction and exponent. */
+    private static final String JSON_NUMBER = "'^-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$'";
+
+    /**
+     * The number held by property {@code name} of {@code e.properties}, or null if it holds anything else (or nothing).
+     * PostgreSQL reads it as jsonb, with the name bound ({@link #numberArgs}). H2 2.3 has no JSON_VALUE: a field
+     * reference on the properties cast to JSON yields the member's JSON text, which is cast to a number when it has a
+     * number's form: a DECFLOAT of 40 digits (of unbounded precision, H2's AVG takes seconds to divide; a DECIMAL would
+     * overflow on 1e400). On H2 the name is a quoted identifier; {@link Conditions#PROPERTY} lets no quote through.
+     */
+    private String number(String name) {
+        if (dialect == Db.Dialect.POSTGRESQL) {
+            return "CASE WHEN jsonb_typeof(CAST(e.properties AS jsonb) -> CAST(? AS text)) = 'number' "
+                    + "THEN CAST(CAST(e.properties AS jsonb) ->> CAST(? AS text) AS numeric) END";
+        }
+        if (!Conditions.PROPERTY.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a property name: " + name);
+        }
+        String member = "CAST((CAST(e.properties FORMAT JSON AS JSON)).\"" + name + "\" AS VARCHAR)";
+        return "CASE WHEN REGEXP_LIKE(" + member + ", " + JSON_NUMBER + ") THEN CAST(" + member + " AS DECFLOAT(40)) END";
+    }
+
+    /** The parameters of {@link #number}, where it has any. */
+    private void numberArgs(String name) {
+        if (dialect == Db.Dialect.POSTGRESQL) {
+            args.add(name);
+            args.add(name);
+        }
     }
 
     private void rfm(Condition.RfmField r) {

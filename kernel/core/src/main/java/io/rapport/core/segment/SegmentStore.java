@@ -178,7 +178,7 @@ public final class SegmentStore {
     public Preview preview(UUID tenantId, JsonObject definition, int sample) {
         Condition condition = condition(definition);
         ensureRfm(tenantId, condition);
-        SegmentSql.Query q = SegmentSql.members(condition, tenantId, OffsetDateTime.now(clock));
+        SegmentSql.Query q = SegmentSql.members(condition, db.dialect(), tenantId, OffsetDateTime.now(clock));
         return db.read(c -> {
             long count = Db.list(c, "SELECT COUNT(*) FROM (" + q.sql() + ") m", q.args(), rs -> rs.getLong(1)).get(0);
             List<Object> args = new ArrayList<>(q.args());
@@ -198,7 +198,7 @@ public final class SegmentStore {
             Segment s = lock(c, tenantId, id);
             Condition condition = condition(s.definition());
             OffsetDateTime now = OffsetDateTime.now(clock);
-            SegmentSql.Query q = SegmentSql.members(condition, tenantId, now);
+            SegmentSql.Query q = SegmentSql.members(condition, db.dialect(), tenantId, now);
             // a segment's first members are where it starts, not moves: no event for each (journeys start from segments that exist)
             Diff diff = new Diff(c, Target.of(s), now, s.rebuiltAt() == null);
             try (PreparedStatement want = c.prepareStatement(q.sql() + " ORDER BY c.id");
@@ -346,7 +346,7 @@ public final class SegmentStore {
                 Set<Pair> match = new HashSet<>();
                 for (Map.Entry<List<UUID>, List<UUID>> g : groups.entrySet()) {
                     List<UUID> ids = g.getKey();
-                    SegmentSql.Query q = SegmentSql.matches(ids.stream().map(conditions::get).toList(), tenantId, now, g.getValue());
+                    SegmentSql.Query q = SegmentSql.matches(ids.stream().map(conditions::get).toList(), db.dialect(), tenantId, now, g.getValue());
                     Db.list(c, q.sql(), q.args(), rs -> {
                         UUID u = rs.getObject(1, UUID.class);
                         for (int i = 0; i < ids.size(); i++) {
