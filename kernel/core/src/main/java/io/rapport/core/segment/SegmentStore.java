@@ -357,11 +357,10 @@ public final class SegmentStore {
                         return null;
                     });
                 }
-                List<Object> heldArgs = new ArrayList<>();
-                heldArgs.add(tenantId);
-                heldArgs.addAll(chunk);
-                Set<Pair> held = new HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE tenant_id = ? AND customer_id IN ("
-                        + Db.marks(chunk.size()) + ")", heldArgs, rs -> new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
+                // the customers' memberships, an index-only scan of segment_member_by_customer (customer_id, segment_id);
+                // a customer is one tenant's, and only pairs of the segments locked are compared below
+                Set<Pair> held = new HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE customer_id IN ("
+                        + Db.marks(chunk.size()) + ")", List.copyOf(chunk), rs -> new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
                 Map<UUID, Diff> diffs = new LinkedHashMap<>();
                 for (Object[] r : rows) {
                     Target t = locked.get((UUID) r[0]);
