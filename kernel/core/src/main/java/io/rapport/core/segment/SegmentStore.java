@@ -346,11 +346,17 @@ public final class SegmentStore {
                 Set<Pair> match = new HashSet<>();
                 for (Map.Entry<List<UUID>, List<UUID>> g : groups.entrySet()) {
                     List<UUID> ids = g.getKey();
-                    SegmentSql.Query q = SegmentSql.matches(ids.stream().map(conditions::get).toList(), db.dialect(), tenantId, now, g.getValue());
+                    // segments with the same condition (records compare by value) share its column
+                    Map<Condition, Integer> columns = new LinkedHashMap<>();
+                    int[] column = new int[ids.size()];
+                    for (int i = 0; i < ids.size(); i++) {
+                        column[i] = columns.computeIfAbsent(conditions.get(ids.get(i)), x -> columns.size());
+                    }
+                    SegmentSql.Query q = SegmentSql.matches(List.copyOf(columns.keySet()), db.dialect(), tenantId, now, g.getValue());
                     Db.list(c, q.sql(), q.args(), rs -> {
                         UUID u = rs.getObject(1, UUID.class);
                         for (int i = 0; i < ids.size(); i++) {
-                            if (rs.getInt(i + 2) == 1) {
+                            if (rs.getInt(column[i] + 2) == 1) {
                                 match.add(new Pair(ids.get(i), u));
                             }
                         }

@@ -331,8 +331,11 @@ class SegmentsTest {
             assertThat(segments.members(own, big.id(), null, 10)).containsExactly(x.id());
             SegmentStore.Segment avg = segments.create(own, "Small baskets", null, definition(sum("avg", "lt", "50", 90)));
             assertThat(segments.members(own, avg.id(), null, 10)).containsExactly(y.id());
+            // a second segment with the same condition: evaluated by the same column of the same query
+            SegmentStore.Segment same = segments.create(own, "Big spenders too", null, definition(sum("sum", "gte", "100", 90)));
             order(y, now.minusDays(1), "y8" + own, Map.of("total", new BigDecimal("157.5")));
             await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, big.id(), null, 10).contains(y.id()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, same.id(), null, 10).contains(y.id()));
             await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, avg.id(), null, 10).isEmpty());
             order(z, now.minusDays(1), "z1" + own, Map.of("total", 10));
             await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, avg.id(), null, 10).contains(z.id()));
