@@ -112,6 +112,13 @@ class SegmentsIT {
         shop.marketer().post("/api/v1/segments", "{\"name\": \"x\", \"condition\": {\"tag\": \"vip\"}, \"owner\": \"me\"}").expectProblem(400, "/owner");
         shop.marketer().post("/api/v1/segments/preview", "{\"condition\": {\"profile\": \"revenue\", \"op\": \"gt\", \"value\": \"lots\"}}")
                 .expectProblem(400, "/condition");
+        // a sum of an event property: its name is required, and is a name
+        shop.marketer().post("/api/v1/segments/preview", "{\"condition\": {\"event\": \"order.completed\", \"sum\": {\"op\": \"gte\", \"value\": 100}}}")
+                .expectProblem(400, "/condition/sum/property");
+        shop.marketer().post("/api/v1/segments/preview", "{\"condition\": {\"event\": \"order.completed\", \"avg\": {\"property\": \"total\\\" --\", "
+                + "\"op\": \"gte\", \"value\": 1}}}").expectProblem(400, "/condition/avg/property");
+        shop.marketer().post("/api/v1/segments/preview", "{\"condition\": {\"event\": \"order.completed\", \"sum\": {\"property\": \"total\", "
+                + "\"op\": \"gte\", \"value\": 100}, \"withinDays\": 90}}").expect(200);
         shop.viewer().post("/api/v1/segments", "{\"name\": \"x\", \"condition\": {\"tag\": \"vip\"}}").expect(403);
         shop.marketer().post("/api/v1/segments", "{\"name\": \"VIP\", \"condition\": {\"tag\": \"vip\"}}").expect(201);
         shop.marketer().post("/api/v1/segments", "{\"name\": \"VIP\", \"condition\": {\"tag\": \"vip\"}}").expectProblem(409, "/name");

@@ -71,7 +71,7 @@ public final class DryRun {
         List<Step> out = new ArrayList<>();
         if (j.filter() != null) {
             OffsetDateTime t = start;
-            if (!db.read(c -> JourneyEngine.matches(c, j.filter(), tenantId, customerId, t))) {
+            if (!db.read(c -> JourneyEngine.matches(c, db.dialect(), j.filter(), tenantId, customerId, t))) {
                 return new Result(start, out, "does not enter: the customer does not match the journey's filter", false);
             }
         }
@@ -115,7 +115,7 @@ public final class DryRun {
                 at = w.next();
             } else if (step instanceof Journey.Branch b) {
                 OffsetDateTime t = now;
-                boolean yes = db.read(c -> JourneyEngine.matches(c, b.condition(), tenantId, customerId, t));
+                boolean yes = db.read(c -> JourneyEngine.matches(c, db.dialect(), b.condition(), tenantId, customerId, t));
                 out.add(new Step(now, at, type, yes ? "then" : "else", Map.of("note", "the condition is read on the customer as they are today")));
                 at = yes ? b.then() : b.otherwise();
             } else if (step instanceof Journey.Split s) {

@@ -307,7 +307,7 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
         if (!Db.list(c, "SELECT 1 FROM journey_run WHERE journey_id = ? AND entry_key = ?", List.of(l.id(), entryKey), rs -> 1).isEmpty()) {
             return false; // this event let them in before (the bus delivered it again after a restart)
         }
-        if (j.filter() != null && !matches(c, j.filter(), l.tenantId(), customer, now)) {
+        if (j.filter() != null && !matches(c, db.dialect(), j.filter(), l.tenantId(), customer, now)) {
             return false;
         }
         Db.update(c, "INSERT INTO journey_run (id, tenant_id, journey_id, version, customer_id, entry_key, state, step, seq, due_at, context, entered_at, "
@@ -322,9 +322,9 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
         return true;
     }
 
-    static boolean matches(Connection c, Condition condition, UUID tenantId, UUID customer, OffsetDateTime now) throws SQLException {
-        SegmentSql.Query q = SegmentSql.membersAmong(condition, tenantId, now, List.of(customer));
-        return !Db.list(c, q.sql(), q.args(), rs -> 1).isEmpty();
+    static boolean matches(Connection c, Db.Dialect dialect, Condition condition, UUID tenantId, UUID customer, OffsetDateTime now) throws SQLException {
+        SegmentSql.Query q = SegmentSql.matches(List.of(condition), dialect, tenantId, now, List.of(customer));
+        return Db.list(c, q.sql(), q.args(), rs -> rs.getInt(2) == 1).stream().findFirst().orElse(false);
     }
 
     /** Outcome of a manual enrolment. */
@@ -664,7 +664,7 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
                 log.accept(at, new String[] {"waiting", until.toString()});
                 return new Position(r, at, seq[0], WAITING, until, null, now, variant, 0, null, taken);
             } else if (step instanceof Journey.Branch b) {
-                boolean yes = db.read(c -> matches(c, b.condition(), r.tenantId(), customer.id(), now));
+                boolean yes = db.read(c -> matches(c, db.dialect(), b.condition(), r.tenantId(), customer.id(), now));
                 log.accept(at, new String[] {yes ? "then" : "else"});
                 at = yes ? b.then() : b.otherwise();
             } else if (step instanceof Journey.Split s) {

@@ -88,6 +88,35 @@ public sealed interface Condition {
         }
     }
 
+    /**
+     * The sum or average of a numeric property over the customer's events of a type, over the last {@code withinDays}
+     * days (or ever, when null), compared with a number: "order.completed totals summing to at least 100 within 90 days".
+     * Only JSON numbers count: an event whose property is missing, null, a text (even "12"), a boolean, an object or an
+     * array is left out. A sum over no number is 0; an average over no number has no value and matches no comparison.
+     * The property is a top-level member of the event's properties, named literally (a dot is part of the name).
+     */
+    record EventAggregate(String type, Aggregate aggregate, String property, Op op, BigDecimal value, Integer withinDays) implements Condition {
+        @Override
+        public boolean timeDependent() {
+            return withinDays != null;
+        }
+    }
+
+    /** What an {@link EventAggregate} computes. */
+    enum Aggregate {
+        SUM("sum"), AVG("avg");
+
+        final String json;
+
+        Aggregate(String json) {
+            this.json = json;
+        }
+
+        public String json() {
+            return json;
+        }
+    }
+
     /** The customer's RFM figures or scores ({@link Rfm}): customers without an order in the window have none. */
     record RfmField(RfmMeasure measure, Op op, Value value) implements Condition {
         @Override
@@ -150,6 +179,20 @@ public sealed interface Condition {
                 case GTE -> ">=";
                 case LT -> "<";
                 case LTE -> "<=";
+                default -> throw new IllegalStateException(this + " is not a comparison");
+            };
+        }
+
+        /** @return whether 0 satisfies "0 op n" */
+        boolean holdsForZero(BigDecimal n) {
+            int cmp = -n.signum();
+            return switch (this) {
+                case EQ -> cmp == 0;
+                case NE -> cmp != 0;
+                case GT -> cmp > 0;
+                case GTE -> cmp >= 0;
+                case LT -> cmp < 0;
+                case LTE -> cmp <= 0;
                 default -> throw new IllegalStateException(this + " is not a comparison");
             };
         }

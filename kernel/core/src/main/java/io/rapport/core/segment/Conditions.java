@@ -34,6 +34,7 @@ import jakarta.json.JsonValue;
  * {"tag": "vip"}
  * {"consent": {"purpose": "marketing", "channel": "email", "status": "granted"}}   status defaults to granted
  * {"event": "order.completed", "count": {"op": "gte", "value": 2}, "withinDays": 90}
+ * {"event": "order.completed", "sum": {"property": "total", "op": "gte", "value": 100}, "withinDays": 90}   also "avg"
  * {"rfm": "group", "op": "in", "value": ["champions", "loyal"]}   also r, f, m (1-5), recencyDays, frequency, monetary
  * </pre>
  *
@@ -50,6 +51,10 @@ public final class Conditions {
     static final int MAX_DAYS = 3650;
     static final int MAX_TEXT = 2000;
     static final int MAX_IN = 100;
+    /** An event property a sum or average reads: it becomes an SQL identifier on H2, so nothing else passes. */
+    static final java.util.regex.Pattern PROPERTY = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,99}");
+    /** The largest number a sum or average is compared with, either way. */
+    static final BigDecimal MAX_AGGREGATE = new BigDecimal("1e15");
 
     private static final Map<String, Op> OPS = Arrays.stream(Op.values()).collect(Collectors.toMap(Op::json, Function.identity()));
     private static final Map<String, ProfileField> FIELDS = Arrays.stream(ProfileField.values())
@@ -164,11 +169,23 @@ public final class Conditions {
     }
 
     private static Condition event(JsonObject o, String at, String p, List<FieldError> errors) {
-        allowOnly(o, at, errors, "event", "count", "withinDays");
+        allowOnly(o, at, errors, "event", "count", "sum", "avg", "withinDays");
         String type = text(o.get("event"), p, errors);
         if (type != null && !type.matches("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+")) {
             errors.add(new FieldError(p, "is an event type such as order.completed"));
             type = null;
+        }
+        List<String> measures = o.keySet().stream().filter(k -> k.equals("count") || k.equals("sum") || k.equals("avg")).toList();
+        if (measures.size() > 1) {
+            errors.add(new FieldError(at, "measures one of count, sum or avg, not " + String.join(" and ", measures)));
+            return null;
+        }
+        Integer within = o.containsKey("withinDays") ? days(o.get("withinDays"), at + "/withinDays", errors) : null;
+        boolean windowOk = !o.containsKey("withinDays") || within != null;
+        if (o.containsKey("sum") || o.containsKey("avg")) {
+            Condition.Aggregate fn = o.containsKey("sum") ? Condition.Aggregate.SUM : Condition.Aggregate.AVG;
+            Condition.EventAggregate a = aggregate(o.get(fn.json()), at + "/" + fn.json(), fn, type, within, errors);
+            return a == null || type == null || !windowOk ? null : a;
         }
         Op op = Op.GTE;
         long count = 1;
@@ -195,11 +212,40 @@ public final class Conditions {
             }
             count = n.longValue();
         }
-        Integer within = o.containsKey("withinDays") ? days(o.get("withinDays"), at + "/withinDays", errors) : null;
-        if (type == null || (o.containsKey("withinDays") && within == null)) {
+        if (type == null || !windowOk) {
             return null;
         }
         return new Condition.EventCount(type, op, count, within);
+    }
+
+    /** {@code {"property": "total", "op": "gte", "value": 100}} under "sum" or "avg" (at {@code ap}). */
+    private static Condition.EventAggregate aggregate(JsonValue json, String ap, Condition.Aggregate fn, String type, Integer within,
+                                                      List<FieldError> errors) {
+        if (json.getValueType() != JsonValue.ValueType.OBJECT) {
+            errors.add(new FieldError(ap, "must be an object such as {\"property\": \"total\", \"op\": \"gte\", \"value\": 100}"));
+            return null;
+        }
+        JsonObject a = json.asJsonObject();
+        allowOnly(a, ap, errors, "property", "op", "value");
+        String property = text(a.get("property"), ap + "/property", errors);
+        if (property != null && !PROPERTY.matcher(property).matches()) {
+            errors.add(new FieldError(ap + "/property", "is an event property's name: a letter or _, then up to 99 letters, digits, _ . or -"));
+            property = null;
+        }
+        Op op = op(a.get("op"), ap + "/op", errors);
+        if (op != null && !(op.comparison() || op == Op.EQ || op == Op.NE)) {
+            errors.add(new FieldError(ap + "/op", "compares a " + (fn == Condition.Aggregate.SUM ? "sum" : "average") + ": eq, ne, gt, gte, lt or lte"));
+            op = null;
+        }
+        BigDecimal n = number(a.get("value"), ap + "/value", errors);
+        if (n != null && n.abs().compareTo(MAX_AGGREGATE) > 0) {
+            errors.add(new FieldError(ap + "/value", "is a number from -1e15 to 1e15"));
+            n = null;
+        }
+        if (property == null || op == null || n == null || type == null) {
+            return null;
+        }
+        return new Condition.EventAggregate(type, fn, property, op, n, within);
     }
 
     private static Condition profile(JsonObject o, String at, String p, List<FieldError> errors) {

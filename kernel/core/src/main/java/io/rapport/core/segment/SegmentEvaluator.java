@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps segments up to date as customers change, without rebuilding them: it hears every event from the bus (and
  * profile changes the kernel reports), collects the customers concerned for a moment, and re-evaluates for them only
- * the segments the change can affect, in one query per segment. Segments whose truth changes with time alone ("no
- * order within 30 days") are rebuilt every {@code recheck}.
+ * the segments the change can affect, computing all of them for each customer in one query
+ * ({@link SegmentStore#evaluateMany}). Segments whose truth changes with time alone ("no order within 30 days") are
+ * rebuilt every {@code recheck}.
  */
 public final class SegmentEvaluator implements EventListener, AutoCloseable {
 
@@ -162,14 +163,19 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         }
     }
 
-    /** Re-evaluates, per tenant, the segments each change can affect for the customers concerned: one transaction per tenant and chunk. */
+    /**
+     * Re-evaluates, per tenant, the segments each change can affect for the customers concerned: one transaction per
+     * tenant and chunk. The segments' parsed conditions come from {@link SegmentStore#active}, which reads only their
+     * versions unless one changed.
+     */
     void evaluate(List<Change> batch) {
-        Map<UUID, List<Change>> byTenant = new LinkedHashMap<>();
-        batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new ArrayList<>()).add(c));
-        for (Map.Entry<UUID, List<Change>> e : byTenant.entrySet()) {
+        Map<UUID, Set<Change>> byTenant = new LinkedHashMap<>();
+        // a customer's changes of one type count once
+        batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new LinkedHashSet<>()).add(new Change(c.tenantId(), c.customerId(), c.type(), 0)));
+        for (Map.Entry<UUID, Set<Change>> e : byTenant.entrySet()) {
             Map<UUID, List<UUID>> concerned = new LinkedHashMap<>();
-            for (SegmentStore.Segment s : segments.list(e.getKey())) {
-                References refs = References.of(SegmentStore.condition(s.definition()));
+            for (SegmentStore.Compiled s : segments.active(e.getKey())) {
+                References refs = s.references();
                 Set<UUID> mine = new LinkedHashSet<>();
                 for (Change c : e.getValue()) {
                     if (refs.affectedBy(c.type())) {
@@ -217,7 +223,13 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     }
 
     /** What a condition looks at, so that a change can tell whether it may affect it. */
-    record References(Set<String> eventTypes, Set<Condition.ProfileField> fields, boolean attributes, boolean tags, boolean consents, boolean rfm) {
+    record References(Set<String> eventTypes, Set<Condition.ProfileField> fields, boolean attributes, boolean tags, boolean consents, boolean rfm,
+                      boolean movedByEveryEvent, boolean movedByOrders) {
+
+        References(Set<String> eventTypes, Set<Condition.ProfileField> fields, boolean attributes, boolean tags, boolean consents, boolean rfm) {
+            this(Set.copyOf(eventTypes), fields, attributes, tags, consents, rfm, fields.stream().anyMatch(MOVED_BY_EVERY_EVENT::contains),
+                    fields.stream().anyMatch(MOVED_BY_ORDERS::contains));
+        }
 
         /** What projecting any event moves on the profile. */
         static final Set<Condition.ProfileField> MOVED_BY_EVERY_EVENT = Set.of(Condition.ProfileField.LAST_SEEN_AT, Condition.ProfileField.STAGE);
@@ -241,6 +253,8 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 walk(n.condition(), types, fields, f);
             } else if (c instanceof Condition.EventCount e) {
                 types.add(e.type());
+            } else if (c instanceof Condition.EventAggregate e) {
+                types.add(e.type()); // a sum or average moves with its type's events, as a count does
             } else if (c instanceof Condition.Profile p) {
                 fields.add(p.field());
             } else if (c instanceof Condition.Attribute) {
@@ -266,10 +280,10 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 return consents;
             }
             // an event adds to its type's counts, and its projection moves last seen and the stage (orders: counters too)
-            if (eventTypes.contains(type) || fields.stream().anyMatch(MOVED_BY_EVERY_EVENT::contains)) {
+            if (eventTypes.contains(type) || movedByEveryEvent) {
                 return true;
             }
-            return EventTypes.ORDER_COMPLETED.equals(type) && fields.stream().anyMatch(MOVED_BY_ORDERS::contains);
+            return movedByOrders && EventTypes.ORDER_COMPLETED.equals(type);
         }
     }
 

@@ -7,14 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import io.rapport.core.db.Db;
 import io.rapport.core.json.Json;
 import io.rapport.core.segment.Condition.Op;
 import io.rapport.core.segment.Condition.Value;
 
 /**
  * Turns a {@link Condition} into one SQL query that selects the ids of a tenant's live profiles matching it, the
- * same on H2 and PostgreSQL. Every value is a bound parameter; names of columns come from {@link Condition.ProfileField},
- * never from the request.
+ * same on H2 and PostgreSQL but for reading a number from an event's JSON properties. Every value is a bound parameter;
+ * names of columns come from {@link Condition.ProfileField}, never from the request. The one name from a request that
+ * SQL holds as a name is an event property on H2 ({@link #number}), which {@link Conditions#PROPERTY} has checked.
  */
 public final class SegmentSql {
 
@@ -24,41 +26,52 @@ public final class SegmentSql {
 
     private final StringBuilder sql = new StringBuilder();
     private final List<Object> args = new ArrayList<>();
+    private final Db.Dialect dialect;
     private final UUID tenantId;
     private final OffsetDateTime now;
     /** Counting events per customer through the timeline index: for a few customers, not the whole shop. */
     private final boolean perCustomer;
 
-    private SegmentSql(UUID tenantId, OffsetDateTime now, boolean perCustomer) {
+    private SegmentSql(Db.Dialect dialect, UUID tenantId, OffsetDateTime now, boolean perCustomer) {
+        this.dialect = dialect;
         this.tenantId = tenantId;
         this.now = now;
         this.perCustomer = perCustomer;
     }
 
     /**
-     * The same query restricted to some customers: {@code … AND c.id IN (?, …)}.
-     */
-    public static Query membersAmong(Condition condition, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
-        Query q = query(condition, tenantId, now, true);
-        List<Object> args = new ArrayList<>(q.args());
-        args.addAll(customers);
-        return new Query(q.sql() + " AND c.id IN (" + "?,".repeat(customers.size() - 1) + "?)", List.copyOf(args));
-    }
-
-    /**
      * @param now the time relative conditions ("within the last 30 days") are measured from
      * @return {@code SELECT c.id FROM customer c WHERE …}: the tenant's live (not merged) profiles that match
      */
-    public static Query members(Condition condition, UUID tenantId, OffsetDateTime now) {
-        return query(condition, tenantId, now, false);
-    }
-
-    private static Query query(Condition condition, UUID tenantId, OffsetDateTime now, boolean perCustomer) {
-        SegmentSql s = new SegmentSql(tenantId, now, perCustomer);
+    public static Query members(Condition condition, Db.Dialect dialect, UUID tenantId, OffsetDateTime now) {
+        SegmentSql s = new SegmentSql(dialect, tenantId, now, false);
         s.sql.append("SELECT c.id FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND (");
         s.args.add(tenantId);
         s.write(condition);
         s.sql.append(')');
+        return new Query(s.sql.toString(), List.copyOf(s.args));
+    }
+
+    /**
+     * Several conditions evaluated for a few customers in one pass, each customer looked up once:
+     * {@code SELECT c.id, CASE WHEN <condition 1> THEN 1 ELSE 0 END, … FROM customer c WHERE … AND c.id IN (?, …)}.
+     * Each condition is a predicate on the customer's row; event counts go through the timeline index per customer.
+     * Merged profiles are not selected: they match nothing.
+     *
+     * @return rows of the customer's id, then 1 or 0 for each condition, in order
+     */
+    public static Query matches(List<Condition> conditions, Db.Dialect dialect, UUID tenantId, OffsetDateTime now, List<UUID> customers) {
+        SegmentSql s = new SegmentSql(dialect, tenantId, now, true);
+        s.sql.append("SELECT c.id");
+        for (Condition condition : conditions) {
+            s.sql.append(", CASE WHEN ");
+            s.write(condition);
+            s.sql.append(" THEN 1 ELSE 0 END");
+        }
+        s.sql.append(" FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND c.id IN (").append("?,".repeat(customers.size() - 1))
+                .append("?)");
+        s.args.add(tenantId);
+        s.args.addAll(customers);
         return new Query(s.sql.toString(), List.copyOf(s.args));
     }
 
@@ -81,6 +94,8 @@ public final class SegmentSql {
             args.add(k.status());
         } else if (c instanceof Condition.EventCount e) {
             eventCount(e);
+        } else if (c instanceof Condition.EventAggregate a) {
+            eventAggregate(a);
         } else if (c instanceof Condition.Profile p) {
             profile(p);
         } else if (c instanceof Condition.Attribute a) {
@@ -107,7 +122,7 @@ public final class SegmentSql {
      * Over the whole shop, a count that must be at least 1 is a semi-join on the customers with enough events (a hash
      * join over the event table). A count that 0 satisfies ("no order within 30 days") is counted per customer through
      * the timeline index, since a customer without any event must match; so is every count among a few customers
-     * ({@link #membersAmong}), where grouping the whole event table would cost a full scan per segment.
+     * ({@link #matches}), where grouping the whole event table would cost a full scan per segment.
      */
     private void eventCount(Condition.EventCount e) {
         String window = e.withinDays() == null ? "" : " AND e.occurred_at >= ?";
@@ -125,6 +140,66 @@ public final class SegmentSql {
             args.add(now.minusDays(e.withinDays()));
         }
         args.add(e.count());
+    }
+
+    /**
+     * A sum or average of a property's numbers over a customer's events, as {@link #eventCount} counts them: over the
+     * whole shop, a test that no number fails is a semi-join on the customers' grouped events; otherwise (and among a
+     * few customers) a sub-query per customer through the timeline index. A sum over no number is 0; an average is null.
+     */
+    private void eventAggregate(Condition.EventAggregate a) {
+        String window = a.withinDays() == null ? "" : " AND e.occurred_at >= ?";
+        String fn = a.aggregate() == Condition.Aggregate.SUM ? "COALESCE(SUM(" + number(a.property()) + "), 0)" : "AVG(" + number(a.property()) + ")";
+        boolean noneHolds = a.aggregate() == Condition.Aggregate.SUM && a.op().holdsForZero(a.value());
+        if (!perCustomer && !noneHolds) {
+            sql.append("c.id IN (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.customer_id IS NOT NULL").append(window)
+                    .append(" GROUP BY e.customer_id HAVING ").append(fn).append(' ').append(a.op().sql()).append(" ?)");
+            args.add(tenantId);
+            args.add(a.type());
+            if (a.withinDays() != null) {
+                args.add(now.minusDays(a.withinDays()));
+            }
+            numberArgs(a.property());
+        } else {
+            sql.append("(SELECT ").append(fn).append(" FROM event e WHERE e.customer_id = c.id AND e.type = ?").append(window).append(") ")
+                    .append(a.op().sql()).append(" ?");
+            numberArgs(a.property());
+            args.add(a.type());
+            if (a.withinDays() != null) {
+                args.add(now.minusDays(a.withinDays()));
+            }
+        }
+        args.add(a.value());
+    }
+
+    /** H2's JSON text of a number: an optional minus, digits, an optional fraction and exponent. */
+    private static final String JSON_NUMBER = "'^-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$'";
+
+    /**
+     * The number held by property {@code name} of {@code e.properties}, or null if it holds anything else (or nothing).
+     * PostgreSQL reads it as jsonb, with the name bound ({@link #numberArgs}). H2 2.3 has no JSON_VALUE: a field
+     * reference on the properties cast to JSON yields the member's JSON text, which is cast to a number when it has a
+     * number's form: a DECFLOAT of 40 digits (of unbounded precision, H2's AVG takes seconds to divide; a DECIMAL would
+     * overflow on 1e400). On H2 the name is a quoted identifier; {@link Conditions#PROPERTY} lets no quote through.
+     */
+    private String number(String name) {
+        if (dialect == Db.Dialect.POSTGRESQL) {
+            return "CASE WHEN jsonb_typeof(CAST(e.properties AS jsonb) -> CAST(? AS text)) = 'number' "
+                    + "THEN CAST(CAST(e.properties AS jsonb) ->> CAST(? AS text) AS numeric) END";
+        }
+        if (!Conditions.PROPERTY.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a property name: " + name);
+        }
+        String member = "CAST((CAST(e.properties FORMAT JSON AS JSON)).\"" + name + "\" AS VARCHAR)";
+        return "CASE WHEN REGEXP_LIKE(" + member + ", " + JSON_NUMBER + ") THEN CAST(" + member + " AS DECFLOAT(40)) END";
+    }
+
+    /** The parameters of {@link #number}, where it has any. */
+    private void numberArgs(String name) {
+        if (dialect == Db.Dialect.POSTGRESQL) {
+            args.add(name);
+            args.add(name);
+        }
     }
 
     private void rfm(Condition.RfmField r) {

@@ -8,11 +8,16 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.rapport.api.event.EventTypes;
 import io.rapport.core.db.Db;
@@ -123,6 +128,7 @@ public final class SegmentStore {
                     OffsetDateTime.now(clock), id);
             return null;
         });
+        compiled.remove(id);
         ensureRfm(tenantId, condition);
         rebuild(tenantId, id);
         return find(tenantId, id).orElseThrow();
@@ -136,7 +142,7 @@ public final class SegmentStore {
             List<UUID> members = Db.list(c, "SELECT customer_id FROM segment_member WHERE segment_id = ? ORDER BY customer_id", List.of(id),
                     rs -> rs.getObject(1, UUID.class));
             for (UUID m : members) {
-                exits.add(event(s, m, EventTypes.SEGMENT_EXITED));
+                exits.add(event(Target.of(s), m, EventTypes.SEGMENT_EXITED));
             }
             for (List<EventStore.KernelEvent> chunk : Db.chunks(exits, WRITE_BATCH)) {
                 events.appendKernelEvents(c, chunk);
@@ -145,6 +151,7 @@ public final class SegmentStore {
             Db.update(c, "DELETE FROM segment WHERE id = ?", id);
             return null;
         });
+        compiled.remove(id);
         events.committed();
     }
 
@@ -171,7 +178,7 @@ public final class SegmentStore {
     public Preview preview(UUID tenantId, JsonObject definition, int sample) {
         Condition condition = condition(definition);
         ensureRfm(tenantId, condition);
-        SegmentSql.Query q = SegmentSql.members(condition, tenantId, OffsetDateTime.now(clock));
+        SegmentSql.Query q = SegmentSql.members(condition, db.dialect(), tenantId, OffsetDateTime.now(clock));
         return db.read(c -> {
             long count = Db.list(c, "SELECT COUNT(*) FROM (" + q.sql() + ") m", q.args(), rs -> rs.getLong(1)).get(0);
             List<Object> args = new ArrayList<>(q.args());
@@ -191,9 +198,9 @@ public final class SegmentStore {
             Segment s = lock(c, tenantId, id);
             Condition condition = condition(s.definition());
             OffsetDateTime now = OffsetDateTime.now(clock);
-            SegmentSql.Query q = SegmentSql.members(condition, tenantId, now);
+            SegmentSql.Query q = SegmentSql.members(condition, db.dialect(), tenantId, now);
             // a segment's first members are where it starts, not moves: no event for each (journeys start from segments that exist)
-            Diff diff = new Diff(c, s, now, s.rebuiltAt() == null);
+            Diff diff = new Diff(c, Target.of(s), now, s.rebuiltAt() == null);
             try (PreparedStatement want = c.prepareStatement(q.sql() + " ORDER BY c.id");
                  PreparedStatement have = c.prepareStatement("SELECT customer_id FROM segment_member WHERE segment_id = ? ORDER BY customer_id")) {
                 for (int i = 0; i < q.args().size(); i++) {
@@ -232,16 +239,66 @@ public final class SegmentStore {
         return r;
     }
 
-    /** Customers re-evaluated per statement. */
+    /** Customers re-evaluated per transaction. */
     static final int IN_CHUNK = 500;
-    /** The most customer ids one evaluation of many segments binds (PostgreSQL takes at most 32,767 parameters). */
-    static final int MAX_BOUND_IDS = 16_000;
+
+    /** A segment's condition as parsed, for one version of its definition, and what it reads. */
+    record Compiled(UUID id, UUID tenantId, int version, Condition condition, SegmentEvaluator.References references) {
+    }
+
+    /** Parsed conditions by segment id; an entry serves only the version it was parsed from. */
+    private final Map<UUID, Compiled> compiled = new ConcurrentHashMap<>();
 
     /**
-     * Re-evaluates several segments, each for some customers, in one transaction per chunk: one query selects who
-     * matches which segment ({@code UNION ALL} of each segment's query restricted to its customers), one reads who is
-     * a member, and the entries and exits of all of them are written together with their events. The segments' rows
-     * are locked in id order, as a rebuild locks one. A segment deleted meanwhile is skipped.
+     * The tenant's segments with their parsed conditions. One light query reads their ids and versions; a
+     * definition is read and parsed again only when its version is not the one cached (a new or edited segment,
+     * here or on another server). Deleted segments leave the cache.
+     */
+    List<Compiled> active(UUID tenantId) {
+        return db.read(c -> {
+            List<Object[]> rows = Db.list(c, "SELECT id, version FROM segment WHERE tenant_id = ?", List.of(tenantId),
+                    rs -> new Object[] {rs.getObject(1, UUID.class), rs.getInt(2)});
+            List<Compiled> out = new ArrayList<>(rows.size());
+            Set<UUID> ids = new HashSet<>();
+            for (Object[] r : rows) {
+                Compiled k = compiled(c, tenantId, (UUID) r[0], (Integer) r[1]);
+                if (k != null) {
+                    out.add(k);
+                    ids.add(k.id());
+                }
+            }
+            compiled.values().removeIf(k -> k.tenantId().equals(tenantId) && !ids.contains(k.id()));
+            return out;
+        });
+    }
+
+    /**
+     * @return the segment's parsed condition at {@code version} from the cache, or else as stored now (which may be a
+     *         later version); null if the segment is gone
+     */
+    private Compiled compiled(Connection c, UUID tenantId, UUID id, int version) throws SQLException {
+        Compiled k = compiled.get(id);
+        if (k != null && k.version() == version) {
+            return k;
+        }
+        List<Object[]> row = Db.list(c, "SELECT version, definition FROM segment WHERE tenant_id = ? AND id = ?", List.of(tenantId, id),
+                rs -> new Object[] {rs.getInt(1), rs.getString(2)});
+        if (row.isEmpty()) {
+            return null;
+        }
+        Condition condition = condition(Json.readObject((String) row.get(0)[1]));
+        Compiled fresh = new Compiled(id, tenantId, (Integer) row.get(0)[0], condition, SegmentEvaluator.References.of(condition));
+        compiled.merge(id, fresh, (old, now) -> now.version() >= old.version() ? now : old);
+        return fresh;
+    }
+
+    /**
+     * Re-evaluates several segments, each for some customers, in one transaction per chunk of customers. The
+     * segments' rows are locked in id order, as a rebuild locks one, and each is evaluated with the version of its
+     * condition found under the lock. Customers whose changes concern the same segments are evaluated together by one
+     * query that computes all those conditions for each of them ({@link SegmentSql#matches}); one more query reads
+     * their memberships. The entries and exits of all segments are written together with their events. A segment
+     * deleted meanwhile is skipped.
      *
      * @return entries and exits per segment evaluated
      */
@@ -250,68 +307,93 @@ public final class SegmentStore {
         if (customersBySegment.isEmpty()) {
             return out;
         }
-        java.util.Set<UUID> everyone = new java.util.LinkedHashSet<>();
-        customersBySegment.values().forEach(everyone::addAll);
-        int chunkSize = Math.max(20, Math.min(IN_CHUNK, MAX_BOUND_IDS / customersBySegment.size()));
-        for (List<UUID> chunk : Db.chunks(List.copyOf(everyone), chunkSize)) {
-            java.util.Set<UUID> inChunk = new java.util.HashSet<>(chunk);
-            Map<UUID, List<UUID>> part = new java.util.TreeMap<>(ORDER);
-            customersBySegment.forEach((segment, customers) -> {
-                List<UUID> mine = customers.stream().filter(inChunk::contains).toList();
-                if (!mine.isEmpty()) {
-                    part.put(segment, mine);
-                }
-            });
-            if (part.isEmpty()) {
-                continue;
-            }
+        // per customer, the segments its changes concern
+        Map<UUID, Set<UUID>> segmentsByCustomer = new LinkedHashMap<>();
+        customersBySegment.forEach((segment, customers) -> customers.forEach(u -> segmentsByCustomer.computeIfAbsent(u, x -> new TreeSet<>(ORDER))
+                .add(segment)));
+        for (List<UUID> chunk : Db.chunks(List.copyOf(segmentsByCustomer.keySet()), IN_CHUNK)) {
+            Set<UUID> wanted = new TreeSet<>(ORDER);
+            chunk.forEach(u -> wanted.addAll(segmentsByCustomer.get(u)));
             boolean moved = db.tx(c -> {
                 OffsetDateTime now = OffsetDateTime.now(clock);
-                List<UUID> ids = List.copyOf(part.keySet());
                 List<Object> lockArgs = new ArrayList<>();
                 lockArgs.add(tenantId);
-                lockArgs.addAll(ids);
-                List<Segment> locked = Db.list(c, SELECT + " WHERE tenant_id = ? AND id IN (" + Db.marks(ids.size()) + ") ORDER BY id FOR UPDATE",
-                        lockArgs, SegmentStore::segment);
+                lockArgs.addAll(wanted);
+                List<Object[]> rows = Db.list(c, "SELECT id, name, version, member_count FROM segment WHERE tenant_id = ? AND id IN ("
+                        + Db.marks(wanted.size()) + ") ORDER BY id FOR UPDATE", lockArgs,
+                        rs -> new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getLong(4)});
+                Map<UUID, Target> locked = new HashMap<>();
+                Map<UUID, Condition> conditions = new HashMap<>();
+                for (Object[] r : rows) {
+                    Target t = new Target((UUID) r[0], tenantId, (String) r[1], (Integer) r[2]);
+                    Compiled k = compiled(c, tenantId, t.id(), t.version());
+                    if (k != null && k.version() == t.version()) {
+                        locked.put(t.id(), t);
+                        conditions.put(t.id(), k.condition());
+                    }
+                }
                 if (locked.isEmpty()) {
                     return false;
                 }
-                // who matches which segment: one query, each part tagged with the segment's index in 'locked'
-                StringBuilder sql = new StringBuilder();
-                List<Object> args = new ArrayList<>();
-                for (int i = 0; i < locked.size(); i++) {
-                    Segment s = locked.get(i);
-                    SegmentSql.Query q = SegmentSql.membersAmong(condition(s.definition()), tenantId, now, part.get(s.id()));
-                    if (i > 0) {
-                        sql.append(" UNION ALL ");
+                // customers concerned by the same segments: one query each group (an event type's customers, in practice)
+                Map<List<UUID>, List<UUID>> groups = new LinkedHashMap<>();
+                for (UUID u : chunk) {
+                    List<UUID> mine = segmentsByCustomer.get(u).stream().filter(locked::containsKey).toList();
+                    if (!mine.isEmpty()) {
+                        groups.computeIfAbsent(mine, x -> new ArrayList<>()).add(u);
                     }
-                    sql.append("SELECT ").append(i).append(" AS k, m.id FROM (").append(q.sql()).append(") m");
-                    args.addAll(q.args());
                 }
-                java.util.Set<String> match = new java.util.HashSet<>(Db.list(c, sql.toString(), args, rs -> rs.getInt(1) + "|" + rs.getObject(2, UUID.class)));
-                List<Object> heldArgs = new ArrayList<>();
-                heldArgs.add(tenantId);
-                locked.forEach(s -> heldArgs.add(s.id()));
-                heldArgs.addAll(chunk);
-                Map<UUID, Integer> index = new java.util.HashMap<>();
-                for (int i = 0; i < locked.size(); i++) {
-                    index.put(locked.get(i).id(), i);
+                Set<Pair> match = new HashSet<>();
+                for (Map.Entry<List<UUID>, List<UUID>> g : groups.entrySet()) {
+                    List<UUID> ids = g.getKey();
+                    // segments with the same condition (records compare by value) share its column
+                    Map<Condition, Integer> columns = new LinkedHashMap<>();
+                    int[] column = new int[ids.size()];
+                    for (int i = 0; i < ids.size(); i++) {
+                        column[i] = columns.computeIfAbsent(conditions.get(ids.get(i)), x -> columns.size());
+                    }
+                    SegmentSql.Query q = SegmentSql.matches(List.copyOf(columns.keySet()), db.dialect(), tenantId, now, g.getValue());
+                    Db.list(c, q.sql(), q.args(), rs -> {
+                        UUID u = rs.getObject(1, UUID.class);
+                        for (int i = 0; i < ids.size(); i++) {
+                            if (rs.getInt(column[i] + 2) == 1) {
+                                match.add(new Pair(ids.get(i), u));
+                            }
+                        }
+                        return null;
+                    });
                 }
-                java.util.Set<String> held = new java.util.HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE tenant_id = ? "
-                        + "AND segment_id IN (" + Db.marks(locked.size()) + ") AND customer_id IN (" + Db.marks(chunk.size()) + ")", heldArgs,
-                        rs -> index.get(rs.getObject(1, UUID.class)) + "|" + rs.getObject(2, UUID.class)));
+                // the customers' memberships, an index-only scan of segment_member_by_customer (customer_id, segment_id);
+                // a customer is one tenant's, and only pairs of the segments locked are compared below
+                Set<Pair> held = new HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE customer_id IN ("
+                        + Db.marks(chunk.size()) + ")", List.copyOf(chunk), rs -> new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
+                Map<UUID, Diff> diffs = new LinkedHashMap<>();
+                for (Object[] r : rows) {
+                    Target t = locked.get((UUID) r[0]);
+                    if (t != null) {
+                        diffs.put(t.id(), new Diff(c, t, now, false));
+                    }
+                }
+                for (Map.Entry<List<UUID>, List<UUID>> g : groups.entrySet()) {
+                    for (UUID segment : g.getKey()) {
+                        Diff diff = diffs.get(segment);
+                        for (UUID u : g.getValue()) {
+                            Pair p = new Pair(segment, u);
+                            boolean in = match.contains(p);
+                            if (in && !held.contains(p)) {
+                                diff.enter(u);
+                            } else if (!in && held.contains(p)) {
+                                diff.exit(u);
+                            }
+                        }
+                    }
+                }
                 List<Object[]> counts = new ArrayList<>();
                 Diff all = null;
-                for (int i = 0; i < locked.size(); i++) {
-                    Segment s = locked.get(i);
-                    Diff diff = new Diff(c, s, now, false);
-                    for (UUID u : part.get(s.id())) {
-                        String key = i + "|" + u;
-                        if (match.contains(key) && !held.contains(key)) {
-                            diff.enter(u);
-                        } else if (!match.contains(key) && held.contains(key)) {
-                            diff.exit(u);
-                        }
+                for (Object[] r : rows) {
+                    Diff diff = diffs.get((UUID) r[0]);
+                    if (diff == null) {
+                        continue;
                     }
                     if (all == null) {
                         all = diff;
@@ -319,12 +401,12 @@ public final class SegmentStore {
                         all.absorb(diff);
                     }
                     if (diff.entered + diff.exited > 0) {
-                        counts.add(new Object[] {diff.entered - diff.exited, s.id()});
+                        counts.add(new Object[] {diff.entered - diff.exited, diff.s.id()});
                     }
-                    Rebuild before = out.get(s.id());
+                    Rebuild before = out.get(diff.s.id());
                     long entered = diff.entered + (before == null ? 0 : before.entered());
                     long exited = diff.exited + (before == null ? 0 : before.exited());
-                    out.put(s.id(), new Rebuild(s.members() + diff.entered - diff.exited, entered, exited));
+                    out.put(diff.s.id(), new Rebuild((Long) r[3] + diff.entered - diff.exited, entered, exited));
                 }
                 all.flush();
                 Db.batch(c, "UPDATE segment SET member_count = member_count + ? WHERE id = ?", counts);
@@ -335,6 +417,17 @@ public final class SegmentStore {
             }
         }
         return out;
+    }
+
+    /** A segment and a customer. */
+    private record Pair(UUID segment, UUID customer) {
+    }
+
+    /** What a segment's events and rows need of it. */
+    private record Target(UUID id, UUID tenantId, String name, int version) {
+        static Target of(Segment s) {
+            return new Target(s.id(), s.tenantId(), s.name(), s.version());
+        }
     }
 
     /**
@@ -362,7 +455,7 @@ public final class SegmentStore {
     /** The difference being written: entries and exits, in batches with their events. */
     private final class Diff {
         final Connection c;
-        final Segment s;
+        final Target s;
         final OffsetDateTime now;
         final List<Object[]> in = new ArrayList<>();
         final List<Object[]> out = new ArrayList<>();
@@ -373,7 +466,7 @@ public final class SegmentStore {
 
         final boolean silent;
 
-        Diff(Connection c, Segment s, OffsetDateTime now, boolean silent) {
+        Diff(Connection c, Target s, OffsetDateTime now, boolean silent) {
             this.c = c;
             this.s = s;
             this.now = now;
@@ -433,7 +526,7 @@ public final class SegmentStore {
         return rs.next() ? rs.getObject(1, UUID.class) : null;
     }
 
-    private static EventStore.KernelEvent event(Segment s, UUID customer, String type) {
+    private static EventStore.KernelEvent event(Target s, UUID customer, String type) {
         Map<String, Object> props = new LinkedHashMap<>();
         props.put(EventTypes.PROPERTY_SEGMENT_ID, s.id().toString());
         props.put(EventTypes.PROPERTY_SEGMENT_NAME, s.name());

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @EnabledIfSystemProperty(named = TestDb.PROPERTY, matches = "postgresql")
 class JourneyNodesTest {
 
-    static final int CUSTOMERS = 400;
+    static final int CUSTOMERS = 200;
 
     @TempDir
     static Path dir;

@@ -213,6 +213,39 @@ class SegmentsTest {
     }
 
     @Test
+    void aSegmentEditedBetweenBatchesIsEvaluatedWithItsNewVersion() throws SQLException {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Customer eve = customer("eve-" + run + "@example.com", "Eve", Map.of(), Set.of(), List.of());
+        Customer fay = customer("fay-" + run + "@example.com", "Fay", Map.of(), Set.of(), List.of());
+        SegmentStore.Segment s = segments.create(tenant, "Edited " + run, null, definition("{\"tag\":\"a-" + run + "\"}"));
+        tags(eve, "a-" + run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(eve.id()));
+
+        // edited through the store (Eve leaves with the rebuild): the next change is evaluated with the new condition
+        segments.update(tenant, s.id(), s.name(), null, definition("{\"tag\":\"b-" + run + "\"}"));
+        assertThat(segments.members(tenant, s.id(), null, 10)).isEmpty();
+        tags(eve, "b-" + run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(eve.id()));
+
+        // edited behind the store's back (another server): the version tells the evaluator to read the condition again
+        try (java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("UPDATE segment SET definition = ?, version = version + 1 WHERE id = ?")) {
+            ps.setString(1, "{\"condition\":{\"tag\":\"c-" + run + "\"}}");
+            ps.setObject(2, s.id());
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        tags(fay, "c-" + run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(fay.id()));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(fay, s.id())).containsExactly(EventTypes.SEGMENT_ENTERED));
+        assertThat(kernel.events().timeline(tenant, fay.id(), List.of(EventTypes.SEGMENT_ENTERED), null, 5).events()).singleElement()
+                .satisfies(e -> assertThat(String.valueOf(e.properties().get("version"))).isEqualTo("3"));
+    }
+
+    private void tags(Customer c, String... tags) {
+        kernel.customers().update(tenant, c.id(), new CustomerChanges(Map.of(), Map.of(), Map.of(), Set.of(tags), List.of()), "test");
+    }
+
+    @Test
     void rfmScoresGroupCustomersAndSegmentsReadThem() {
         UUID own = kernel.access().createTenant("rfm-" + UUID.randomUUID().toString().substring(0, 8), "RFM shop", "FR").id();
         UUID keep = tenant;
@@ -253,6 +286,86 @@ class SegmentsTest {
         }
     }
 
+    @Test
+    void sumsAndAveragesOfAnEventPropertySelectTheProfilesTheyDescribe() {
+        UUID own = kernel.access().createTenant("sum-" + UUID.randomUUID().toString().substring(0, 8), "Sum shop", "FR").id();
+        UUID keep = tenant;
+        tenant = own;
+        try {
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            Customer x = customer("x@example.com", "Xia", Map.of(), Set.of(), List.of());
+            Customer y = customer("y@example.com", "Yan", Map.of(), Set.of(), List.of());
+            Customer z = customer("z@example.com", "Zoe", Map.of(), Set.of(), List.of());
+            // Xia: 80 and 40 within 90 days, 1000 long ago
+            order(x, now.minusDays(5), "x1" + own, Map.of("total", new BigDecimal("80")));
+            order(x, now.minusDays(20), "x2" + own, Map.of("total", 40));
+            order(x, now.minusDays(200), "x3" + own, Map.of("total", new BigDecimal("1e3")));
+            // Yan: 30 and 12.5 within 90 days; what is not a number is left out, and breaks nothing
+            order(y, now.minusDays(2), "y1" + own, Map.of("total", 30));
+            order(y, now.minusDays(3), "y2" + own, Map.of("total", new BigDecimal("12.5")));
+            order(y, now.minusDays(4), "y3" + own, Map.of("total", "lots"));
+            order(y, now.minusDays(4), "y4" + own, Map.of("total", "7"));
+            order(y, now.minusDays(4), "y5" + own, Map.of("total", Map.of("amount", 5)));
+            order(y, now.minusDays(4), "y6" + own, Map.of("total", true));
+            order(y, now.minusDays(4), "y7" + own, Map.of("other", 99));
+            // Zoe: no order
+            await().atMost(Duration.ofSeconds(10)).until(() -> kernel.customers().find(own, x.id()).orElseThrow().orderCount() == 3
+                    && kernel.customers().find(own, y.id()).orElseThrow().orderCount() == 7);
+
+            assertThat(matching(sum("sum", "gte", "100", 90))).containsExactly(x.id());
+            assertThat(matching(sum("sum", "gte", "100", null))).containsExactly(x.id());
+            assertThat(matching(sum("sum", "gt", "1000", null))).containsExactly(x.id());
+            assertThat(matching(sum("sum", "eq", "42.5", 90))).containsExactly(y.id());
+            // a sum over no number is 0: Zoe spent less than 50
+            assertThat(matching(sum("sum", "lt", "50", 90))).containsExactlyInAnyOrder(y.id(), z.id());
+            assertThat(matching(sum("sum", "eq", "0", 1))).containsExactlyInAnyOrder(x.id(), y.id(), z.id());
+            // an average over no number has no value: Zoe is in neither
+            assertThat(matching(sum("avg", "gte", "50", 90))).containsExactly(x.id());
+            assertThat(matching(sum("avg", "lt", "50", 90))).containsExactly(y.id());
+            assertThat(matching(sum("avg", "eq", "21.25", 90))).containsExactly(y.id());
+            assertThat(matching("{\"not\":" + sum("avg", "gte", "50", 90) + "}")).containsExactlyInAnyOrder(y.id(), z.id());
+
+            // a segment on a sum follows the orders as they come, evaluated among a few customers
+            SegmentStore.Segment big = segments.create(own, "Big spenders", null, definition(sum("sum", "gte", "100", 90)));
+            assertThat(big.timeDependent()).isTrue();
+            assertThat(segments.members(own, big.id(), null, 10)).containsExactly(x.id());
+            SegmentStore.Segment avg = segments.create(own, "Small baskets", null, definition(sum("avg", "lt", "50", 90)));
+            assertThat(segments.members(own, avg.id(), null, 10)).containsExactly(y.id());
+            // a second segment with the same condition: evaluated by the same column of the same query
+            SegmentStore.Segment same = segments.create(own, "Big spenders too", null, definition(sum("sum", "gte", "100", 90)));
+            order(y, now.minusDays(1), "y8" + own, Map.of("total", new BigDecimal("157.5")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, big.id(), null, 10).contains(y.id()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, same.id(), null, 10).contains(y.id()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, avg.id(), null, 10).isEmpty());
+            order(z, now.minusDays(1), "z1" + own, Map.of("total", 10));
+            await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(own, avg.id(), null, 10).contains(z.id()));
+            // what the evaluator kept is what a rebuild finds
+            assertThat(segments.rebuild(own, big.id())).isEqualTo(new SegmentStore.Rebuild(2, 0, 0));
+            assertThat(segments.rebuild(own, avg.id())).isEqualTo(new SegmentStore.Rebuild(1, 0, 0));
+        } finally {
+            tenant = keep;
+        }
+    }
+
+    private static String sum(String fn, String op, String value, Integer withinDays) {
+        return "{\"event\":\"order.completed\",\"" + fn + "\":{\"property\":\"total\",\"op\":\"" + op + "\",\"value\":" + value + "}"
+                + (withinDays == null ? "" : ",\"withinDays\":" + withinDays) + "}";
+    }
+
+    private void order(Customer c, OffsetDateTime at, String id, Map<String, Object> properties) {
+        kernel.events().append(tenant, "test", List.of(new NewEvent(EventTypes.ORDER_COMPLETED, List.of(Identifier.email(c.email())), true, at,
+                properties, Map.of(), "order-" + id)));
+    }
+
+    @Test
+    void sumsAndAveragesAreReEvaluatedOnTheirEventType() {
+        SegmentEvaluator.References refs = SegmentEvaluator.References.of(Conditions.parse(Json.readObject(
+                "{\"event\":\"cart.updated\",\"avg\":{\"property\":\"items\",\"op\":\"gt\",\"value\":2}}"), "/condition"));
+        assertThat(refs.affectedBy("cart.updated")).isTrue();
+        assertThat(refs.affectedBy(EventTypes.PAGE_VIEWED)).isFalse();
+        assertThat(refs.affectedBy(null)).isTrue();
+    }
+
     /** The customer's entries and exits of segment {@code s}, latest first. */
     private List<String> types(Customer c, UUID s) {
         return kernel.events().timeline(tenant, c.id(), List.of(EventTypes.SEGMENT_ENTERED, EventTypes.SEGMENT_EXITED), null, 50).events().stream()
@@ -272,6 +385,22 @@ class SegmentsTest {
                 .anySatisfy(e -> assertThat(e.detail()).contains("compares numbers"));
         assertThat(problems("{\"condition\":{\"script\":\"1==1\"}}")).anySatisfy(e -> assertThat(e.detail()).contains("names no condition"));
         assertThat(problems("{\"condition\":{\"tag\":\"vip\"},\"extra\":1}")).anySatisfy(e -> assertThat(e.field()).isEqualTo("/extra"));
+        // sums and averages: a property's name is required, and is a name, never SQL
+        assertThat(problems("{\"condition\":{\"event\":\"order.completed\",\"sum\":{\"op\":\"gte\",\"value\":100}}}"))
+                .anySatisfy(e -> {
+                    assertThat(e.field()).isEqualTo("/condition/sum/property");
+                    assertThat(e.detail()).contains("required");
+                });
+        assertThat(problems("{\"condition\":{\"event\":\"order.completed\",\"avg\":{\"property\":\"total\\\") OR 1=1 --\",\"op\":\"gte\",\"value\":1}}}"))
+                .anySatisfy(e -> assertThat(e.field()).isEqualTo("/condition/avg/property"));
+        assertThat(problems("{\"condition\":{\"event\":\"order.completed\",\"avg\":{\"property\":\"total\",\"op\":\"in\",\"value\":1}}}"))
+                .anySatisfy(e -> assertThat(e.field()).isEqualTo("/condition/avg/op"));
+        assertThat(problems("{\"condition\":{\"event\":\"order.completed\",\"sum\":{\"property\":\"total\",\"op\":\"gt\",\"value\":\"100\"}}}"))
+                .anySatisfy(e -> assertThat(e.field()).isEqualTo("/condition/sum/value"));
+        assertThat(problems("{\"condition\":{\"event\":\"order.completed\",\"sum\":\"total\"}}"))
+                .anySatisfy(e -> assertThat(e.field()).isEqualTo("/condition/sum"));
+        assertThat(problems("{\"condition\":{\"event\":\"order.completed\",\"count\":{\"op\":\"gte\",\"value\":1},"
+                + "\"sum\":{\"property\":\"total\",\"op\":\"gt\",\"value\":1}}}")).anySatisfy(e -> assertThat(e.detail()).contains("one of count, sum or avg"));
         String deep = "{\"tag\":\"x\"}";
         for (int i = 0; i < Conditions.MAX_DEPTH + 1; i++) {
             deep = "{\"not\":" + deep + "}";
