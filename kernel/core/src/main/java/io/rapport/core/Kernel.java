@@ -193,7 +193,7 @@ public final class Kernel implements AutoCloseable {
         this.dryRun = new io.rapport.core.journey.DryRun(db, clock, customers, messages);
         this.journeyAnalytics = new io.rapport.core.journey.JourneyAnalytics(db, journeys);
         this.tasks = new io.rapport.core.journey.Tasks(db, clock);
-        this.kpis = new io.rapport.core.kpi.Kpis(db, clock, t -> messages.policy(t).defaultZone());
+        this.kpis = new io.rapport.core.kpi.Kpis(db, clock, t -> messages.policy(t).defaultZone(), segments::scoresWritten);
         this.kpiSubscription = bus.subscribe(kpis, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         if (pluginHost != null) {
             pluginHost.track(io.rapport.spi.kpi.KpiModule.class, (ref, module) -> kpis.register(module), (ref, unregister) -> unregister.run());

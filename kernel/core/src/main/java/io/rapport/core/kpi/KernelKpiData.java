@@ -39,12 +39,14 @@ final class KernelKpiData implements KpiData {
     private final Period period;
     private final ZoneId zone;
     private final java.time.Clock clock;
+    private final java.util.function.BiConsumer<UUID, String> scoresWritten;
 
-    KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock) {
+    KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten) {
         this.db = db;
         this.period = period;
         this.zone = zone;
         this.clock = clock;
+        this.scoresWritten = scoresWritten;
     }
 
     /** {@code AND <column> IN (members)} when the period names a segment. */
@@ -236,6 +238,7 @@ final class KernelKpiData implements KpiData {
             Db.batch(c, insert, rows);
             return null;
         });
+        scoresWritten.accept(period.tenantId(), name);
     }
 
     /** Runs a query over the period's shop and type in [from, to), restricted to the segment, and hands each row, then null, to {@code each}. */

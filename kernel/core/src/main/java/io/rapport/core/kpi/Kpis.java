@@ -65,10 +65,17 @@ public final class Kpis implements EventListener, AutoCloseable {
     private final Set<String> late = ConcurrentHashMap.newKeySet();
     private java.util.concurrent.ScheduledExecutorService timer;
 
-    public Kpis(Db db, Clock clock, Function<UUID, ZoneId> zones) {
+    private final java.util.function.BiConsumer<UUID, String> scoresWritten;
+
+    /**
+     * @param zones         each shop's time zone
+     * @param scoresWritten told after a module wrote a shop's scores of a name (the segments that read them are rebuilt)
+     */
+    public Kpis(Db db, Clock clock, Function<UUID, ZoneId> zones, java.util.function.BiConsumer<UUID, String> scoresWritten) {
         this.db = db;
         this.clock = clock;
         this.zones = zones;
+        this.scoresWritten = scoresWritten;
     }
 
     /** Adds a module (the whiteboard calls this for each KpiModule service). @return what removes it */
@@ -120,7 +127,7 @@ public final class Kpis implements EventListener, AutoCloseable {
     public Stored compute(String kpi, Period p) {
         KpiModule m = module(kpi);
         long t0 = System.nanoTime();
-        KpiModule.Value v = m.compute(p, new KernelKpiData(db, p, zones.apply(p.tenantId()), clock));
+        KpiModule.Value v = m.compute(p, new KernelKpiData(db, p, zones.apply(p.tenantId()), clock, scoresWritten));
         if (v == null) {
             throw new IllegalStateException("KPI module " + kpi + " returned no value");
         }

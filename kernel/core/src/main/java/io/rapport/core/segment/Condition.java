@@ -125,6 +125,17 @@ public sealed interface Condition {
         }
     }
 
+    /**
+     * A score a KPI module stored for the customer ({@code predicted_clv}, {@code p_alive}): compared with {@code op} and
+     * {@code value}, or, with {@code topPercent}, among the shop's highest {@code topPercent} % of that score.
+     */
+    record Score(String name, Op op, java.math.BigDecimal value, Integer topPercent) implements Condition {
+        @Override
+        public boolean timeDependent() {
+            return false; // they change when a KPI module writes them, which rebuilds the segments that read them
+        }
+    }
+
     /** What an {@link RfmField} reads, with its column. */
     enum RfmMeasure {
         GROUP("group", "rfm_group"), R("r", "r"), F("f", "f"), M("m", "m"), RECENCY_DAYS("recencyDays", "recency_days"),

@@ -36,6 +36,7 @@ import jakarta.json.JsonValue;
  * {"event": "order.completed", "count": {"op": "gte", "value": 2}, "withinDays": 90}
  * {"event": "order.completed", "sum": {"property": "total", "op": "gte", "value": 100}, "withinDays": 90}   also "avg"
  * {"rfm": "group", "op": "in", "value": ["champions", "loyal"]}   also r, f, m (1-5), recencyDays, frequency, monetary
+ * {"score": "p_alive", "op": "lt", "value": 0.3}     {"score": "predicted_clv", "topPercent": 10}   scores KPI modules store
  * </pre>
  *
  * Operators: eq, ne, gt, gte, lt, lte (numbers, dates, texts), in (texts), startsWith and contains (texts; contains
@@ -59,7 +60,7 @@ public final class Conditions {
     private static final Map<String, Op> OPS = Arrays.stream(Op.values()).collect(Collectors.toMap(Op::json, Function.identity()));
     private static final Map<String, ProfileField> FIELDS = Arrays.stream(ProfileField.values())
             .collect(Collectors.toMap(ProfileField::json, Function.identity()));
-    private static final Set<String> KINDS = Set.of("all", "any", "not", "profile", "attribute", "tag", "consent", "event", "rfm");
+    private static final Set<String> KINDS = Set.of("all", "any", "not", "profile", "attribute", "tag", "consent", "event", "rfm", "score");
     private static final Map<String, Condition.RfmMeasure> RFM = Arrays.stream(Condition.RfmMeasure.values())
             .collect(Collectors.toMap(Condition.RfmMeasure::json, Function.identity()));
 
@@ -141,6 +142,7 @@ public final class Conditions {
             case "profile" -> profile(o, at, p, errors);
             case "attribute" -> attribute(o, at, p, errors);
             case "rfm" -> rfm(o, at, p, errors);
+            case "score" -> score(o, at, p, errors);
             default -> throw new IllegalStateException(kind);
         };
     }
@@ -315,6 +317,42 @@ public final class Conditions {
             return null;
         }
         return new Condition.RfmField(measure, op, v);
+    }
+
+    private static Condition score(JsonObject o, String at, String p, List<FieldError> errors) {
+        allowOnly(o, at, errors, "score", "op", "value", "topPercent");
+        String name = text(o.get("score"), p, errors);
+        if (name != null && !name.matches("[a-z][a-z0-9_]{0,62}")) {
+            errors.add(new FieldError(p, "is a score's name: lower-case words joined by _, such as predicted_clv"));
+            return null;
+        }
+        if (o.containsKey("topPercent")) {
+            if (o.containsKey("op") || o.containsKey("value")) {
+                errors.add(new FieldError(at + "/topPercent", "stands alone: give topPercent, or op and value"));
+                return null;
+            }
+            JsonValue t = o.get("topPercent");
+            if (t.getValueType() != JsonValue.ValueType.NUMBER || !((jakarta.json.JsonNumber) t).isIntegral()
+                    || ((jakarta.json.JsonNumber) t).intValue() < 1 || ((jakarta.json.JsonNumber) t).intValue() > 99) {
+                errors.add(new FieldError(at + "/topPercent", "is a whole percentage from 1 to 99"));
+                return null;
+            }
+            return name == null ? null : new Condition.Score(name, null, null, ((jakarta.json.JsonNumber) t).intValue());
+        }
+        Op op = op(o.get("op"), at + "/op", errors);
+        if (name == null || op == null) {
+            return null;
+        }
+        if (op == Op.EXISTS || op == Op.MISSING) {
+            allowOnly(o, at, errors, "score", "op");
+            return new Condition.Score(name, op, null, null);
+        }
+        if (!(op.comparison() || op == Op.EQ || op == Op.NE)) {
+            errors.add(new FieldError(at + "/op", "a score is compared with eq, ne, gt, gte, lt, lte, exists or missing, or use topPercent"));
+            return null;
+        }
+        BigDecimal v = number(o.get("value"), at + "/value", errors);
+        return v == null ? null : new Condition.Score(name, op, v, null);
     }
 
     private static Condition attribute(JsonObject o, String at, String p, List<FieldError> errors) {

@@ -266,6 +266,7 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
             } else if (c instanceof Condition.RfmField) {
                 f[3] = true;
             }
+            // a score changes only when a KPI module writes the scores, which rebuilds the segments that read them
         }
 
         /**

@@ -102,6 +102,8 @@ public final class SegmentSql {
             attribute(a);
         } else if (c instanceof Condition.RfmField r) {
             rfm(r);
+        } else if (c instanceof Condition.Score sc) {
+            score(sc);
         } else {
             throw new IllegalStateException("no SQL for " + c);
         }
@@ -220,6 +222,32 @@ public final class SegmentSql {
             default -> {
                 sql.append(exists).append(" AND ").append(col).append(' ').append(r.op().sql()).append(" ?)");
                 args.add(v.number() != null ? v.number() : v.text());
+            }
+        }
+    }
+
+    private void score(Condition.Score sc) {
+        if (sc.topPercent() != null) {
+            // the shop's highest scores: PERCENT_RANK is 0 for the highest and (rank - 1) / (n - 1) below it; ties share it
+            sql.append("c.id IN (SELECT x.customer_id FROM (SELECT s.customer_id, PERCENT_RANK() OVER (ORDER BY s.score DESC) AS pr FROM customer_score s "
+                    + "WHERE s.tenant_id = ? AND s.name = ?) x WHERE x.pr < ?)");
+            args.add(tenantId);
+            args.add(sc.name());
+            args.add(java.math.BigDecimal.valueOf(sc.topPercent(), 2));
+            return;
+        }
+        String exists = "EXISTS (SELECT 1 FROM customer_score s WHERE s.customer_id = c.id AND s.name = ?";
+        args.add(sc.name());
+        switch (sc.op()) {
+            case EXISTS -> sql.append(exists).append(')');
+            case MISSING -> sql.append("NOT ").append(exists).append(')');
+            case NE -> {
+                sql.append("NOT ").append(exists).append(" AND s.score = ?)");
+                args.add(sc.value());
+            }
+            default -> {
+                sql.append(exists).append(" AND s.score ").append(sc.op().sql()).append(" ?)");
+                args.add(sc.value());
             }
         }
     }

@@ -84,6 +84,31 @@ public final class SegmentStore {
         return run;
     }
 
+    /** After a KPI module wrote the scores of this name: the segments that read them are rebuilt. @return how many */
+    public int scoresWritten(UUID tenantId, String name) {
+        int n = 0;
+        for (Segment s : list(tenantId)) {
+            if (readsScore(condition(s.definition()), name)) {
+                rebuild(tenantId, s.id());
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static boolean readsScore(Condition c, String name) {
+        if (c instanceof Condition.All a) {
+            return a.conditions().stream().anyMatch(x -> readsScore(x, name));
+        }
+        if (c instanceof Condition.Any a) {
+            return a.conditions().stream().anyMatch(x -> readsScore(x, name));
+        }
+        if (c instanceof Condition.Not n) {
+            return readsScore(n.condition(), name);
+        }
+        return c instanceof Condition.Score s && s.name().equals(name);
+    }
+
     /** Before a segment that reads RFM scores is first built: scores for the shop, if it never had them. */
     private void ensureRfm(UUID tenantId, Condition condition) {
         if (SegmentEvaluator.References.of(condition).rfm() && rfm.last(tenantId).isEmpty()) {

@@ -165,7 +165,7 @@ class KpisTest {
     @Test
     void purchasesAreSummarisedPerCustomerAndScoresStored() {
         Period p = kernel.kpis().period(tenant, Period.Granularity.DAY, LocalDate.parse("2026-11-18"), null);
-        KernelKpiData data = new KernelKpiData(kernel.db(), p, ZoneOffset.UTC, clock);
+        KernelKpiData data = new KernelKpiData(kernel.db(), p, ZoneOffset.UTC, clock, kernel.segments()::scoresWritten);
         List<KpiData.Purchases> all = new ArrayList<>();
         data.purchases(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, p.to(), all::add);
         assertThat(all).filteredOn(x -> x.customerId().equals(ann.id())).singleElement().satisfies(x -> {
@@ -180,6 +180,22 @@ class KpisTest {
                 + "'predicted_clv'", List.of(), rs -> rs.getObject(1, UUID.class) + "=" + rs.getBigDecimal(2).stripTrailingZeros().toPlainString()));
         assertThat(scores)
                 .as("an unknown customer gets no score").containsExactly(ann.id() + "=321.5");
+
+        // segments read the scores, and are rebuilt when they are written again
+        UUID rich = kernel.segments().create(tenant, "clv over 300", null, Json.readObject("{\"condition\": {\"score\": \"predicted_clv\", "
+                + "\"op\": \"gte\", \"value\": 300}}")).id();
+        UUID top = kernel.segments().create(tenant, "clv top half", null, Json.readObject("{\"condition\": {\"score\": \"predicted_clv\", "
+                + "\"topPercent\": 50}}")).id();
+        UUID none = kernel.segments().create(tenant, "no clv", null, Json.readObject("{\"condition\": {\"score\": \"predicted_clv\", "
+                + "\"op\": \"missing\"}}")).id();
+        assertThat(kernel.segments().members(tenant, rich, null, 10)).containsExactly(ann.id());
+        assertThat(kernel.segments().members(tenant, top, null, 10)).containsExactly(ann.id());
+        assertThat(kernel.segments().members(tenant, none, null, 10)).contains(bob.id()).doesNotContain(ann.id());
+        data.writeScores("predicted_clv", Map.of(ann.id(), new BigDecimal("10"), bob.id(), new BigDecimal("500")));
+        assertThat(kernel.segments().members(tenant, rich, null, 10)).containsExactly(bob.id());
+        assertThat(kernel.segments().members(tenant, top, null, 10)).containsExactly(bob.id());
+        assertThatThrownBy(() -> kernel.segments().preview(tenant, Json.readObject("{\"condition\": {\"score\": \"predicted_clv\", "
+                + "\"topPercent\": 150}}"), 1)).isInstanceOf(InvalidInputException.class).hasMessageContaining("topPercent");
     }
 
     private BigDecimal stored(String day) {
