@@ -85,17 +85,9 @@ public final class ConsoleBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args, OPTIONS);
-        String pw = Http.adminPassword();
-        if (pw == null) {
-            System.exit(2);
-        }
-        String jdbc = o.str("jdbc-url", null);
-        if (jdbc == null || !jdbc.startsWith("jdbc:postgresql:")) {
-            System.err.println("--jdbc-url: the server's PostgreSQL schema (the console benchmark runs on PostgreSQL)");
-            System.exit(2);
-        }
-        Http.requireLoopback(URI.create(jdbc.substring("jdbc:".length())));
-        ConsoleBench b = new ConsoleBench(URI.create(o.str("url", "http://127.0.0.1:9080")), Http.basic("admin", pw), jdbc, o.str("jdbc-user", "postgres"));
+        PgRun run = PgRun.of(o, "console");
+        Http.requireLoopback(URI.create(run.jdbc().substring("jdbc:".length())));
+        ConsoleBench b = new ConsoleBench(run.base(), run.admin(), run.jdbc(), run.user());
         String md = b.run(o.integer("customers", 1_000_000), o.integer("profiles", 1000), o.number("duration", 20), o.number("warmup", 10),
                 o.integer("threads", 2), o.str("machine", ""), o.str("command", ""), o.str("db", ""));
         System.out.println(md);

@@ -51,22 +51,13 @@ public final class JourneyBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args, OPTIONS);
-        String pw = Http.adminPassword();
-        if (pw == null) {
-            System.exit(2);
-        }
-        String jdbc = o.str("jdbc-url", null);
-        if (jdbc == null || !jdbc.startsWith("jdbc:postgresql:")) {
-            System.err.println("--jdbc-url: the server's PostgreSQL schema (the journey benchmark runs on PostgreSQL)");
-            System.exit(2);
-        }
-        URI base = URI.create(o.str("url", "http://127.0.0.1:9080"));
-        Http.requireLoopback(base);
-        String admin = Http.basic("admin", pw);
-        Http http = new Http(base);
+        PgRun run = PgRun.of(o, "journey");
+        URI base = run.base();
+        String admin = run.admin();
+        Http http = run.http();
+        String jdbc = run.jdbc();
+        String user = run.user();
         int customers = o.integer("customers", 100_000);
-        String user = o.str("jdbc-user", "postgres");
-
         UUID tenant = Http.tenantOf(http, admin);
         long t0 = System.nanoTime();
         new ConsoleBench(base, admin, jdbc, user).seedFor(tenant, customers, 1000);

@@ -52,31 +52,17 @@ public final class SegmentBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args, OPTIONS);
-        String pw = Http.adminPassword();
-        if (pw == null) {
-            System.exit(2);
-        }
-        String jdbc = o.str("jdbc-url", null);
-        if (jdbc == null || !jdbc.startsWith("jdbc:postgresql:")) {
-            System.err.println("--jdbc-url: the server's PostgreSQL schema (the segment benchmark runs on PostgreSQL)");
-            System.exit(2);
-        }
-        URI base = URI.create(o.str("url", "http://127.0.0.1:9080"));
-        Http.requireLoopback(base);
-        String admin = Http.basic("admin", pw);
-        Http http = new Http(base);
+        PgRun run = PgRun.of(o, "segment");
+        URI base = run.base();
+        String admin = run.admin();
+        Http http = run.http();
+        String jdbc = run.jdbc();
+        String user = run.user();
         int customers = o.integer("customers", 1_000_000);
         int segmentCount = o.integer("segments", 50);
         double rate = o.number("rate", 1000);
         double duration = o.number("duration", 30);
-        String user = o.str("jdbc-user", "postgres");
-
-        Http.Response me = http.get("/api/v1/me", admin);
-        Matcher m = Pattern.compile("\"tenantId\"\\s*:\\s*\"([^\"]+)\"").matcher(me.body());
-        if (me.status() != 200 || !m.find()) {
-            throw new IllegalStateException("GET /api/v1/me answered " + me.status() + ": " + me.body());
-        }
-        UUID tenant = UUID.fromString(m.group(1));
+        UUID tenant = Http.tenantOf(http, admin);
         long t0 = System.nanoTime();
         new ConsoleBench(base, admin, jdbc, user).seedFor(tenant, customers, 1000);
         long orders = seedOrders(jdbc, user, tenant, customers);

@@ -1,5 +1,7 @@
 package io.rapport.plugin.kpi.clv;
 
+import io.rapport.testkit.InMemoryKpiData;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -38,7 +40,7 @@ class HistoricalTest {
         UUID ann = UUID.randomUUID();
         UUID bob = UUID.randomUUID();
         UUID cy = UUID.randomUUID();
-        FakeKpiData d = new FakeKpiData();
+        InMemoryKpiData d = new InMemoryKpiData();
         d.add("order.completed", ann, "2025-01-10T10:00:00Z", "total", 100).add("order.completed", ann, "2025-07-10T10:00:00Z", "total", 50);
         d.add("order.completed", bob, "2025-12-01T10:00:00Z", "total", 30);
         d.add("order.completed", cy, "2024-12-15T10:00:00Z", "total", 60).add("order.completed", cy, "2025-12-15T10:00:00Z", "total", 40);
@@ -56,7 +58,7 @@ class HistoricalTest {
         assertThat(v.inputs().get("lifespanYears")).isEqualByComparingTo("0.4986");
         assertThat(v.inputs().get("aovFrequencyLifespan")).isEqualByComparingTo("36.5662");
 
-        KpiModule.Value none = new HistoricalClv().compute(december, new FakeKpiData());
+        KpiModule.Value none = new HistoricalClv().compute(december, new InMemoryKpiData());
         assertThat(none.value()).isNull();
         assertThat(none.inputs()).containsEntry("customers", BigDecimal.ZERO).doesNotContainKey("aovFrequencyLifespan");
     }

@@ -1,5 +1,7 @@
 package io.rapport.plugin.kpi.clv;
 
+import io.rapport.testkit.InMemoryKpiData;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -38,10 +40,10 @@ class PredictedClvTest {
     }
 
     /** Every transaction of the sample, 1997-01 to 1998-06, as an order at midnight UTC of its day. */
-    static FakeKpiData cdnow() {
-        FakeKpiData d = new FakeKpiData();
+    static InMemoryKpiData cdnow() {
+        InMemoryKpiData d = new InMemoryKpiData();
         for (Transaction t : Cdnow.sampleTransactions()) {
-            d.events.add(new FakeKpiData.Event("order.completed", id(t.customerId()), t.date().atStartOfDay(ZoneOffset.UTC).toInstant(),
+            d.events.add(new InMemoryKpiData.Event("order.completed", id(t.customerId()), t.date().atStartOfDay(ZoneOffset.UTC).toInstant(),
                     Map.of("total", BigDecimal.valueOf(t.amount()))));
         }
         return d;
@@ -54,7 +56,7 @@ class PredictedClvTest {
 
     @Test
     void aPastPeriodFitsBothModelsAndWritesNoScores() {
-        FakeKpiData data = cdnow();
+        InMemoryKpiData data = cdnow();
         KpiModule.Value v = new PredictedClv(Clock.fixed(Instant.parse("2026-11-18T12:00:00Z"), ZoneOffset.UTC)).compute(SEPTEMBER_1997, data);
         assertThat(v.inputs().get("customers")).isEqualByComparingTo("2357");
         assertThat(v.inputs().get("repeatCustomers")).isEqualByComparingTo("946");
@@ -77,7 +79,7 @@ class PredictedClvTest {
 
     @Test
     void theCurrentPeriodWritesEveryCustomersScores() {
-        FakeKpiData data = cdnow();
+        InMemoryKpiData data = cdnow();
         // now is 1997-09-30 noon: the calibration ends today, as it does at the end of the month
         KpiModule.Value v = new PredictedClv(Clock.fixed(Instant.parse("1997-09-30T12:00:00Z"), ZoneOffset.UTC)).compute(SEPTEMBER_1997, data);
         assertThat(in(v, "bgNbdR")).isCloseTo(0.2426, within(5e-5));
@@ -105,7 +107,7 @@ class PredictedClvTest {
 
     @Test
     void aSegmentsPeriodWritesNoScores() {
-        FakeKpiData data = cdnow();
+        InMemoryKpiData data = cdnow();
         Period segment = new Period(SEPTEMBER_1997.tenantId(), Period.Granularity.MONTH, SEPTEMBER_1997.start(), SEPTEMBER_1997.from(),
                 SEPTEMBER_1997.to(), UUID.randomUUID());
         KpiModule.Value v = new PredictedClv(Clock.fixed(Instant.parse("1997-09-30T12:00:00Z"), ZoneOffset.UTC)).compute(segment, data);
@@ -115,7 +117,7 @@ class PredictedClvTest {
 
     @Test
     void tooFewRepeatCustomersGiveNoValue() {
-        FakeKpiData data = new FakeKpiData();
+        InMemoryKpiData data = new InMemoryKpiData();
         UUID ann = UUID.randomUUID();
         data.add("order.completed", ann, "2026-01-05T10:00:00Z", "total", 40).add("order.completed", ann, "2026-02-05T10:00:00Z", "total", 60);
         data.add("order.completed", UUID.randomUUID(), "2026-02-07T10:00:00Z", "total", 25);
@@ -125,6 +127,6 @@ class PredictedClvTest {
         assertThat(v.value()).isNull();
         assertThat(v.inputs()).containsEntry("customers", BigDecimal.valueOf(2)).containsEntry("repeatCustomers", BigDecimal.ONE);
         assertThat(data.scores).isEmpty();
-        assertThat(new PredictedClv().compute(feb, new FakeKpiData()).inputs()).containsEntry("customers", BigDecimal.ZERO);
+        assertThat(new PredictedClv().compute(feb, new InMemoryKpiData()).inputs()).containsEntry("customers", BigDecimal.ZERO);
     }
 }

@@ -1,5 +1,7 @@
 package io.rapport.plugin.kpi.retention;
 
+import io.rapport.testkit.InMemoryKpiData;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -14,7 +16,7 @@ import io.rapport.spi.kpi.Period;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each module against a small shop in memory ({@link FakeKpiData}), for March 2026 (UTC). The customers:
+ * Each module against a small shop in memory ({@link InMemoryKpiData}), for March 2026 (UTC). The customers:
  * <ul>
  * <li>Ann ordered 50 on 2025-06-10 and 70 on 2026-03-05: active at the start and at the end, on two days;</li>
  * <li>Bob ordered 30 on 2025-03-20 only: active at the start (after 2025-03-01), not at the end (before 2025-04-01);</li>
@@ -38,8 +40,8 @@ class ModulesTest {
             new AverageOrderValue(), new CartAbandonmentRate(), new ConversionRate(), new EmailOpenRate(), new EmailClickRate(),
             new EmailClickToOpenRate(), new EmailBounceRate(), new UnsubscribeRate());
 
-    static FakeKpiData shop() {
-        FakeKpiData d = new FakeKpiData();
+    static InMemoryKpiData shop() {
+        InMemoryKpiData d = new InMemoryKpiData();
         d.add("order.completed", ANN, "2025-06-10T10:00:00Z", "total", 50).add("order.completed", ANN, "2026-03-05T10:00:00Z", "total", 70);
         d.add("order.completed", BOB, "2025-03-20T10:00:00Z", "total", 30);
         d.add("order.completed", CY, "2026-03-10T10:00:00Z", "total", new BigDecimal("100")).add("order.completed", CY, "2026-03-20T10:00:00Z", "total", 80);
@@ -90,7 +92,7 @@ class ModulesTest {
     @Test
     void aComebackAfterMoreThanAYearCountsAsRetained() {
         // Eve ordered in 2024, then in March 2026: not active at the start, not new, but in E - N
-        FakeKpiData d = shop().add("order.completed", UUID.randomUUID(), "2024-01-15T10:00:00Z", "total", 40);
+        InMemoryKpiData d = shop().add("order.completed", UUID.randomUUID(), "2024-01-15T10:00:00Z", "total", 40);
         UUID eve = d.events.get(d.events.size() - 1).customer();
         d.add("order.completed", eve, "2026-03-12T10:00:00Z", "total", 60);
         KpiModule.Value r = new RetentionRate().compute(MARCH, d);
@@ -148,7 +150,7 @@ class ModulesTest {
     @Test
     void anEmptyShopHasNoValuesButItsCounts() {
         for (KpiModule m : ALL) {
-            KpiModule.Value v = m.compute(MARCH, new FakeKpiData());
+            KpiModule.Value v = m.compute(MARCH, new InMemoryKpiData());
             assertThat(v.value()).as(m.definition().id()).isNull();
             assertThat(v.inputs()).as(m.definition().id()).isNotEmpty().allSatisfy((k, n) -> assertThat(n).isEqualByComparingTo("0"));
         }

@@ -1,4 +1,4 @@
-package io.rapport.plugin.kpi.retention;
+package io.rapport.testkit;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -19,16 +19,19 @@ import java.util.stream.Stream;
 
 import io.rapport.spi.kpi.KpiData;
 
-/** The kernel's aggregates over a list of events in memory, as their Javadoc defines them; days are UTC days. */
-final class FakeKpiData implements KpiData {
+/**
+ * {@link KpiData} over a list of events in memory, as its Javadoc defines the aggregates (days are UTC days), for the unit
+ * tests of KPI modules: add events, call the module, read the scores it wrote.
+ */
+public final class InMemoryKpiData implements KpiData {
 
-    record Event(String type, UUID customer, Instant at, Map<String, Object> properties) {
+    public record Event(String type, UUID customer, Instant at, Map<String, Object> properties) {
     }
 
-    final List<Event> events = new ArrayList<>();
-    final Map<String, Map<UUID, BigDecimal>> scores = new LinkedHashMap<>();
+    public final List<Event> events = new ArrayList<>();
+    public final Map<String, Map<UUID, BigDecimal>> scores = new LinkedHashMap<>();
 
-    FakeKpiData add(String type, UUID customer, String at, Object... properties) {
+    public InMemoryKpiData add(String type, UUID customer, String at, Object... properties) {
         Map<String, Object> p = new LinkedHashMap<>();
         for (int i = 0; i < properties.length; i += 2) {
             p.put((String) properties[i], properties[i + 1]);
@@ -81,7 +84,7 @@ final class FakeKpiData implements KpiData {
 
     @Override
     public long customersAt(Instant at) {
-        throw new UnsupportedOperationException("no module of this bundle reads profiles");
+        throw new UnsupportedOperationException("not kept in memory");
     }
 
     @Override
