@@ -72,15 +72,16 @@ public final class Kernel implements AutoCloseable {
      * @param messages             how messages are sent through channels
      * @param sessions             how long console sessions last
      * @param publicUrl            where customers reach this server: the base of the signed links in messages
-     * @param segmentRecheck       how often segments whose truth changes with time alone are rebuilt
+     * @param segmentRecheck       how often segments whose truth changes with time alone are re-evaluated for the customers whose
+     *                             events or dates left a window since the last time (they are rebuilt at start and daily)
      * @param journeys             how the journey worker runs
      */
     public record Settings(int busPartitions, int relayBatch, int maxIngestBatch, List<String> stages, String stageRules, Path dataDir,
                            String initialAdminPassword, PluginHost.Settings plugins, Messages.Settings messages, Sessions.Settings sessions,
                            java.net.URI publicUrl, java.time.Duration segmentRecheck, JourneyEngine.Settings journeys) {
 
-        /** How often time-dependent segments are rebuilt unless told otherwise. */
-        public static final java.time.Duration SEGMENT_RECHECK = java.time.Duration.ofMinutes(15);
+        /** How often time-dependent segments are re-evaluated for the customers who left a window, unless told otherwise. */
+        public static final java.time.Duration SEGMENT_RECHECK = java.time.Duration.ofMinutes(1);
 
         /** Where customers reach a server that was told nothing: the default port on this machine. */
         public static final java.net.URI LOCAL_URL = java.net.URI.create("http://localhost:9080");

@@ -107,9 +107,9 @@ public class KernelHolder {
     @ConfigProperty(name = "rapport.import.max-bytes", defaultValue = "2147483648")
     long importMaxBytes;
 
-    /** How often segments whose truth changes with time alone ("no order within 30 days") are rebuilt. */
+    /** How often segments whose truth changes with time alone ("no order within 30 days") are re-evaluated for who left a window. */
     @Inject
-    @ConfigProperty(name = "rapport.segments.recheck-minutes", defaultValue = "15")
+    @ConfigProperty(name = "rapport.segments.recheck-minutes", defaultValue = "1")
     int segmentRecheckMinutes;
 
     /** How often an idle journey worker looks for due steps, in milliseconds. */

@@ -215,7 +215,7 @@ function factsOf(s) {
     h('dt', {}, 'Members'), h('dd', {dataset: {count: 'members'}}, n(s.members)),
     h('dt', {}, 'Version'), h('dd', {dataset: {count: 'version'}}, String(s.version)),
     h('dt', {}, 'Changes with time'), h('dd', {}, s.timeDependent
-      ? 'Yes: its conditions count days, so the server rechecks it regularly (every 15 minutes unless configured otherwise)' : 'No'),
+      ? 'Yes: its conditions count days, so the server rechecks it as customers leave a window (every minute unless configured otherwise)' : 'No'),
     h('dt', {}, 'Last rebuilt'), h('dd', {}, when(s.rebuiltAt)),
     h('dt', {}, 'Last changed'), h('dd', {}, when(s.updatedAt)));
 }

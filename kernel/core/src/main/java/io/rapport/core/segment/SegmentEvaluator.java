@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * profile changes the kernel reports), collects the customers concerned for a moment, and re-evaluates for them only
  * the segments the change can affect, computing all of them for each customer in one query
  * ({@link SegmentStore#evaluateMany}). Segments whose truth changes with time alone ("no order within 30 days") are
- * rebuilt every {@code recheck}.
+ * re-evaluated every {@code recheck} for the customers whose events or dates left a window since the last check (the
+ * moment their membership can change), and rebuilt at start and once a day.
  */
 public final class SegmentEvaluator implements EventListener, AutoCloseable {
 
@@ -211,15 +212,56 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 LOG.warn("Recomputing the RFM scores of tenant {} failed; they are recomputed next time", r[0], e);
             }
         }
+        java.time.OffsetDateTime now = java.time.OffsetDateTime.now(clock);
+        boolean full = lastFullRecheck == null || lastFullRecheck.isBefore(now.minus(RFM_EVERY));
         List<Object[]> due = db.read(c -> Db.list(c, "SELECT tenant_id, id FROM segment WHERE time_dependent = ?", List.of(true),
                 rs -> new Object[] {rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)}));
-        for (Object[] d : due) {
-            try {
-                segments.rebuild((UUID) d[0], (UUID) d[1]);
-            } catch (RuntimeException e) {
-                LOG.warn("Rechecking time-dependent segment {} failed; it is rechecked next time", d[1], e);
+        if (full) {
+            // at start and once a day: every time-dependent segment rebuilt, whatever happened while the server was down
+            for (Object[] d : due) {
+                try {
+                    segments.rebuild((UUID) d[0], (UUID) d[1]);
+                } catch (RuntimeException e) {
+                    LOG.warn("Rechecking time-dependent segment {} failed; it is rechecked next time", d[1], e);
+                }
+            }
+            lastFullRecheck = now;
+        } else {
+            recheckCrossing(lastCrossingCheck, now);
+        }
+        lastCrossingCheck = now;
+    }
+
+    private java.time.OffsetDateTime lastFullRecheck;
+    private java.time.OffsetDateTime lastCrossingCheck;
+
+    /**
+     * Re-evaluates the time-dependent segments for the customers whose events or time fields left a window between
+     * {@code from} and {@code to}: the moment their membership can change with time alone. @return moves written
+     */
+    long recheckCrossing(java.time.OffsetDateTime from, java.time.OffsetDateTime to) {
+        long moved = 0;
+        Set<UUID> tenants = new LinkedHashSet<>(db.read(c -> Db.list(c, "SELECT DISTINCT tenant_id FROM segment WHERE time_dependent = ?", List.of(true),
+                rs -> rs.getObject(1, UUID.class))));
+        for (UUID tenant : tenants) {
+            Map<UUID, List<UUID>> concerned = new LinkedHashMap<>();
+            for (SegmentStore.Compiled s : segments.active(tenant)) {
+                if (s.condition().timeDependent()) {
+                    Set<UUID> who = segments.crossing(tenant, s.condition(), from, to);
+                    if (!who.isEmpty()) {
+                        concerned.put(s.id(), List.copyOf(who));
+                    }
+                }
+            }
+            if (!concerned.isEmpty()) {
+                for (SegmentStore.Rebuild r : segments.evaluateMany(tenant, concerned).values()) {
+                    evaluated.incrementAndGet();
+                    moves.addAndGet(r.entered() + r.exited());
+                    moved += r.entered() + r.exited();
+                }
             }
         }
+        return moved;
     }
 
     /** What a condition looks at, so that a change can tell whether it may affect it. */

@@ -275,6 +275,54 @@ public final class SegmentStore {
     private final Map<UUID, Compiled> compiled = new ConcurrentHashMap<>();
 
     /**
+     * The customers of a time-dependent condition whose truth may have changed with time alone between {@code from} and
+     * {@code to}: those whose event, or time field, crossed the edge of a window ("within D days") meanwhile. Events
+     * and fields that move into a window arrive as changes of their own; these are the ones that leave it.
+     */
+    Set<UUID> crossing(UUID tenantId, Condition condition, OffsetDateTime from, OffsetDateTime to) {
+        Set<UUID> out = new java.util.LinkedHashSet<>();
+        db.read(c -> {
+            crossing(c, tenantId, condition, from, to, out);
+            return null;
+        });
+        return out;
+    }
+
+    private static void crossing(Connection c, UUID tenantId, Condition condition, OffsetDateTime from, OffsetDateTime to, Set<UUID> out)
+            throws SQLException {
+        if (condition instanceof Condition.All a) {
+            for (Condition x : a.conditions()) {
+                crossing(c, tenantId, x, from, to, out);
+            }
+        } else if (condition instanceof Condition.Any a) {
+            for (Condition x : a.conditions()) {
+                crossing(c, tenantId, x, from, to, out);
+            }
+        } else if (condition instanceof Condition.Not n) {
+            crossing(c, tenantId, n.condition(), from, to, out);
+        } else if (condition instanceof Condition.EventCount e && e.withinDays() != null) {
+            events(c, tenantId, e.type(), e.withinDays(), from, to, out);
+        } else if (condition instanceof Condition.EventAggregate e && e.withinDays() != null) {
+            events(c, tenantId, e.type(), e.withinDays(), from, to, out);
+        } else if (condition instanceof Condition.Profile p && p.op().relative()) {
+            String col = p.field().column;
+            out.addAll(Db.list(c, "SELECT id FROM customer WHERE tenant_id = ? AND " + col + " >= ? AND " + col + " < ?",
+                    List.of(tenantId, from.minusDays(p.value().days()), to.minusDays(p.value().days())), rs -> rs.getObject(1, UUID.class)));
+        } else if (condition instanceof Condition.Attribute a && a.op().relative()) {
+            // dates are stored as ISO text, which sorts as the dates do
+            out.addAll(Db.list(c, "SELECT customer_id FROM customer_attribute WHERE tenant_id = ? AND name = ? AND type = 'DATE' AND attr_value >= ? "
+                    + "AND attr_value <= ?", List.of(tenantId, a.name(), from.minusDays(a.value().days()).toLocalDate().minusDays(1).toString(),
+                    to.minusDays(a.value().days()).toLocalDate().plusDays(1).toString()), rs -> rs.getObject(1, UUID.class)));
+        }
+    }
+
+    private static void events(Connection c, UUID tenantId, String type, int days, OffsetDateTime from, OffsetDateTime to, Set<UUID> out)
+            throws SQLException {
+        out.addAll(Db.list(c, "SELECT DISTINCT customer_id FROM event WHERE tenant_id = ? AND type = ? AND occurred_at >= ? AND occurred_at < ? "
+                + "AND customer_id IS NOT NULL", List.of(tenantId, type, from.minusDays(days), to.minusDays(days)), rs -> rs.getObject(1, UUID.class)));
+    }
+
+    /**
      * The tenant's segments with their parsed conditions. One light query reads their ids and versions; a
      * definition is read and parsed again only when its version is not the one cached (a new or edited segment,
      * here or on another server). Deleted segments leave the cache.
