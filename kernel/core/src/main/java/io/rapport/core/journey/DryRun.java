@@ -63,7 +63,7 @@ public final class DryRun {
         OffsetDateTime start = OffsetDateTime.now(clock);
         OffsetDateTime now = start;
         OffsetDateTime horizon = start.plus(HORIZON);
-        ZoneId zone = Timing.zone(customer.timeZone(), messages.policy(tenantId).defaultZone());
+        ZoneId zone = messages.policy(tenantId).zoneOf(customer.timeZone());
         UUID runId = new UUID(0, 0);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("event", triggerProperties == null ? Map.of() : triggerProperties);

@@ -51,7 +51,8 @@ public final class JourneyDefinitions {
     public static final int MAX_STEPS = 100;
     public static final Duration MAX_WAIT = Duration.ofDays(3650);
     static final Pattern STEP_ID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
-    static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+");
+    /** What an event type looks like: lower-case dot-separated words, such as {@code order.completed}. */
+    public static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+");
     static final Pattern ATTRIBUTE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,99}");
     static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_-]{0,39}");
     public static final List<String> STEP_TYPES = List.of("wait", "waitForEvent", "waitUntil", "branch", "split", "send", "update", "tag",

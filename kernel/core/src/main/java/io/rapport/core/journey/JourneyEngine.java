@@ -380,7 +380,8 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
     }
 
     private int scanDate(Live l, List<Live> journeys, Journey.OnDate d, OffsetDateTime now) {
-        ZoneId shopZone = messages.policy(l.tenantId()).defaultZone();
+        io.rapport.core.message.SendPolicy policy = messages.policy(l.tenantId());
+        ZoneId shopZone = policy.defaultZone();
         LocalDate today = now.atZoneSameInstant(shopZone).toLocalDate();
         int n = 0;
         for (LocalDate day : List.of(today, today.plusDays(1))) {
@@ -401,7 +402,7 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
                         if (cu == null) {
                             continue;
                         }
-                        ZoneId zone = Timing.zone(cu.timeZone(), shopZone);
+                        ZoneId zone = policy.zoneOf(cu.timeZone());
                         OffsetDateTime at = ZonedDateTime.of(day, d.time(), zone).toOffsetDateTime();
                         if (day.equals(today) && at.isBefore(now)) {
                             at = now;
@@ -615,7 +616,8 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
         String at = r.step();
         String variant = r.variant();
         int attempts = r.attempts();
-        ZoneId zone = Timing.zone(customer.timeZone(), messages.policy(r.tenantId()).defaultZone());
+        ZoneId zone = messages.policy(r.tenantId()).zoneOf(customer.timeZone());
+        Map<String, Object> data = data(r, j);
         boolean resuming = WAITING.equals(r.state());
         for (int n = 0; at != null && n < MAX_STEPS_AT_ONCE; n++) {
             Journey.Step step = j.step(at);
@@ -651,7 +653,6 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
                 }
                 // a send held for quiet hours, a webhook to try again: the step itself runs now
             }
-            Map<String, Object> data = data(r, j);
             if (step instanceof Journey.Wait w) {
                 Duration d = w.reorderInterval() ? reorderInterval(db, r.tenantId(), customer.id(), w.duration()) : w.duration();
                 log.accept(at, new String[] {"waiting", d.toString()});

@@ -4,13 +4,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.DateTimeException;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.UUID;
+
+import io.rapport.core.message.SendPolicy;
 
 /**
  * The decisions the engine and the dry run share, so that a dry run shows what the engine will do: when a time of day
@@ -19,18 +20,6 @@ import java.util.UUID;
 final class Timing {
 
     private Timing() {
-    }
-
-    /** @return the customer's zone if it is valid, else {@code fallback} */
-    static ZoneId zone(String customerZone, ZoneId fallback) {
-        if (customerZone != null) {
-            try {
-                return ZoneId.of(customerZone);
-            } catch (DateTimeException e) {
-                // an unknown zone falls back to the shop's
-            }
-        }
-        return fallback;
     }
 
     /** @return the first instant after {@code now} at which it is {@code time} in {@code zone} */
@@ -43,15 +32,9 @@ final class Timing {
         return at.toOffsetDateTime().withOffsetSameInstant(now.getOffset());
     }
 
-    /** @return {@code now} outside the quiet hours, else when they end */
+    /** @return {@code now} outside the journey's quiet hours in {@code zone}, else when they end: as the shop's own quiet hours are read */
     static OffsetDateTime afterQuiet(OffsetDateTime now, Journey.Quiet quiet, ZoneId zone) {
-        if (quiet == null) {
-            return now;
-        }
-        LocalTime t = now.atZoneSameInstant(zone).toLocalTime();
-        boolean crossesMidnight = quiet.start().isAfter(quiet.end());
-        boolean inside = crossesMidnight ? !t.isBefore(quiet.start()) || t.isBefore(quiet.end()) : !t.isBefore(quiet.start()) && t.isBefore(quiet.end());
-        return inside ? nextTimeOfDay(now, quiet.end(), zone) : now;
+        return quiet == null ? now : new SendPolicy(quiet.start(), quiet.end(), zone, null, null).allowedAt(now, null);
     }
 
     /**

@@ -389,7 +389,7 @@ public class JourneysResource {
                     throw new InvalidInputException(errors);
                 }
                 if (e.get("type") == null || e.get("type").getValueType() != JsonValue.ValueType.STRING
-                        || !e.getString("type").matches("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+")) {
+                        || !io.rapport.core.journey.JourneyDefinitions.EVENT_TYPE.matcher(e.getString("type")).matches()) {
                     throw new InvalidInputException(p + "/type", "is an event type such as order.completed");
                 }
                 Duration after;
