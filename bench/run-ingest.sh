@@ -52,7 +52,9 @@ usage: bench/run-ingest.sh [options]
                          default 20; --duration applies); writes bench/target/plugin-results.md
   --segments             run the segment benchmark instead (PostgreSQL only): seeds --console-customers N profiles
                          with orders, builds 50 segments, rebuilds one beside the hand-written SQL, then 1,000 events/s
-                         for 30 s and the incremental evaluation's latency; writes bench/target/segment-results.md
+                         for 30 s and the incremental evaluation's latency; writes bench/target/segment-results.md.
+                         --segment-load sessions (default: each customer sends a visit of 5 events, customers last seen
+                         over the past 400 days) or random (every event from another random customer)
   --journeys             run the journey benchmark instead (PostgreSQL only): seeds --journey-customers N profiles
                          (default 100000), enrols them in a journey, wakes them all at the same minute and times them to
                          the end beside the hand-written SQL that writes the same rows; writes bench/target/journey-results.md
@@ -106,6 +108,7 @@ while [ $# -gt 0 ]; do
         --console) CONSOLE=1; shift ;;
         --segments) SEGMENTS=1; shift ;;
         --journeys) JOURNEYS=1; shift ;;
+        --segment-load) SEGMENT_LOAD="$2"; shift 2 ;;
         --journey-customers) JOURNEY_CUSTOMERS="$2"; shift 2 ;;
         --email) EMAIL=1; shift ;;
         --email-messages) EMAIL_MESSAGES="$2"; shift 2 ;;
@@ -352,7 +355,8 @@ fi
 if [ "${SEGMENTS:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.SegmentBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
-        --customers "${CONSOLE_CUSTOMERS:-1000000}" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/segment-results.md"
+        --customers "${CONSOLE_CUSTOMERS:-1000000}" --load "${SEGMENT_LOAD:-sessions}" --machine "$MACHINE" --command "$COMMAND" \
+        --out "$ROOT/bench/target/segment-results.md"
     exit $?
 fi
 if [ "${JOURNEYS:-0}" = 1 ]; then

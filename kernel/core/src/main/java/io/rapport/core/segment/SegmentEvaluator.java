@@ -56,6 +56,8 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     private static final Change STOP = new Change(new UUID(0, 0), new UUID(0, 0), "stop");
     private volatile boolean running;
     private volatile Thread thread;
+    private volatile Thread maintenance;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private long lastRecheck;
 
     public SegmentEvaluator(Db db, Clock clock, SegmentStore segments, Duration recheck) {
@@ -72,6 +74,35 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         t.setDaemon(true);
         thread = t;
         t.start();
+        // time-dependent rechecks and the vacuum on their own thread: a recheck takes a second or more on a large shop,
+        // and the changes arriving meanwhile must not wait for it
+        Thread m = new Thread(this::maintain, "rapport-segments-recheck");
+        m.setDaemon(true);
+        maintenance = m;
+        m.start();
+    }
+
+    private void maintain() {
+        while (running) {
+            try {
+                if (stopped.await(1, TimeUnit.SECONDS)) {
+                    return;
+                }
+                vacuumIfGrown();
+                if (running && clock.millis() - lastRecheck >= recheck.toMillis()) {
+                    lastRecheck = clock.millis();
+                    recheckTimeDependent();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.error("Rechecking time-dependent segments failed; they are rechecked at the next minute", e);
+            }
+        }
     }
 
     @Override
@@ -148,10 +179,6 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                         batch.clear();
                     }
                 }
-                if (running && clock.millis() - lastRecheck >= recheck.toMillis()) {
-                    lastRecheck = clock.millis();
-                    recheckTimeDependent();
-                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -196,6 +223,53 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         for (Change c : batch) {
             latencies.record((done - c.at()) / 1_000);
         }
+    }
+
+    /** Membership rows written since the last vacuum that call for the next one. */
+    static final long VACUUM_AFTER_ROWS = 100_000;
+    /** The least time between two vacuums. */
+    static final long VACUUM_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    static final String VACUUM = "VACUUM (ANALYZE) segment_member";
+    private volatile Thread vacuum;
+    private long vacuumedAtRows;
+    private long vacuumedAtNanos = System.nanoTime() - VACUUM_EVERY_NANOS;
+
+    /**
+     * On PostgreSQL, vacuums {@code segment_member} in the background once builds or moves have written
+     * {@link #VACUUM_AFTER_ROWS} rows since the last time, at most once a minute. Evaluating a customer reads their
+     * memberships by an index-only scan of {@code (customer_id, segment_id)}, and only a vacuum marks the pages it may
+     * trust without visiting the heap: until then, a customer's rows, scattered by the segment-by-segment builds,
+     * cost a page read each (measured: 92 ms instead of 13 ms for 300 customers among 3.2 million rows). Autovacuum
+     * does it too, but after the table has grown by a fifth, and never where it is off.
+     */
+    private void vacuumIfGrown() {
+        long written = segments.memberRowsWritten();
+        if (db.dialect() != Db.Dialect.POSTGRESQL || written - vacuumedAtRows < VACUUM_AFTER_ROWS || vacuum != null
+                || System.nanoTime() - vacuumedAtNanos < VACUUM_EVERY_NANOS) {
+            return;
+        }
+        vacuumedAtRows = written;
+        vacuumedAtNanos = System.nanoTime();
+        Thread t = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                db.read(c -> {
+                    c.setAutoCommit(true); // VACUUM cannot run inside a transaction
+                    try (java.sql.Statement st = c.createStatement()) {
+                        st.execute(VACUUM);
+                    }
+                    return null;
+                });
+                LOG.info("Vacuumed segment_member after {} membership rows written, in {} ms", written, (System.nanoTime() - t0) / 1_000_000);
+            } catch (RuntimeException e) {
+                LOG.warn("Vacuuming segment_member failed; it is tried again after more rows", e);
+            } finally {
+                vacuum = null;
+            }
+        }, "rapport-segments-vacuum");
+        t.setDaemon(true);
+        vacuum = t;
+        t.start();
     }
 
     /** RFM scores are recomputed once a day; the segments that read them are rebuilt with them. */
@@ -334,12 +408,14 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     public void close() {
         running = false;
         queue.add(STOP);
-        Thread t = thread;
-        if (t != null) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        stopped.countDown();
+        for (Thread t : new Thread[] {thread, maintenance}) {
+            if (t != null) {
+                try {
+                    t.join(TimeUnit.SECONDS.toMillis(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }

@@ -58,6 +58,8 @@ public final class SegmentStore {
     private final Clock clock;
     private final EventStore events;
     private final Rfm rfm;
+    /** Membership rows inserted or deleted since start (rolled-back ones included): when to tidy the table up. */
+    private final java.util.concurrent.atomic.AtomicLong memberRowsWritten = new java.util.concurrent.atomic.AtomicLong();
 
     public SegmentStore(Db db, Clock clock, EventStore events) {
         this.db = db;
@@ -172,7 +174,7 @@ public final class SegmentStore {
             for (List<EventStore.KernelEvent> chunk : Db.chunks(exits, WRITE_BATCH)) {
                 events.appendKernelEvents(c, chunk);
             }
-            Db.update(c, "DELETE FROM segment_member WHERE segment_id = ?", id);
+            memberRowsWritten.addAndGet(Db.update(c, "DELETE FROM segment_member WHERE segment_id = ?", id));
             Db.update(c, "DELETE FROM segment WHERE id = ?", id);
             return null;
         });
@@ -273,6 +275,11 @@ public final class SegmentStore {
 
     /** Parsed conditions by segment id; an entry serves only the version it was parsed from. */
     private final Map<UUID, Compiled> compiled = new ConcurrentHashMap<>();
+
+    /** @return how many membership rows were inserted or deleted since start */
+    long memberRowsWritten() {
+        return memberRowsWritten.get();
+    }
 
     /**
      * The customers of a time-dependent condition whose truth may have changed with time alone between {@code from} and
@@ -588,6 +595,7 @@ public final class SegmentStore {
         void flush() throws SQLException {
             Db.batch(c, "INSERT INTO segment_member (segment_id, customer_id, tenant_id, since) VALUES (?,?,?,?)", in);
             Db.batch(c, "DELETE FROM segment_member WHERE segment_id = ? AND customer_id = ?", out);
+            memberRowsWritten.addAndGet(in.size() + out.size());
             events.appendKernelEvents(c, happened);
             in.clear();
             out.clear();
