@@ -137,6 +137,34 @@ public final class Db {
         return out;
     }
 
+    /**
+     * "{@code column} is one of {@code ids}" and its arguments. On PostgreSQL it is {@code column = ANY(?::uuid[])} with
+     * one argument, so that the statement's text does not change with the number of ids: the driver prepares it once
+     * per connection and the server plans it once, where an {@code IN} list of another length is a new statement to
+     * parse and plan (1 to 7 ms for a segment's conditions). On H2, an {@code IN} list.
+     *
+     * @param ids at least one
+     */
+    public static OneOf oneOf(Dialect dialect, String column, java.util.Collection<java.util.UUID> ids) {
+        if (dialect == Dialect.POSTGRESQL) {
+            StringBuilder array = new StringBuilder(ids.size() * 37 + 2).append('{');
+            for (java.util.UUID id : ids) {
+                array.append(array.length() > 1 ? "," : "").append(id);
+            }
+            return new OneOf(column + " = ANY(?::uuid[])", List.of(array.append('}').toString()));
+        }
+        return new OneOf(column + " IN (" + marks(ids.size()) + ")", List.copyOf(ids));
+    }
+
+    /** As {@link #oneOf(Dialect, String, java.util.Collection)} in this database's dialect. */
+    public OneOf oneOf(String column, java.util.Collection<java.util.UUID> ids) {
+        return oneOf(dialect, column, ids);
+    }
+
+    /** A condition of {@link #oneOf} and the arguments its marks take, in order. */
+    public record OneOf(String sql, List<Object> args) {
+    }
+
     /** @return {@code n} (at least 1) parameter marks for an {@code IN (...)} list: {@code ?,?,?} */
     public static String marks(int n) {
         return "?,".repeat(n - 1) + "?";

@@ -68,10 +68,10 @@ public final class SegmentSql {
             s.write(condition);
             s.sql.append(" THEN 1 ELSE 0 END");
         }
-        s.sql.append(" FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND c.id IN (").append("?,".repeat(customers.size() - 1))
-                .append("?)");
+        Db.OneOf ids = Db.oneOf(dialect, "c.id", customers);
+        s.sql.append(" FROM customer c WHERE c.tenant_id = ? AND c.merged_into IS NULL AND ").append(ids.sql());
         s.args.add(tenantId);
-        s.args.addAll(customers);
+        s.args.addAll(ids.args());
         return new Query(s.sql.toString(), List.copyOf(s.args));
     }
 

@@ -395,12 +395,14 @@ public final class SegmentStore {
             Set<UUID> wanted = new TreeSet<>(ORDER);
             chunk.forEach(u -> wanted.addAll(segmentsByCustomer.get(u)));
             boolean moved = db.tx(c -> {
+                noJit(c);
                 OffsetDateTime now = OffsetDateTime.now(clock);
+                Db.OneOf segmentIds = db.oneOf("id", wanted);
                 List<Object> lockArgs = new ArrayList<>();
                 lockArgs.add(tenantId);
-                lockArgs.addAll(wanted);
-                List<Object[]> rows = Db.list(c, "SELECT id, name, version, member_count FROM segment WHERE tenant_id = ? AND id IN ("
-                        + Db.marks(wanted.size()) + ") ORDER BY id FOR UPDATE", lockArgs,
+                lockArgs.addAll(segmentIds.args());
+                List<Object[]> rows = Db.list(c, "SELECT id, name, version, member_count FROM segment WHERE tenant_id = ? AND " + segmentIds.sql()
+                        + " ORDER BY id FOR UPDATE", lockArgs,
                         rs -> new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getLong(4)});
                 Map<UUID, Target> locked = new HashMap<>();
                 Map<UUID, Condition> conditions = new HashMap<>();
@@ -445,8 +447,9 @@ public final class SegmentStore {
                 }
                 // the customers' memberships, an index-only scan of segment_member_by_customer (customer_id, segment_id);
                 // a customer is one tenant's, and only pairs of the segments locked are compared below
-                Set<Pair> held = new HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE customer_id IN ("
-                        + Db.marks(chunk.size()) + ")", List.copyOf(chunk), rs -> new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
+                Db.OneOf customerIds = db.oneOf("customer_id", chunk);
+                Set<Pair> held = new HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE " + customerIds.sql(),
+                        customerIds.args(), rs -> new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
                 Map<UUID, Diff> diffs = new LinkedHashMap<>();
                 for (Object[] r : rows) {
                     Target t = locked.get((UUID) r[0]);
@@ -497,6 +500,19 @@ public final class SegmentStore {
             }
         }
         return out;
+    }
+
+    /**
+     * Turns PostgreSQL's JIT compilation off for the rest of the transaction. The conditions query of a batch has a
+     * subquery per condition and customer, so its estimated cost passes {@code jit_above_cost} although it reads a few
+     * hundred index entries: compiling it took 360 ms for a query that runs in 20 (measured on 200,000 profiles).
+     */
+    private void noJit(Connection c) throws SQLException {
+        if (db.dialect() == Db.Dialect.POSTGRESQL) {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("SET LOCAL jit = off");
+            }
+        }
     }
 
     /** A segment and a customer. */
