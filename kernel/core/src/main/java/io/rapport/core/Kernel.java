@@ -150,6 +150,8 @@ public final class Kernel implements AutoCloseable {
     private final io.rapport.core.journey.Tasks tasks;
     private final io.rapport.core.kpi.Kpis kpis;
     private final Runnable kpiSubscription;
+    private final io.rapport.core.survey.Surveys surveys;
+    private final Runnable surveySubscription;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -199,6 +201,8 @@ public final class Kernel implements AutoCloseable {
         if (pluginHost != null) {
             pluginHost.track(io.rapport.spi.kpi.KpiModule.class, (ref, module) -> kpis.register(module), (ref, unregister) -> unregister.run());
         }
+        this.surveys = new io.rapport.core.survey.Surveys(db, clock, customers, events, messages, links);
+        this.surveySubscription = bus.subscribe(surveys, io.rapport.core.survey.Surveys.listensTo());
         this.journeySubscription = bus.subscribe(journeyEngine, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null
                 ? Path.of(System.getProperty("java.io.tmpdir"), "rapport-imports") : settings.dataDir().resolve(IMPORTS_DIR));
@@ -343,6 +347,11 @@ public final class Kernel implements AutoCloseable {
         return kpis;
     }
 
+    /** @return surveys: definitions, sends, answers */
+    public io.rapport.core.survey.Surveys surveys() {
+        return surveys;
+    }
+
     public JourneyEngine journeyEngine() {
         return journeyEngine;
     }
@@ -365,6 +374,7 @@ public final class Kernel implements AutoCloseable {
         journeyEngine.close();
         kpiSubscription.run();
         kpis.close();
+        surveySubscription.run();
         bus.close();
         LOG.info("Kernel stopped");
     }
