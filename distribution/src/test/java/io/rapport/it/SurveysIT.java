@@ -44,7 +44,7 @@ class SurveysIT {
     static final Duration WAIT = Duration.ofSeconds(20);
 
     @RegisterExtension
-    static GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
+    static GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort()).withPerMethodLifecycle(false);
 
     static Api.Shop shop;
 

@@ -192,7 +192,8 @@ public final class Kernel implements AutoCloseable {
         this.segmentSubscription = bus.subscribe(segmentEvaluator, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         customers.onChanged(segmentEvaluator::changed);
         this.journeys = new JourneyStore(db, clock, stages);
-        this.journeyEngine = new JourneyEngine(db, clock, journeys, customers, messages, settings.journeys());
+        this.surveys = new io.rapport.core.survey.Surveys(db, clock, customers, events, messages, links);
+        this.journeyEngine = new JourneyEngine(db, clock, journeys, customers, messages, surveys, settings.journeys());
         this.dryRun = new io.rapport.core.journey.DryRun(db, clock, customers, messages);
         this.journeyAnalytics = new io.rapport.core.journey.JourneyAnalytics(db, journeys);
         this.tasks = new io.rapport.core.journey.Tasks(db, clock);
@@ -201,7 +202,6 @@ public final class Kernel implements AutoCloseable {
         if (pluginHost != null) {
             pluginHost.track(io.rapport.spi.kpi.KpiModule.class, (ref, module) -> kpis.register(module), (ref, unregister) -> unregister.run());
         }
-        this.surveys = new io.rapport.core.survey.Surveys(db, clock, customers, events, messages, links);
         this.surveySubscription = bus.subscribe(surveys, io.rapport.core.survey.Surveys.listensTo());
         this.journeySubscription = bus.subscribe(journeyEngine, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null

@@ -309,6 +309,28 @@ class SurveysTest {
         assertThat(Surveys.value(Surveys.Kind.NPS, Map.of(9, 0L))).as("no answers: no value").isNull();
     }
 
+    @Test
+    void aJourneyStepSendsTheSurveyAndASurveyThatIsNotThereIsRefusedAtSave() {
+        Surveys.Survey s = surveys.create(tenant, nps("journey-" + UUID.randomUUID(), "Hi {{customer.firstName}}: {{survey.link}}"));
+        String definition = """
+                {"trigger": {"type": "manual"}, "start": "ask", "steps": {"ask": {"type": "survey", "survey": "%s", "next": null}}}""";
+        assertThat(invalid(() -> kernel.journeys().validate(tenant, Json.readObject(definition.formatted(UUID.randomUUID())))))
+                .extracting(FieldError::field).containsExactly("/definition/steps/ask/survey");
+        assertThat(invalid(() -> kernel.journeys().validate(tenant, Json.readObject(definition.formatted("nope")))))
+                .extracting(FieldError::field).containsExactly("/definition/steps/ask/survey");
+        UUID journey = kernel.journeys().create(tenant, "ask " + UUID.randomUUID(), null, Json.readObject(definition.formatted(s.id()))).id();
+        kernel.journeys().publish(tenant, journey, ACTOR);
+        try {
+            Customer ida = customer("Ida");
+            kernel.journeyEngine().enrol(tenant, journey, List.of(ida.id()));
+            await().atMost(WAIT).until(() -> surveys.summary(tenant, s.id()).sends() == 1);
+            assertThat(last(email, ida).text()).startsWith("Hi Ida: http://localhost:9080/api/v1/public/surveys?t=");
+            assertThat(surveys.answer(token(last(email, ida).text()), 10, null).outcome()).isEqualTo(Surveys.Outcome.RECORDED);
+        } finally {
+            kernel.journeys().stop(tenant, journey);
+        }
+    }
+
     // --- helpers -------------------------------------------------------------------------------------------------
 
     private static Surveys.Definition nps(String name, String text) {
