@@ -74,7 +74,7 @@ class SurveyConsoleIT {
             assertThat(page.getByText("No survey yet.")).isVisible();
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New survey")).click();
             assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("New survey"))).isVisible();
-            page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true)).fill("After delivery");
+            page.getByRole(AriaRole.TEXTBOX, new Page.GetByRoleOptions().setName("Name").setExact(true)).fill("After delivery");
 
             // an NPS: eleven choices from 0, with its end labels
             Locator phone = page.locator(".survey-preview .phone");
@@ -82,24 +82,24 @@ class SurveyConsoleIT {
             assertThat(phone.locator(".choices label")).hasCount(11);
             assertThat(phone.locator(".ends")).containsText("0 = Not at all likely");
             // a CES: 1 to 7 by default, its own question; 1 to 5 and "effort" wording when told
-            page.getByLabel("Kind", new Page.GetByLabelOptions().setExact(true)).selectOption("ces");
+            page.getByRole(AriaRole.COMBOBOX, new Page.GetByRoleOptions().setName("Kind").setExact(true)).selectOption("ces");
             assertThat(phone.locator(".choices label")).hasCount(7);
-            assertThat(page.getByLabel("Question", new Page.GetByLabelOptions().setExact(true))).hasValue("It was easy to get what I needed.");
+            assertThat(page.getByRole(AriaRole.TEXTBOX, new Page.GetByRoleOptions().setName("Question").setExact(true))).hasValue("It was easy to get what I needed.");
             assertThat(phone.locator(".ends")).containsText("7 = Strongly agree");
-            page.getByLabel("Scale", new Page.GetByLabelOptions().setExact(true)).selectOption("5");
+            page.getByRole(AriaRole.COMBOBOX, new Page.GetByRoleOptions().setName("Scale").setExact(true)).selectOption("5");
             page.locator("input[name=lowIsBetter]").check();
             assertThat(phone.locator(".choices label")).hasCount(5);
             assertThat(phone.locator(".ends")).containsText("1 = Very little effort");
             // back to an NPS: the CES fields go away
-            page.getByLabel("Kind", new Page.GetByLabelOptions().setExact(true)).selectOption("nps");
+            page.getByRole(AriaRole.COMBOBOX, new Page.GetByRoleOptions().setName("Kind").setExact(true)).selectOption("nps");
             assertThat(page.locator("input[name=lowIsBetter]")).isHidden();
             assertThat(phone.locator(".choices label")).hasCount(11);
-            page.getByLabel("Follow-up question", new Page.GetByLabelOptions().setExact(true)).fill("What made you choose that score?");
+            page.getByRole(AriaRole.TEXTBOX, new Page.GetByRoleOptions().setName("Follow-up question").setExact(true)).fill("What made you choose that score?");
             assertThat(phone.locator("label").filter(new Locator.FilterOptions().setHasText("What made you choose that score?"))).isVisible();
             shot(page, "60-survey-editor");
 
             // a message without the link: the API's error sits next to the field
-            Locator text = page.getByLabel("Message", new Page.GetByLabelOptions().setExact(true));
+            Locator text = page.getByRole(AriaRole.TEXTBOX, new Page.GetByRoleOptions().setName("Message").setExact(true));
             text.fill("Hello {{customer.firstName}}, tell us!");
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Save survey")).click();
             assertThat(text).hasAttribute("aria-invalid", "true");

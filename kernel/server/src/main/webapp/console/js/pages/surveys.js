@@ -49,7 +49,7 @@ export function phone(s) {
   const scores = [];
   for (let i = Number(s.scaleMin); i <= max; i += 1) scores.push(i);
   return h('div', {class: 'phone', role: 'img', 'aria-label': 'Preview of the customer’s page'},
-    h('div', {class: 'survey-page'}, h('form', {class: 'survey', inert: true},
+    h('div', {class: 'survey-page'}, h('div', {class: 'survey', inert: true},
       h('fieldset', {class: `scale scale-${scores.length}`},
         h('legend', {}, h('h1', {}, s.question || '…')),
         h('div', {class: 'choices'}, scores.map((i) => [h('input', {type: 'radio', id: `pv-${i}`, name: 'pv', value: i, tabindex: -1}),
