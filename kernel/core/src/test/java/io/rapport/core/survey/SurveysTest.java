@@ -310,6 +310,22 @@ class SurveysTest {
     }
 
     @Test
+    void erasingACustomerErasesTheirSendsAndAnswers() {
+        Surveys.Survey s = surveys.create(tenant, nps("erase-" + UUID.randomUUID(), "{{survey.link}}"));
+        Customer jo = customer("Jo");
+        surveys.send(tenant, s.id(), jo.id(), ACTOR, null);
+        String token = token(last(email, jo).text());
+        surveys.answer(token, 7, "Personal words");
+        surveys.send(tenant, s.id(), jo.id(), ACTOR, null);
+
+        kernel.customers().erase(tenant, jo.id());
+
+        assertThat(surveys.summary(tenant, s.id()).sends()).isZero();
+        assertThat(surveys.responses(tenant, s.id(), null, 10)).isEmpty();
+        assertThatThrownBy(() -> surveys.open(token)).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void aJourneyStepSendsTheSurveyAndASurveyThatIsNotThereIsRefusedAtSave() {
         Surveys.Survey s = surveys.create(tenant, nps("journey-" + UUID.randomUUID(), "Hi {{customer.firstName}}: {{survey.link}}"));
         String definition = """
