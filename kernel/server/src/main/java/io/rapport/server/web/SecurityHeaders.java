@@ -12,8 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * Security headers on every answer of the WAR (console and API): scripts, styles and connections from this origin
  * only, no inline script or style, no framing, no MIME sniffing, no referrer to other sites. The console's pages are
- * revalidated at every load so that an upgrade is seen at once. A survey's preview may be framed by this origin's pages
- * (the console's editor). {@code /} leads to the console.
+ * revalidated at every load so that an upgrade is seen at once. {@code /} leads to the console.
  */
 @WebFilter(urlPatterns = "/*", asyncSupported = true)
 public class SecurityHeaders extends HttpFilter {
@@ -25,19 +24,16 @@ public class SecurityHeaders extends HttpFilter {
             + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     public static final String CONSOLE_PATH = "/console/";
     public static final String API_PATH = "/api/";
-    /** The one page the console frames: a survey's page in its editor's preview (same origin only). */
-    static final java.util.regex.Pattern PREVIEW = java.util.regex.Pattern.compile("/api/v1/surveys/[0-9a-fA-F-]{36}/preview");
 
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        boolean framed = PREVIEW.matcher(path).matches();
-        response.setHeader("Content-Security-Policy", framed ? CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'") : CSP);
+        response.setHeader("Content-Security-Policy", CSP);
         response.setHeader("X-Content-Type-Options", "nosniff");
-        response.setHeader("X-Frame-Options", framed ? "SAMEORIGIN" : "DENY");
+        response.setHeader("X-Frame-Options", "DENY");
         response.setHeader("Referrer-Policy", "same-origin");
         response.setHeader("Cross-Origin-Opener-Policy", "same-origin");
         response.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+        String path = request.getRequestURI().substring(request.getContextPath().length());
         if (path.isEmpty() || path.equals("/") || path.equals("/console")) {
             response.sendRedirect(request.getContextPath() + CONSOLE_PATH);
             return;
