@@ -12,6 +12,7 @@ import imports from './pages/imports.js';
 import segments, {segment} from './pages/segments.js';
 import journeys from './pages/journeys.js';
 import journey from './pages/journey.js';
+import surveys, {survey} from './pages/surveys.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -35,6 +36,9 @@ const PAGES = [
   {path: /^segments\/(new|[0-9a-fA-F-]{36})$/, title: 'Segment', role: 'viewer', render: segment},
   {path: /^journeys$/, nav: 'journeys', title: 'Journeys', role: 'viewer', render: journeys},
   {path: /^journeys\/([0-9a-fA-F-]{36})$/, title: 'Journey', role: 'viewer', render: journey},
+  // viewers read surveys and their answers; marketers build and send them
+  {path: /^surveys$/, nav: 'surveys', title: 'Surveys', role: 'viewer', render: surveys},
+  {path: /^surveys\/(new|[0-9a-fA-F-]{36})$/, title: 'Survey', role: 'viewer', render: survey},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];

@@ -5,6 +5,7 @@
 /** Step types in the order the type list offers them: label, a symbol (decoration only) and the step's exits. */
 export const STEP_TYPES = {
   send: {label: 'Send a message', icon: '✉'},
+  survey: {label: 'Send a survey', icon: '★'},
   wait: {label: 'Wait', icon: '◷'},
   waitForEvent: {label: 'Wait for an event', icon: '⚑'},
   waitUntil: {label: 'Wait until a time of day', icon: '◔'},
@@ -66,6 +67,7 @@ export function newStep(type, next = null, channel = 'email') {
     case 'split': return {type, arms: [{name: 'A', percent: 50, next}, {name: 'B', percent: 50, next: null}]};
     case 'send': return {type, channel, purpose: 'marketing', subject: 'A message for you',
       text: 'Hello{{#customer.firstName}} {{customer.firstName}}{{/customer.firstName}},\n\n', next};
+    case 'survey': return {type, survey: '', next};
     case 'tag': return {type, tag: 'tagged', next};
     case 'update': return {type, profile: {attributes: {}}, next};
     case 'webhook': return {type, url: 'https://', next};
@@ -240,6 +242,7 @@ export function summary(step) {
       const words = (step.subject || (step.text || '').split('\n')[0] || '').replace(/\{\{[#^/][^}]*\}\}/g, '');
       return `${step.channel || '?'}: ${words || '(no text)'}`;
     }
+    case 'survey': return step.survey ? `survey ${step.survey.slice(0, 8)}…` : 'survey ?';
     case 'tag': return `tag ${step.tag || '?'}`;
     case 'update': return Object.keys((step.profile && step.profile.attributes) || {}).join(', ') || 'the profile';
     case 'webhook': return step.url || '?';

@@ -150,6 +150,8 @@ public final class Kernel implements AutoCloseable {
     private final io.rapport.core.journey.Tasks tasks;
     private final io.rapport.core.kpi.Kpis kpis;
     private final Runnable kpiSubscription;
+    private final io.rapport.core.survey.Surveys surveys;
+    private final Runnable surveySubscription;
 
     private Kernel(DataSource dataSource, Settings settings, Clock clock) {
         long t0 = System.nanoTime();
@@ -190,7 +192,8 @@ public final class Kernel implements AutoCloseable {
         this.segmentSubscription = bus.subscribe(segmentEvaluator, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         customers.onChanged(segmentEvaluator::changed);
         this.journeys = new JourneyStore(db, clock, stages);
-        this.journeyEngine = new JourneyEngine(db, clock, journeys, customers, messages, settings.journeys());
+        this.surveys = new io.rapport.core.survey.Surveys(db, clock, customers, events, messages, links);
+        this.journeyEngine = new JourneyEngine(db, clock, journeys, customers, messages, surveys, settings.journeys());
         this.dryRun = new io.rapport.core.journey.DryRun(db, clock, customers, messages);
         this.journeyAnalytics = new io.rapport.core.journey.JourneyAnalytics(db, journeys);
         this.tasks = new io.rapport.core.journey.Tasks(db, clock);
@@ -199,6 +202,7 @@ public final class Kernel implements AutoCloseable {
         if (pluginHost != null) {
             pluginHost.track(io.rapport.spi.kpi.KpiModule.class, (ref, module) -> kpis.register(module), (ref, unregister) -> unregister.run());
         }
+        this.surveySubscription = bus.subscribe(surveys, io.rapport.core.survey.Surveys.listensTo());
         this.journeySubscription = bus.subscribe(journeyEngine, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
         this.imports = new Imports(db, clock, customers, events, access, settings.dataDir() == null
                 ? Path.of(System.getProperty("java.io.tmpdir"), "rapport-imports") : settings.dataDir().resolve(IMPORTS_DIR));
@@ -343,6 +347,11 @@ public final class Kernel implements AutoCloseable {
         return kpis;
     }
 
+    /** @return surveys: definitions, sends, answers */
+    public io.rapport.core.survey.Surveys surveys() {
+        return surveys;
+    }
+
     public JourneyEngine journeyEngine() {
         return journeyEngine;
     }
@@ -365,6 +374,7 @@ public final class Kernel implements AutoCloseable {
         journeyEngine.close();
         kpiSubscription.run();
         kpis.close();
+        surveySubscription.run();
         bus.close();
         LOG.info("Kernel stopped");
     }

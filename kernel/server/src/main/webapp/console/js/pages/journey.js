@@ -26,10 +26,11 @@ const clone = (x) => JSON.parse(JSON.stringify(x));
 export default async function journey(el, {args}) {
   const id = args[0];
   const edit = can('marketer');
-  const [j, segments, channels] = await Promise.all([
+  const [j, segments, channels, surveys] = await Promise.all([
     get(`/journeys/${enc(id)}`),
     get('/segments').then((r) => r.items).catch(() => []),
     get('/channels').then((r) => [...new Set([...r.items, ...(r.provided || []).map((p) => p.type)])]).catch(() => []),
+    get('/surveys').then((r) => r.items).catch(() => []),
   ]);
   const st = {j, def: clone(j.definition), name: j.name, description: j.description || '', selected: null, problems: [], dirty: false};
   const channelList = () => [...new Set([...(channels.length ? channels : ['email']),
@@ -347,6 +348,13 @@ export default async function journey(el, {args}) {
         nextField('Then go to', 'next', step.next, `${P}/next`, (v) => { step.next = v; }));
         break;
       }
+      case 'survey':
+        out.push(bind({name: 'survey', label: 'Survey', type: 'select', value: step.survey || '',
+          options: [{value: '', label: 'Choose a survey'}, ...surveys.map((v) => ({value: v.id, label: `${v.name} (${v.kind.toUpperCase()}, ${v.channel})`}))],
+          help: surveys.length ? 'Sent as the survey says: its channel, consent purpose and text.' : 'No survey yet: create one under Surveys.'},
+        `${P}/survey`, (v) => { step.survey = v; }),
+        nextField('Then go to', 'next', step.next, `${P}/next`, (v) => { step.next = v; }));
+        break;
       case 'tag':
         out.push(bind({name: 'tag', label: 'Tag to add', value: step.tag || ''}, `${P}/tag`, (v) => { step.tag = v; }),
           nextField('Then go to', 'next', step.next, `${P}/next`, (v) => { step.next = v; }));

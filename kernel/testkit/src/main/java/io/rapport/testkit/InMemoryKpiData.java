@@ -83,6 +83,19 @@ public final class InMemoryKpiData implements KpiData {
     }
 
     @Override
+    public Map<String, Long> countBy(String type, String property, Map<String, String> where, Instant from, Instant to) {
+        Map<String, Long> out = new TreeMap<>();
+        of(type, from, to).filter(e -> where.entrySet().stream().allMatch(w -> w.getValue().equals(key(e.properties().get(w.getKey())))))
+                .map(e -> key(e.properties().get(property))).filter(Objects::nonNull).forEach(v -> out.merge(v, 1L, Long::sum));
+        return out;
+    }
+
+    /** A value as the kernel names it: a number without trailing zeros, anything else as text. */
+    private static String key(Object v) {
+        return v == null ? null : v instanceof BigDecimal b ? b.stripTrailingZeros().toPlainString() : String.valueOf(v);
+    }
+
+    @Override
     public long customersAt(Instant at) {
         throw new UnsupportedOperationException("not kept in memory");
     }

@@ -98,4 +98,56 @@ public final class EventTypes {
 
     private EventTypes() {
     }
+
+    /**
+     * A customer answered a survey (the kernel's surveys: NPS, CSAT, CES); one per survey send. Properties:
+     * {@link #PROPERTY_SURVEY}, {@link #PROPERTY_SEND}, {@link #PROPERTY_KIND}, {@link #PROPERTY_SCALE},
+     * {@link #PROPERTY_LOW_IS_BETTER}, {@link #PROPERTY_SCORE} and, if they wrote one, {@link #PROPERTY_COMMENT}.
+     *
+     * @since 0.3
+     */
+    public static final String SURVEY_ANSWERED = "survey.answered";
+    /**
+     * Property of {@value #SURVEY_ANSWERED}: the survey's id.
+     *
+     * @since 0.3
+     */
+    public static final String PROPERTY_SURVEY = "survey";
+    /**
+     * Property of {@value #SURVEY_ANSWERED}: the id of the send answered (one answer per send).
+     *
+     * @since 0.3
+     */
+    public static final String PROPERTY_SEND = "send";
+    /**
+     * Property of {@value #SURVEY_ANSWERED}: {@code nps}, {@code csat} or {@code ces}.
+     *
+     * @since 0.3
+     */
+    public static final String PROPERTY_KIND = "kind";
+    /**
+     * Property of {@value #SURVEY_ANSWERED}: the scale as {@code <min>-<max>}, such as {@code 0-10} or {@code 1-7}.
+     *
+     * @since 0.3
+     */
+    public static final String PROPERTY_SCALE = "scale";
+    /**
+     * Property of {@value #SURVEY_ANSWERED}: true when a low score is the good one (a CES asking how much effort it took);
+     * false for every NPS and CSAT.
+     *
+     * @since 0.3
+     */
+    public static final String PROPERTY_LOW_IS_BETTER = "lowIsBetter";
+    /**
+     * Property of {@value #SURVEY_ANSWERED}: the answer, a whole number on the scale.
+     *
+     * @since 0.3
+     */
+    public static final String PROPERTY_SCORE = "score";
+    /**
+     * Property of {@value #SURVEY_ANSWERED}: the customer's free text after the score, absent if none.
+     *
+     * @since 0.3
+     */
+    public static final String PROPERTY_COMMENT = "comment";
 }

@@ -5,7 +5,7 @@
  * @since 0.1 (0.2: segment events)
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.rapport.api.event;
 
 import org.osgi.annotation.bundle.Export;

@@ -43,6 +43,17 @@ public interface KpiData {
      */
     Map<String, Long> countBy(String type, String property, Instant from, Instant to);
 
+    /**
+     * As {@link #countBy(String, String, Instant, Instant)}, among the events whose other properties have the given
+     * values: {@code countBy("survey.answered", "score", Map.of("kind", "nps"), from, to)}. A value compares as text,
+     * as {@code countBy} gives it (a number without trailing zeros, {@code true} or {@code false}); an event without
+     * one of the properties does not count.
+     *
+     * @param where property names and the text of their wanted values; empty for every event of the type
+     * @since 0.2
+     */
+    Map<String, Long> countBy(String type, String property, Map<String, String> where, Instant from, Instant to);
+
     /** @return how many customers existed at {@code at} (created before it, and not erased) */
     long customersAt(Instant at);
 

@@ -660,6 +660,8 @@ public final class CustomerStore implements CustomerService {
                 update(c, "DELETE FROM journey_run WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM task WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
+                update(c, "DELETE FROM survey_response WHERE send_id IN (SELECT id FROM survey_send WHERE tenant_id = ? AND customer_id = ?)", tenantId, id);
+                update(c, "DELETE FROM survey_send WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 // rendered messages hold personal data; a suppression of an erased person has no one left to protect
                 update(c, "DELETE FROM message WHERE tenant_id = ? AND customer_id = ?", tenantId, id);
                 update(c, "DELETE FROM suppression WHERE tenant_id = ? AND customer_id = ?", tenantId, id);

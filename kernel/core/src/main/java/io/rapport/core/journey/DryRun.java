@@ -147,6 +147,10 @@ public final class DryRun {
                 }
                 out.add(new Step(now, at, type, refusal == null ? "sent" : "rejected", detail));
                 at = s.next();
+            } else if (step instanceof Journey.SendSurvey v) {
+                now = Timing.afterQuiet(now, j.quietHours(), zone);
+                out.add(new Step(now, at, type, "sent", Map.of("survey", v.survey().toString(), "note", "not sent in a dry run")));
+                at = v.next();
             } else if (step instanceof Journey.Update u) {
                 out.add(new Step(now, at, type, "done", Map.of("profile", io.rapport.core.json.Json.toJava(u.patch()))));
                 at = u.next();
@@ -208,6 +212,7 @@ public final class DryRun {
             case "Branch" -> "branch";
             case "Split" -> "split";
             case "Send" -> "send";
+            case "SendSurvey" -> "survey";
             case "Update" -> "update";
             case "Tag" -> "tag";
             case "Webhook" -> "webhook";

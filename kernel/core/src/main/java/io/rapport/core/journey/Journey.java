@@ -136,6 +136,13 @@ public record Journey(Trigger trigger, Condition filter, Reentry reentry, Goal g
         }
     }
 
+    /** Sends a survey to the customer, as {@code POST /api/v1/surveys/{id}/sends} does (its message: consent, suppression, quiet hours). */
+    public record SendSurvey(java.util.UUID survey, String next) implements Step {
+        public List<String> targets() {
+            return java.util.Arrays.asList(next);
+        }
+    }
+
     /** Applies a merge patch to the profile, as {@code PATCH /api/v1/customers/{id}} does. */
     public record Update(JsonObject patch, String next) implements Step {
         public List<String> targets() {

@@ -55,7 +55,7 @@ public final class JourneyDefinitions {
     public static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+");
     static final Pattern ATTRIBUTE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,99}");
     static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_-]{0,39}");
-    public static final List<String> STEP_TYPES = List.of("wait", "waitForEvent", "waitUntil", "branch", "split", "send", "update", "tag",
+    public static final List<String> STEP_TYPES = List.of("wait", "waitForEvent", "waitUntil", "branch", "split", "send", "survey", "update", "tag",
             "webhook", "task", "exit");
     public static final List<String> TRIGGER_TYPES = List.of("event", "segment", "date", "manual");
 
@@ -374,6 +374,17 @@ public final class JourneyDefinitions {
                 template(text, false, p + "/text", errors);
                 template(html, true, p + "/html", errors);
                 yield new Journey.Send(channel, purpose, subject, text, html, next(o, "next", p, errors));
+            }
+            case "survey" -> {
+                allowOnly(o, p, errors, "type", "survey", "next");
+                String id = text(o.get("survey"), p + "/survey", errors);
+                UUID survey = null;
+                try {
+                    survey = id == null ? null : UUID.fromString(id);
+                } catch (IllegalArgumentException e) {
+                    errors.add(new FieldError(p + "/survey", "is a survey's id"));
+                }
+                yield survey == null ? null : new Journey.SendSurvey(survey, next(o, "next", p, errors));
             }
             case "update" -> {
                 allowOnly(o, p, errors, "type", "profile", "next");

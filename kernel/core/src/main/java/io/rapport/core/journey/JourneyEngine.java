@@ -110,6 +110,7 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
     private final Clock clock;
     private final JourneyStore store;
     private final CustomerStore customers;
+    private final io.rapport.core.survey.Surveys surveys;
     private final Messages messages;
     private final Settings settings;
     private final ExecutorService pool;
@@ -125,6 +126,13 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
     private final AtomicLong eventsSeen = new AtomicLong();
 
     public JourneyEngine(Db db, Clock clock, JourneyStore store, CustomerStore customers, Messages messages, Settings settings) {
+        this(db, clock, store, customers, messages, null, settings);
+    }
+
+    /** @param surveys what survey steps send, or null to fail them */
+    public JourneyEngine(Db db, Clock clock, JourneyStore store, CustomerStore customers, Messages messages, io.rapport.core.survey.Surveys surveys,
+                         Settings settings) {
+        this.surveys = surveys;
         this.db = db;
         this.clock = clock;
         this.store = store;
@@ -685,6 +693,14 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
                     log.accept(at, send(r, s, data, seq[0]));
                 }
                 at = s.next();
+            } else if (step instanceof Journey.SendSurvey v) {
+                OffsetDateTime allowed = Timing.afterQuiet(now, j.quietHours(), zone);
+                if (allowed.isAfter(now)) {
+                    log.accept(at, new String[] {"held", "quiet hours until " + allowed});
+                    return new Position(r, at, seq[0], WAITING, allowed, null, now, variant, 0, null, taken);
+                }
+                log.accept(at, sendSurvey(r, v, seq[0]));
+                at = v.next();
             } else if (step instanceof Journey.Update u) {
                 CustomerChanges changes = CustomerJson.changes(u.patch(), null, customers.stages(), clock);
                 customers.update(r.tenantId(), customer.id(), changes, ACTOR);
@@ -747,6 +763,20 @@ public final class JourneyEngine implements EventListener, AutoCloseable {
             Messages.Message m = sub.message();
             return m.state() == Messages.State.REJECTED ? new String[] {"rejected", m.reason()} : new String[] {"sent", m.id().toString()};
         } catch (InvalidInputException e) {
+            return new String[] {"failed", e.getMessage()};
+        }
+    }
+
+    private String[] sendSurvey(Run r, Journey.SendSurvey v, int seq) {
+        if (surveys == null) {
+            return new String[] {"failed", "surveys are not available"};
+        }
+        try {
+            io.rapport.core.survey.Surveys.Sent sent = surveys.send(r.tenantId(), v.survey(), r.customerId(), ACTOR, "journey:" + r.id() + ":" + seq);
+            Messages.Message m = sent.message();
+            return m == null ? new String[] {"failed", "no message"} : m.state() == Messages.State.REJECTED ? new String[] {"rejected", m.reason()}
+                    : new String[] {"sent", m.id().toString()};
+        } catch (InvalidInputException | io.rapport.core.validation.ConflictException | io.rapport.core.validation.NotFoundException e) {
             return new String[] {"failed", e.getMessage()};
         }
     }

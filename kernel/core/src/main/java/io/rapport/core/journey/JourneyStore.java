@@ -221,6 +221,9 @@ public final class JourneyStore {
                     for (String a : JourneyDefinitions.attributes(b.condition())) {
                         requireAttribute(c, tenantId, a, p + "/condition", errors);
                     }
+                } else if (e.getValue() instanceof Journey.SendSurvey v && Db.list(c, "SELECT 1 FROM survey WHERE tenant_id = ? AND id = ? "
+                        + "AND archived_at IS NULL", List.of(tenantId, v.survey()), rs -> 1).isEmpty()) {
+                    errors.add(new FieldError(p + "/survey", "names no survey of this shop (or an archived one)"));
                 } else if (e.getValue() instanceof Journey.Update u) {
                     try {
                         CustomerJson.changes(u.patch(), null, stages, clock);

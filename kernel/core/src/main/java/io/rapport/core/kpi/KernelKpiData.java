@@ -145,18 +145,38 @@ final class KernelKpiData implements KpiData {
 
     @Override
     public Map<String, Long> countBy(String type, String property, Instant from, Instant to) {
+        return countBy(type, property, Map.of(), from, to);
+    }
+
+    @Override
+    public Map<String, Long> countBy(String type, String property, Map<String, String> where, Instant from, Instant to) {
         Map<String, Long> out = new TreeMap<>();
         scan("SELECT e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?", type, from, to, "",
                 rs -> {
-                    if (rs != null) {
-                        Object v = property(rs, property);
-                        if (v != null) {
-                            String key = v instanceof BigDecimal b ? b.stripTrailingZeros().toPlainString() : String.valueOf(v);
-                            out.merge(key, 1L, Long::sum);
+                    if (rs == null) {
+                        return;
+                    }
+                    String text = rs.getString(1);
+                    if (text == null || !text.contains("\"" + property + "\"")) {
+                        return;
+                    }
+                    Map<String, Object> properties = Json.readMap(text);
+                    for (Map.Entry<String, String> w : where.entrySet()) {
+                        if (!w.getValue().equals(key(properties.get(w.getKey())))) {
+                            return;
                         }
+                    }
+                    String key = key(properties.get(property));
+                    if (key != null) {
+                        out.merge(key, 1L, Long::sum);
                     }
                 });
         return out;
+    }
+
+    /** @return a property's value as {@link #countBy} names it: a number without trailing zeros, other values as text; null for none */
+    private static String key(Object v) {
+        return v == null ? null : v instanceof BigDecimal b ? b.stripTrailingZeros().toPlainString() : String.valueOf(v);
     }
 
     @Override

@@ -35,7 +35,16 @@ public final class Links {
         /** Withdraw one purpose on one channel, at once. */
         UNSUBSCRIBE,
         /** See and change every consent. */
-        PREFERENCES
+        PREFERENCES,
+        /** Answer one survey send, once ({@link #survey}); its own token layout, never a {@link Claim}. */
+        SURVEY
+    }
+
+    /** A verified survey token: the send it answers and until when; expired ones too, so that the page can say so. */
+    public record SurveyClaim(UUID tenantId, UUID sendId, java.time.Instant expiresAt) {
+        public boolean expired(Clock clock) {
+            return clock.instant().isAfter(expiresAt);
+        }
     }
 
     /** A verified token. {@code purpose} and {@code channel} are set for {@link Kind#UNSUBSCRIBE}. */
@@ -79,6 +88,63 @@ public final class Links {
     /** @return the preference centre's URL for the customer */
     public URI preferences(UUID tenantId, UUID customerId) {
         return publicUrl.resolve(PREFERENCES_PATH + "?" + TOKEN_PARAMETER + "=" + sign(Kind.PREFERENCES, tenantId, customerId, "", "", PREFERENCES_LIFETIME));
+    }
+
+    /** The path of a survey's page (GET) and of its answers (POST), and the parameters of both. */
+    public static final String SURVEY_PATH = "/api/v1/public/surveys";
+    public static final String SURVEY_TOKEN_PARAMETER = "t";
+    public static final String SURVEY_SCORE_PARAMETER = "score";
+
+    /** @return a token for a survey send, good until {@code expiresAt} */
+    public String surveyToken(UUID tenantId, UUID sendId, java.time.Instant expiresAt) {
+        ByteBuffer b = ByteBuffer.allocate(1 + 16 + 16 + 8);
+        b.put((byte) Kind.SURVEY.ordinal());
+        b.putLong(tenantId.getMostSignificantBits()).putLong(tenantId.getLeastSignificantBits());
+        b.putLong(sendId.getMostSignificantBits()).putLong(sendId.getLeastSignificantBits());
+        b.putLong(expiresAt.getEpochSecond());
+        byte[] payload = b.array();
+        Base64.Encoder enc = Base64.getUrlEncoder().withoutPadding();
+        return enc.encodeToString(payload) + "." + enc.encodeToString(mac(payload));
+    }
+
+    /** @return the survey page's URL for a token, with a score chosen in advance if {@code score} is not null */
+    public URI survey(String token, Integer score) {
+        return publicUrl.resolve(SURVEY_PATH + "?" + SURVEY_TOKEN_PARAMETER + "=" + token
+                + (score == null ? "" : "&" + SURVEY_SCORE_PARAMETER + "=" + score));
+    }
+
+    /**
+     * @return the send a survey token names, expired or not (the caller tells an expired link from a forged one), or
+     *         empty if it is malformed, forged or not a survey token
+     */
+    public Optional<SurveyClaim> verifySurvey(String token) {
+        byte[] payload = payload(token);
+        if (payload == null || payload.length != 1 + 16 + 16 + 8 || payload[0] != Kind.SURVEY.ordinal()) {
+            return Optional.empty();
+        }
+        ByteBuffer b = ByteBuffer.wrap(payload, 1, payload.length - 1);
+        UUID tenant = new UUID(b.getLong(), b.getLong());
+        UUID send = new UUID(b.getLong(), b.getLong());
+        return Optional.of(new SurveyClaim(tenant, send, java.time.Instant.ofEpochSecond(b.getLong())));
+    }
+
+    /** @return a token's payload if its MAC is the kernel's, else null */
+    private byte[] payload(String token) {
+        if (token == null || token.length() > 1000) {
+            return null;
+        }
+        int dot = token.indexOf('.');
+        if (dot <= 0) {
+            return null;
+        }
+        try {
+            Base64.Decoder dec = Base64.getUrlDecoder();
+            byte[] payload = dec.decode(token.substring(0, dot));
+            byte[] mac = dec.decode(token.substring(dot + 1));
+            return MessageDigest.isEqual(mac, mac(payload)) ? payload : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** The paths of the open pixel and the click redirect, and their parameters. */
@@ -153,7 +219,7 @@ public final class Links {
             }
             ByteBuffer b = ByteBuffer.wrap(payload);
             int k = b.get();
-            if (k < 0 || k >= Kind.values().length) {
+            if (k < 0 || k >= Kind.values().length || k == Kind.SURVEY.ordinal()) {
                 return Optional.empty();
             }
             UUID tenant = new UUID(b.getLong(), b.getLong());

@@ -25,6 +25,13 @@ public final class Templates {
     public static final String DATA = "data";
     /** Template variable: the message (its id). */
     public static final String MESSAGE = "message";
+    /**
+     * Template variable of a survey's message: {@code survey.link}, {@code survey.question}, {@code survey.name} and
+     * the list {@code survey.scores} of {@code {score, link}} (a link per score); empty in every other message.
+     */
+    public static final String SURVEY = "survey";
+    /** What a template reads under {@link #SURVEY}. */
+    public static final List<String> SURVEY_FIELDS = List.of("link", "question", "name", "scores");
 
     private static final Mustache.Compiler HTML = Mustache.compiler().escapeHTML(true).defaultValue("")
             .withLoader(name -> {
@@ -151,6 +158,7 @@ public final class Templates {
             case CUSTOMER -> p.length == 1 || CUSTOMER_FIELDS.contains(p[1]) && (p.length == 2 || p[1].equals("attributes") && p.length == 3);
             case DATA -> true;
             case MESSAGE -> p.length == 1 || p.length == 2 && p[1].equals("id");
+            case SURVEY -> p.length == 2 && SURVEY_FIELDS.contains(p[1]);
             default -> false;
         };
     }
@@ -178,6 +186,8 @@ public final class Templates {
         ctx.put(CUSTOMER, customer);
         ctx.put(DATA, data == null ? Map.of() : data);
         ctx.put(MESSAGE, Map.of("id", messageId.toString()));
+        // a survey's message carries its values in data.survey (Surveys puts them there); others see an empty survey
+        ctx.put(SURVEY, data != null && data.get(SURVEY) instanceof Map<?, ?> m ? m : Map.of());
         return ctx;
     }
 }

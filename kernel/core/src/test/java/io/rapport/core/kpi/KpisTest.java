@@ -198,6 +198,26 @@ class KpisTest {
                 + "\"topPercent\": 150}}"), 1)).isInstanceOf(InvalidInputException.class).hasMessageContaining("topPercent");
     }
 
+    @Test
+    void countByFiltersOnOtherProperties() {
+        // three answers on 2026-11-18: an NPS 9, an NPS 10 and a CES 9 (not on an NPS scale, but filtered out by kind)
+        String[][] answers = {{"nps", "9", "false"}, {"nps", "10", "false"}, {"ces", "9", "true"}};
+        for (int i = 0; i < answers.length; i++) {
+            kernel.events().append(tenant, "test", List.of(new NewEvent(EventTypes.SURVEY_ANSWERED, List.of(Identifier.email(ann.email())), true,
+                    OffsetDateTime.parse("2026-11-18T09:00:00Z"), Map.of(EventTypes.PROPERTY_KIND, answers[i][0], EventTypes.PROPERTY_SCORE,
+                            new BigDecimal(answers[i][1] + ".0"), EventTypes.PROPERTY_LOW_IS_BETTER, Boolean.valueOf(answers[i][2])), Map.of(),
+                    "answer-" + i)));
+        }
+        Period p = kernel.kpis().period(tenant, Period.Granularity.DAY, LocalDate.parse("2026-11-18"), null);
+        KernelKpiData data = new KernelKpiData(kernel.db(), p, ZoneOffset.UTC, clock, kernel.segments()::scoresWritten);
+        assertThat(data.countBy(EventTypes.SURVEY_ANSWERED, EventTypes.PROPERTY_SCORE, p.from(), p.to())).containsEntry("9", 2L).containsEntry("10", 1L);
+        assertThat(data.countBy(EventTypes.SURVEY_ANSWERED, EventTypes.PROPERTY_SCORE, Map.of(EventTypes.PROPERTY_KIND, "nps"), p.from(), p.to()))
+                .containsOnly(Map.entry("9", 1L), Map.entry("10", 1L));
+        assertThat(data.countBy(EventTypes.SURVEY_ANSWERED, EventTypes.PROPERTY_SCORE, Map.of(EventTypes.PROPERTY_KIND, "ces",
+                EventTypes.PROPERTY_LOW_IS_BETTER, "true"), p.from(), p.to())).containsOnly(Map.entry("9", 1L));
+        assertThat(data.countBy(EventTypes.SURVEY_ANSWERED, EventTypes.PROPERTY_SCORE, Map.of("missing", "x"), p.from(), p.to())).isEmpty();
+    }
+
     private BigDecimal stored(String day) {
         return kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT kpi_value FROM kpi_value WHERE kpi = 'aov_test' AND granularity = 'DAY' "
                 + "AND period_start = ?", List.of(LocalDate.parse(day)), rs -> rs.getBigDecimal(1))).stream().findFirst().orElse(null);
