@@ -12,6 +12,7 @@ import imports from './pages/imports.js';
 import segments, {segment} from './pages/segments.js';
 import journeys from './pages/journeys.js';
 import journey from './pages/journey.js';
+import kpis from './pages/kpis.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -35,6 +36,8 @@ const PAGES = [
   {path: /^segments\/(new|[0-9a-fA-F-]{36})$/, title: 'Segment', role: 'viewer', render: segment},
   {path: /^journeys$/, nav: 'journeys', title: 'Journeys', role: 'viewer', render: journeys},
   {path: /^journeys\/([0-9a-fA-F-]{36})$/, title: 'Journey', role: 'viewer', render: journey},
+  // every role reads the KPI dashboard; goals are set through the API by marketers
+  {path: /^kpis$/, nav: 'kpis', title: 'KPIs', role: 'viewer', render: kpis},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];
