@@ -54,7 +54,7 @@ export function ticks(lo, hi, count = 4) {
 
 const W = 640;
 const H = 240;
-const M = {left: 64, right: 72, top: 16, bottom: 36};
+const M = {left: 64, right: 72, top: 16, bottom: 40};
 
 /**
  * A KPI's series as a line chart. items: [{start, value}] oldest first (value null: no value, drawn as a gap);
@@ -89,10 +89,11 @@ export function lineChart({title, unit, granularity, items, goal}) {
       s('text', {class: 'kc-tick', x: M.left - 6, y: y(t) + 4, 'text-anchor': 'end'}, format(unit, t)));
   }
   const every = Math.max(1, Math.ceil(items.length / 8));
+  const last = items.length - 1;
   items.forEach((it, i) => {
-    if (i % every === 0 || i === items.length - 1) {
+    if ((i % every === 0 && last - i >= every) || i === last) { // the last label, and none too close before it
       grid.append(s('line', {class: 'kc-grid', x1: x(i), x2: x(i), y1: M.top + plotH, y2: M.top + plotH + 4}),
-        s('text', {class: 'kc-tick', x: x(i), y: H - M.bottom + 18, 'text-anchor': 'middle'}, periodLabel(it.start, granularity)));
+        s('text', {class: 'kc-tick', x: x(i), y: H - M.bottom + 26, 'text-anchor': 'middle'}, periodLabel(it.start, granularity)));
     }
   });
   grid.append(s('line', {class: 'kc-baseline', x1: M.left, x2: W - M.right, y1: M.top + plotH, y2: M.top + plotH}));
@@ -122,11 +123,12 @@ export function lineChart({title, unit, granularity, items, goal}) {
   values.forEach((v, i) => {
     const label = `${periodLabel(items[i].start, granularity)}: ${format(unit, v)}`;
     if (v === null) {
-      // no value: a small open mark on the axis, never a point at zero
+      // no value: a small cross under the axis, outside the plot, never a point at zero
+      const cy = M.top + plotH + 9;
       points.append(s('g', {class: 'kc-none', 'data-start': items[i].start},
         s('title', {}, label),
-        s('line', {x1: x(i) - 3, x2: x(i) + 3, y1: M.top + plotH - 3, y2: M.top + plotH + 3}),
-        s('line', {x1: x(i) - 3, x2: x(i) + 3, y1: M.top + plotH + 3, y2: M.top + plotH - 3})));
+        s('line', {x1: x(i) - 3, x2: x(i) + 3, y1: cy - 3, y2: cy + 3}),
+        s('line', {x1: x(i) - 3, x2: x(i) + 3, y1: cy + 3, y2: cy - 3})));
     } else {
       points.append(s('circle', {class: 'kc-point', cx: x(i), cy: y(v), r: 3.5, 'data-start': items[i].start, 'data-value': v}, s('title', {}, label)));
     }

@@ -5,7 +5,9 @@ import {go} from '../app.js';
 import {lineChart, format, periodLabel, stackedBar, swatch} from '../kpi-charts.js';
 
 /** The KPIs drawn first, in this order (what an owner reads first); the others follow as the server lists them. */
-export const FIRST = ['retention_rate', 'nps', 'predicted_clv', 'repeat_purchase_rate', 'average_order_value', 'churn_rate'];
+export const FIRST = ['retention_rate', 'nps', 'repeat_purchase_rate', 'average_order_value', 'churn_rate', 'historical_clv'];
+/** The KPIs drawn last: each period of predicted_clv fits two models on every order (seconds on a big shop). */
+export const LAST = ['predicted_clv'];
 /** The NPS module's KPI and its inputs (kpi-surveys). */
 export const NPS = {id: 'nps', parts: [
   {key: 'detractors', label: 'Detractors'}, {key: 'passives', label: 'Passives'}, {key: 'promoters', label: 'Promoters'}]};
@@ -80,7 +82,8 @@ export default async function kpis(el, {params}) {
     go(`#/kpis${query({from: data.get('from'), to: data.get('to'), granularity: data.get('granularity')})}`);
   });
   const byId = new Map(list.items.map((d) => [d.id, d]));
-  const ordered = [...FIRST.filter((id) => byId.has(id)).map((id) => byId.get(id)), ...list.items.filter((d) => !FIRST.includes(d.id))];
+  const ordered = [...FIRST.filter((id) => byId.has(id)).map((id) => byId.get(id)),
+    ...list.items.filter((d) => !FIRST.includes(d.id) && !LAST.includes(d.id)), ...LAST.filter((id) => byId.has(id)).map((id) => byId.get(id))];
 
   if (ordered.length === 0) {
     replace(el, h('h1', {}, 'KPIs'), h('p', {class: 'notice'}, 'No KPI plugin is active: an admin can install kpi-retention or kpi-clv on the '
@@ -98,9 +101,9 @@ export default async function kpis(el, {params}) {
 
   replace(el, h('h1', {}, 'KPIs'),
     form,
-    h('p', {class: 'help data-range'}, list.orders
-      ? `The shop's orders run from ${list.orders.first} to ${list.orders.last}. A period without a value (no order, no answer) is a gap, not zero.`
-      : 'The shop has no order yet. A period without a value is a gap, not zero.'),
+    h('p', {class: 'help data-range'}, list.orders ? `The shop's orders run from ${list.orders.first} to ${list.orders.last}. ` : 'The shop has no order yet. ',
+      'In each chart the values are a solid line with round points, the goal a dashed line labelled “goal”; a period without a value (no order, '
+      + 'no answer) is a gap in the line with a cross under the axis, not a zero. Every chart has its values in a table.'),
     h('section', {'aria-labelledby': 'series-h'}, h('h2', {id: 'series-h'}, `By ${granularity}, ${from} to ${to}`),
       h('ul', {class: 'kpi-grid'}, cards.map((c) => c.li))),
     cohorts,
@@ -237,7 +240,7 @@ async function drawTop(box) {
           h('td', {class: 'num', dataset: {score: SCORES.clv}}, format('currency', c.score)),
           h('td', {class: 'num', dataset: {score: SCORES.alive}}, c.scores[SCORES.alive] === undefined ? '—' : percent(c.scores[SCORES.alive])),
           h('td', {class: 'num', dataset: {score: SCORES.next}}, c.scores[SCORES.next] === undefined ? '—'
-            : Number(c.scores[SCORES.next]).toLocaleString(undefined, {maximumFractionDigits: 2}))))))));
+            : Number(c.scores[SCORES.next]).toLocaleString(undefined, {maximumSignificantDigits: 3}))))))));
 }
 
 function drawNps(box, series) {
