@@ -114,6 +114,12 @@ class KpiConsoleIT {
             Locator from = page.getByRole(AriaRole.TEXTBOX, new Page.GetByRoleOptions().setName("From").setExact(true));
             Locator to = page.getByRole(AriaRole.TEXTBOX, new Page.GetByRoleOptions().setName("To").setExact(true));
             assertThat(page.locator(".data-range")).containsText("from " + FIRST_ORDER + " to " + LAST_ORDER);
+            // dates the wrong way round are named at their field, before any request
+            from.fill("1998-12-31");
+            to.fill("1997-01-01");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show")).click();
+            assertThat(to).hasAttribute("aria-invalid", "true");
+            assertThat(page.locator(".kpi-range .field-error").filter(new Locator.FilterOptions().setHasText("is on or after From"))).isVisible();
             from.fill("1997-01-01");
             to.fill("1998-12-31");
             page.getByRole(AriaRole.COMBOBOX, new Page.GetByRoleOptions().setName("Granularity").setExact(true)).selectOption("month");

@@ -79,6 +79,9 @@ export default async function kpis(el, {params}) {
     field({name: 'granularity', label: 'Granularity', type: 'select', options: GRANULARITIES, value: granularity}),
     h('button', {type: 'submit', class: 'primary'}, 'Show'));
   onSubmit(form, async (data) => {
+    const errors = ['from', 'to'].filter((k) => !/^\d{4}-\d{2}-\d{2}$/.test(data.get(k))).map((k) => ({field: k, detail: 'is a date'}));
+    if (!errors.length && data.get('to') < data.get('from')) errors.push({field: 'to', detail: 'is on or after From'});
+    if (errors.length) throw Object.assign(new Error('Check the dates.'), {errors});
     go(`#/kpis${query({from: data.get('from'), to: data.get('to'), granularity: data.get('granularity')})}`);
   });
   const byId = new Map(list.items.map((d) => [d.id, d]));
