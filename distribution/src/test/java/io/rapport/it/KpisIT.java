@@ -152,6 +152,46 @@ class KpisIT {
     }
 
     @Test
+    void theCohortTableCountsCustomersByTheMonthOfTheirFirstOrder() {
+        JsonObject t = shop.viewer().get("/api/v1/kpis/cohorts?from=" + empty + "&to=" + second.atEndOfMonth()).expect(200).json();
+        assertThat(t.getString("event")).isEqualTo("order.completed");
+        assertThat(t.getString("from")).isEqualTo(empty.toString());
+        assertThat(t.getString("to")).isEqualTo(second.toString());
+        List<JsonObject> cohorts = t.getJsonArray("cohorts").getValuesAs(JsonObject.class);
+        assertThat(cohorts).extracting(c -> c.getString("month")).containsExactly(empty.toString(), first.toString(), second.toString());
+        assertThat(cohorts.get(0).getInt("customers")).isZero();
+        assertThat(cohorts.get(0).getJsonArray("rates").get(0)).as("an empty cohort has no rate, not 0").isEqualTo(JsonValue.NULL);
+        // two months ago Ann and Bob ordered first; last month Ann again, and Cy first
+        assertThat(cohorts.get(1).getInt("customers")).isEqualTo(2);
+        assertThat(cohorts.get(1).getJsonArray("active").getValuesAs(jakarta.json.JsonNumber.class)).extracting(jakarta.json.JsonNumber::intValue)
+                .containsExactly(2, 1);
+        assertThat(cohorts.get(1).getJsonArray("rates").getValuesAs(jakarta.json.JsonNumber.class))
+                .extracting(r -> r.bigDecimalValue().stripTrailingZeros().toPlainString()).containsExactly("1", "0.5");
+        assertThat(cohorts.get(2).getInt("customers")).isEqualTo(1);
+        assertThat(t.getJsonArray("cohorts")).hasSize(3);
+
+        JsonObject list = shop.viewer().get("/api/v1/kpis").expect(200).json();
+        assertThat(list.getJsonObject("orders").getString("first")).isEqualTo(first.atDay(10).toString());
+        assertThat(list.getJsonObject("orders").getString("last")).isEqualTo(second.atDay(20).toString());
+
+        shop.viewer().get("/api/v1/kpis/cohorts?from=last-year").expectProblem(400, "from");
+        shop.viewer().get("/api/v1/kpis/cohorts?from=" + second + "&to=" + first).expectProblem(400, "to");
+        shop.viewer().get("/api/v1/kpis/cohorts?from=2020-01&to=2025-12").expectProblem(400, "from");
+        shop.viewer().get("/api/v1/kpis/cohorts?event=DROP%20TABLE").expectProblem(400, "event");
+    }
+
+    @Test
+    void theTopScoresListCustomersHighestFirst() {
+        // three customers are too few for a fit: predicted_clv writes no score, so the list is empty rather than an error
+        JsonObject top = shop.viewer().get("/api/v1/kpis/scores/predicted_clv/top").expect(200).json();
+        assertThat(top.getString("score")).isEqualTo("predicted_clv");
+        assertThat(top.getJsonArray("items")).isEmpty();
+        shop.viewer().get("/api/v1/kpis/scores/predicted_clv/top?limit=101").expectProblem(400, "limit");
+        shop.viewer().get("/api/v1/kpis/scores/predicted_clv/top?limit=many").expectProblem(400, "limit");
+        shop.viewer().get("/api/v1/kpis/scores/Not-A-Name/top").expectProblem(404, null);
+    }
+
+    @Test
     void unknownKpisAndBadParametersAreProblems() {
         shop.viewer().get("/api/v1/kpis/nope").expectProblem(404, null);
         shop.viewer().get("/api/v1/kpis/average_order_value?granularity=hour").expectProblem(400, "granularity");

@@ -13,6 +13,7 @@ import segments, {segment} from './pages/segments.js';
 import journeys from './pages/journeys.js';
 import journey from './pages/journey.js';
 import surveys, {survey} from './pages/surveys.js';
+import kpis from './pages/kpis.js';
 import audit from './pages/audit.js';
 import users from './pages/users.js';
 
@@ -39,6 +40,8 @@ const PAGES = [
   // viewers read surveys and their answers; marketers build and send them
   {path: /^surveys$/, nav: 'surveys', title: 'Surveys', role: 'viewer', render: surveys},
   {path: /^surveys\/(new|[0-9a-fA-F-]{36})$/, title: 'Survey', role: 'viewer', render: survey},
+  // every role reads the KPI dashboard; goals are set through the API by marketers
+  {path: /^kpis$/, nav: 'kpis', title: 'KPIs', role: 'viewer', render: kpis},
   {path: /^audit$/, nav: 'audit', title: 'Audit log', role: 'admin', render: audit},
   {path: /^users$/, nav: 'users', title: 'Users & API keys', role: 'admin', render: users},
 ];

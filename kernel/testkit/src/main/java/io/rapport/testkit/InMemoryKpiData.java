@@ -3,7 +3,9 @@ package io.rapport.testkit;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -120,6 +122,44 @@ public final class InMemoryKpiData implements KpiData {
             }
             each.accept(new Purchases(id, list.get(0).at(), list.get(list.size() - 1).at(), days.size(), total, onFirst));
         });
+    }
+
+    @Override
+    public List<Cohort> cohorts(String type, Instant from, Instant until) {
+        if (!from.isBefore(until)) {
+            return List.of();
+        }
+        YearMonth first = YearMonth.from(from.atZone(ZoneOffset.UTC));
+        int months = (int) first.until(YearMonth.from(until.minusNanos(1).atZone(ZoneOffset.UTC)), ChronoUnit.MONTHS) + 1;
+        Map<UUID, Instant> firstAt = new HashMap<>();
+        events.stream().filter(e -> e.type().equals(type) && e.customer() != null).forEach(e -> firstAt.merge(e.customer(), e.at(),
+                (a, b) -> a.isBefore(b) ? a : b));
+        Map<UUID, Integer> cohortOf = new HashMap<>();
+        firstAt.forEach((c, t) -> {
+            if (!t.isBefore(from) && t.isBefore(until)) {
+                cohortOf.put(c, (int) first.until(YearMonth.from(t.atZone(ZoneOffset.UTC)), ChronoUnit.MONTHS));
+            }
+        });
+        List<Set<UUID>[]> seen = new ArrayList<>();
+        List<Cohort> out = new ArrayList<>();
+        for (int i = 0; i < months; i++) {
+            @SuppressWarnings("unchecked")
+            Set<UUID>[] active = new Set[months - i];
+            for (int k = 0; k < active.length; k++) {
+                active[k] = new HashSet<>();
+            }
+            seen.add(active);
+        }
+        of(type, from, until).filter(e -> cohortOf.containsKey(e.customer())).forEach(e -> {
+            int cohort = cohortOf.get(e.customer());
+            int month = (int) first.until(YearMonth.from(e.at().atZone(ZoneOffset.UTC)), ChronoUnit.MONTHS);
+            seen.get(cohort)[month - cohort].add(e.customer());
+        });
+        for (int i = 0; i < months; i++) {
+            List<Long> active = Stream.of(seen.get(i)).map(x -> (long) x.size()).toList();
+            out.add(new Cohort(first.plusMonths(i), active.get(0), active));
+        }
+        return out;
     }
 
     @Override

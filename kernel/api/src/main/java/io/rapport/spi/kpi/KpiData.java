@@ -2,6 +2,8 @@ package io.rapport.spi.kpi;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -75,6 +77,32 @@ public interface KpiData {
      * summary per customer with at least one, in no particular order. Memory does not grow with the customers.
      */
     void purchases(String type, String valueProperty, Instant until, Consumer<Purchases> each);
+
+    /**
+     * One cohort of a retention table: the customers whose first event of a type ever fell in one calendar month.
+     *
+     * @param month     the month of their first event, in the shop's zone
+     * @param customers how many they are
+     * @param active    how many of them had an event of the type in the cohort's month ({@code active.get(0)}, all of
+     *                  them), the month after ({@code active.get(1)}), and so on up to the last month of the table
+     * @since 0.2
+     */
+    record Cohort(YearMonth month, long customers, List<Long> active) {
+        public Cohort {
+            active = List.copyOf(active);
+        }
+    }
+
+    /**
+     * A cohort retention table, computed in the database: the customers whose first event of the type ever occurred in
+     * {@code [from, until)}, grouped by the calendar month of that event in the shop's zone, and for each month from
+     * their cohort's to the one that contains the last instant before {@code until}, how many of them had an event of
+     * the type in it. Events at or after {@code until} do not count; the last month may be partial.
+     *
+     * @return the cohorts, oldest first, one per month of the window (with 0 customers when nobody started then)
+     * @since 0.2
+     */
+    List<Cohort> cohorts(String type, Instant from, Instant until);
 
     /**
      * Stores a score per customer under a name (such as {@code predicted_clv} or {@code p_alive}), replacing the

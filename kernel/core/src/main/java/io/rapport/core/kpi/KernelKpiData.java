@@ -7,8 +7,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -235,6 +237,64 @@ final class KernelKpiData implements KpiData {
                         }
                     }
                 });
+    }
+
+    /**
+     * The months of the window are a table of bounds sent with the query ({@code (index, from, to)}, each month's first
+     * instant in the shop's zone), so that the database groups by the shop's months without knowing time zones: each
+     * customer's first event picks their cohort's index, each event the index of its month, and one row comes back per
+     * (cohort, month) pair.
+     */
+    @Override
+    public List<Cohort> cohorts(String type, Instant from, Instant until) {
+        if (!from.isBefore(until)) {
+            return List.of();
+        }
+        YearMonth first = YearMonth.from(from.atZone(zone));
+        YearMonth last = YearMonth.from(until.minusNanos(1).atZone(zone));
+        int months = (int) first.until(last, ChronoUnit.MONTHS) + 1;
+        List<Object> a = new ArrayList<>();
+        StringBuilder bounds = new StringBuilder();
+        for (int i = 0; i < months; i++) {
+            bounds.append(i == 0 ? "" : ", ").append("(CAST(? AS INT), CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS TIMESTAMP WITH TIME ZONE))");
+            a.add(i);
+            a.add(t(first.plusMonths(i).atDay(1).atStartOfDay(zone).toInstant()));
+            a.add(t(first.plusMonths(i + 1L).atDay(1).atStartOfDay(zone).toInstant()));
+        }
+        a.add(period.tenantId());
+        a.add(type);
+        String seg = segment("e.customer_id", a);
+        a.add(t(from));
+        a.add(t(until));
+        a.add(period.tenantId());
+        a.add(type);
+        a.add(t(first.atDay(1).atStartOfDay(zone).toInstant()));
+        a.add(t(until));
+        String sql = "WITH m (idx, m_from, m_to) AS (VALUES " + bounds + "), "
+                + "f AS (SELECT e.customer_id, MIN(e.occurred_at) AS first_at FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.customer_id IS NOT NULL"
+                + seg + " GROUP BY e.customer_id), "
+                + "c AS (SELECT f.customer_id, m.idx AS cohort FROM f JOIN m ON f.first_at >= m.m_from AND f.first_at < m.m_to "
+                + "WHERE f.first_at >= ? AND f.first_at < ?), "
+                + "a AS (SELECT DISTINCT e.customer_id, m.idx AS active FROM event e JOIN m ON e.occurred_at >= m.m_from AND e.occurred_at < m.m_to "
+                + "WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ? AND e.customer_id IS NOT NULL) "
+                + "SELECT c.cohort, a.active, COUNT(*) FROM c JOIN a ON a.customer_id = c.customer_id GROUP BY c.cohort, a.active";
+        long[][] active = new long[months][];
+        for (int i = 0; i < months; i++) {
+            active[i] = new long[months - i];
+        }
+        db.read(c -> Db.list(c, sql, a, rs -> {
+            int cohort = rs.getInt(1);
+            int month = rs.getInt(2);
+            if (month >= cohort) { // never otherwise: a cohort's first event is its members' first
+                active[cohort][month - cohort] = rs.getLong(3);
+            }
+            return null;
+        }));
+        List<Cohort> out = new ArrayList<>(months);
+        for (int i = 0; i < months; i++) {
+            out.add(new Cohort(first.plusMonths(i), active[i][0], java.util.Arrays.stream(active[i]).boxed().toList()));
+        }
+        return out;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import io.rapport.core.json.Json;
 import io.rapport.core.validation.InvalidInputException;
 import io.rapport.core.validation.NotFoundException;
 import io.rapport.spi.event.EventListener;
+import io.rapport.spi.kpi.KpiData;
 import io.rapport.spi.kpi.KpiModule;
 import io.rapport.spi.kpi.Period;
 import org.slf4j.Logger;
@@ -47,10 +49,28 @@ public final class Kpis implements EventListener, AutoCloseable {
     /** How long the value of a period that has not ended stays fresh. */
     static final Duration FRESH = Duration.ofMinutes(5);
     static final UUID WHOLE_SHOP = new UUID(0, 0);
+    /** The most months a cohort table may span. */
+    public static final int MAX_COHORT_MONTHS = 60;
+    /** The most customers a list of top scores holds. */
+    public static final int MAX_TOP = 100;
 
     /** A stored value. */
     public record Stored(String kpi, Period.Granularity granularity, LocalDate start, UUID segmentId, BigDecimal value, Map<String, BigDecimal> inputs,
                          OffsetDateTime computedAt) {
+    }
+
+    /**
+     * A customer with one of their scores, and the other scores they have, with what a list shows for them.
+     *
+     * @param scores     every score of the customer by name, the listed one included
+     * @param externalId the first of their ids in other systems, as {@code system:id}, or null
+     */
+    public record Scored(UUID customerId, BigDecimal score, Map<String, BigDecimal> scores, String firstName, String lastName, String email,
+                         String externalId) {
+    }
+
+    /** The first and the last day (in the shop's zone) with an event of a type. */
+    public record Dates(LocalDate first, LocalDate last) {
     }
 
     /** A target for a KPI, read at a granularity. */
@@ -197,6 +217,61 @@ public final class Kpis implements EventListener, AutoCloseable {
         Json.readMap(rs.getString(3)).forEach((k, v) -> inputs.put(k, KernelKpiData.number(v)));
         return new Stored(kpi, g, rs.getObject(1, LocalDate.class), segmentId, rs.getBigDecimal(2) == null ? null : rs.getBigDecimal(2).stripTrailingZeros(),
                 inputs, rs.getObject(4, OffsetDateTime.class));
+    }
+
+    // --- cohorts, scores and the data's dates -------------------------------------------------------------------
+
+    /**
+     * The cohort retention table of a shop (or a segment's members) from month {@code from} to month {@code to}, both
+     * included, in the shop's zone: the customers whose first event of the type fell in each month, and how many of
+     * them had one in each month since, up to {@code to} (see {@link KpiData#cohorts}).
+     */
+    public List<KpiData.Cohort> cohorts(UUID tenantId, String type, YearMonth from, YearMonth to, UUID segmentId) {
+        if (to.isBefore(from)) {
+            throw new InvalidInputException("to", "is on or after from");
+        }
+        if (from.until(to, java.time.temporal.ChronoUnit.MONTHS) >= MAX_COHORT_MONTHS) {
+            throw new InvalidInputException("from", "a cohort table spans at most " + MAX_COHORT_MONTHS + " months: narrow the dates");
+        }
+        ZoneId zone = zones.apply(tenantId);
+        Period p = period(tenantId, Period.Granularity.MONTH, from.atDay(1), segmentId);
+        return new KernelKpiData(db, p, zone, clock, scoresWritten).cohorts(type, p.from(), to.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant());
+    }
+
+    /**
+     * The customers with the highest scores of a name (as a KPI module wrote them), highest first, with their other
+     * scores. Customers merged into another are left out (their scores went with them).
+     */
+    public List<Scored> top(UUID tenantId, String name, int limit) {
+        if (limit < 1 || limit > MAX_TOP) {
+            throw new InvalidInputException("limit", "is a whole number from 1 to " + MAX_TOP);
+        }
+        return db.read(c -> {
+            List<Scored> top = Db.list(c, "SELECT s.customer_id, s.score, c.first_name, c.last_name, c.email, (SELECT MIN(CONCAT(i.namespace, ':', i.id_value)) "
+                    + "FROM customer_identifier i WHERE i.customer_id = s.customer_id AND i.type = ?) FROM customer_score s JOIN customer c ON c.id = s.customer_id "
+                    + "WHERE s.tenant_id = ? AND s.name = ? AND c.merged_into IS NULL ORDER BY s.score DESC, s.customer_id LIMIT ?",
+                    List.of(io.rapport.api.customer.IdentifierType.EXTERNAL.key(), tenantId, name, limit),
+                    rs -> new Scored(rs.getObject(1, UUID.class), rs.getBigDecimal(2).stripTrailingZeros(), new java.util.TreeMap<>(), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6)));
+            Map<UUID, Scored> byId = new LinkedHashMap<>();
+            top.forEach(t -> byId.put(t.customerId(), t));
+            for (List<UUID> chunk : Db.chunks(List.copyOf(byId.keySet()), 500)) {
+                List<Object> args = new ArrayList<>(List.of(tenantId));
+                args.addAll(chunk);
+                Db.list(c, "SELECT customer_id, name, score FROM customer_score WHERE tenant_id = ? AND customer_id IN (" + Db.marks(chunk.size()) + ")", args,
+                        rs -> byId.get(rs.getObject(1, UUID.class)).scores().put(rs.getString(2), rs.getBigDecimal(3).stripTrailingZeros()));
+            }
+            return top;
+        });
+    }
+
+    /** @return the first and last day with an event of the type in the shop, or empty without any */
+    public Optional<Dates> dates(UUID tenantId, String type) {
+        ZoneId zone = zones.apply(tenantId);
+        List<Dates> d = db.read(c -> Db.list(c, "SELECT MIN(occurred_at), MAX(occurred_at) FROM event WHERE tenant_id = ? AND type = ?", List.of(tenantId, type),
+                rs -> rs.getObject(1) == null ? null : new Dates(rs.getObject(1, OffsetDateTime.class).atZoneSameInstant(zone).toLocalDate(),
+                        rs.getObject(2, OffsetDateTime.class).atZoneSameInstant(zone).toLocalDate())));
+        return Optional.ofNullable(d.isEmpty() ? null : d.get(0));
     }
 
     // --- goals ---------------------------------------------------------------------------------------------

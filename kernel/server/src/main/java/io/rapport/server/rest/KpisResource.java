@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import io.rapport.core.validation.InvalidInputException;
 import io.rapport.server.KernelHolder;
 import io.rapport.server.security.Access;
 import io.rapport.server.security.CurrentPrincipal;
+import io.rapport.spi.kpi.KpiData;
 import io.rapport.spi.kpi.KpiModule;
 import io.rapport.spi.kpi.Period;
 import jakarta.enterprise.context.RequestScoped;
@@ -33,6 +35,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -44,6 +47,11 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
 @SecurityRequirement(name = "user")
 public class KpisResource {
+
+    /** The event type of purchases, whose first occurrence puts a customer in a cohort (what kpi-retention counts as an order). */
+    public static final String PURCHASE = io.rapport.api.event.EventTypes.ORDER_COMPLETED;
+    /** How many customers a top list holds unless ?limit= says otherwise. */
+    public static final int TOP_DEFAULT = 20;
 
     @Inject
     KernelHolder holder;
@@ -58,7 +66,8 @@ public class KpisResource {
     @GET
     @Access(Role.VIEWER)
     @Operation(summary = "The KPIs offered by active plugins", description = "Each with its definition, its goal if set, and its value for the "
-            + "current period of the goal's granularity (the month without a goal).")
+            + "current period of the goal's granularity (the month without a goal); orders: the first and last day (in the shop's zone) with an "
+            + "order, or null without any, so that a dashboard can show the dates that hold data.")
     public Response list() {
         UUID tenant = principal.get().tenantId();
         Map<String, Kpis.Goal> goals = kpis().goals(tenant);
@@ -72,7 +81,72 @@ public class KpisResource {
             b.add("goal", g == null ? JsonValue.NULL : goal(g, d, current).build());
             a.add(b);
         }
-        return CustomersResource.ok(Json.object().add("items", a).build());
+        JsonValue orders = kpis().dates(tenant, PURCHASE).<JsonValue>map(d -> Json.object().add("event", PURCHASE).add("first", d.first().toString())
+                .add("last", d.last().toString()).build()).orElse(JsonValue.NULL);
+        return CustomersResource.ok(Json.object().add("items", a).add("orders", orders).build());
+    }
+
+    @GET
+    @Path("cohorts")
+    @Access(Role.VIEWER)
+    @Operation(summary = "The cohort retention table", description = "Customers by the month (in the shop's zone) of their first ?event= (default "
+            + "order.completed), from ?from= to ?to= (months such as 1997-01, or dates; default the 12 months to this one; at most "
+            + Kpis.MAX_COHORT_MONTHS + "), ?segment= a segment id → {event, from, to, cohorts: [{month, customers, active: [in the cohort's month, "
+            + "the next, …], rates: [active ÷ customers, or null for an empty cohort]}]}.")
+    public Response cohorts(@QueryParam("event") String event, @QueryParam("from") String from, @QueryParam("to") String to,
+                            @QueryParam("segment") String segment) {
+        UUID tenant = principal.get().tenantId();
+        String type = event == null || event.isBlank() ? PURCHASE : event.trim();
+        if (!io.rapport.core.journey.JourneyDefinitions.EVENT_TYPE.matcher(type).matches()) {
+            throw new InvalidInputException("event", "is an event type such as order.completed");
+        }
+        YearMonth end = to == null || to.isBlank() ? YearMonth.now(holder.kernel().messages().policy(tenant).defaultZone()) : month(to, "to");
+        YearMonth start = from == null || from.isBlank() ? end.minusMonths(11) : month(from, "from");
+        List<KpiData.Cohort> table = kpis().cohorts(tenant, type, start, end, segment(tenant, segment));
+        JsonArrayBuilder cohorts = Json.array();
+        for (KpiData.Cohort c : table) {
+            JsonArrayBuilder active = Json.array();
+            JsonArrayBuilder rates = Json.array();
+            for (long n : c.active()) {
+                active.add(n);
+                rates.add(c.customers() == 0 ? JsonValue.NULL : Json.toJson(BigDecimal.valueOf(n).divide(BigDecimal.valueOf(c.customers()), 4,
+                        java.math.RoundingMode.HALF_EVEN).stripTrailingZeros()));
+            }
+            cohorts.add(Json.object().add("month", c.month().toString()).add("customers", c.customers()).add("active", active).add("rates", rates));
+        }
+        return CustomersResource.ok(Json.object().add("event", type).add("from", start.toString()).add("to", end.toString()).add("cohorts", cohorts)
+                .build());
+    }
+
+    @GET
+    @Path("scores/{name}/top")
+    @Access(Role.VIEWER)
+    @Operation(summary = "The customers with the highest scores of a name", description = "Scores are written by KPI modules (kpi-clv: "
+            + "predicted_clv, p_alive, expected_purchases_90d). ?limit= (default " + TOP_DEFAULT + ", at most " + Kpis.MAX_TOP + ") → {score, items: "
+            + "[{id, name, email, externalId, score, scores: {every score of the customer by name}}]}, highest first; empty before a module wrote any.")
+    public Response top(@PathParam("name") String name, @QueryParam("limit") @DefaultValue("" + TOP_DEFAULT) String limit) {
+        UUID tenant = principal.get().tenantId();
+        if (!name.matches("[a-z][a-z0-9_]{0,62}")) {
+            throw new io.rapport.core.validation.NotFoundException("no score named '" + name + "': scores are lower-case words joined by _");
+        }
+        int n;
+        try {
+            n = Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        JsonArrayBuilder items = Json.array();
+        for (Kpis.Scored s : kpis().top(tenant, name, n)) {
+            String full = java.util.stream.Stream.of(s.firstName(), s.lastName()).filter(x -> x != null && !x.isBlank())
+                    .collect(java.util.stream.Collectors.joining(" "));
+            JsonObjectBuilder scores = Json.object();
+            s.scores().forEach((k, v) -> scores.add(k, Json.toJson(v)));
+            items.add(Json.object().add("id", s.customerId().toString()).add("name", full.isEmpty() ? JsonValue.NULL : Json.toJson(full))
+                    .add("email", s.email() == null ? JsonValue.NULL : Json.toJson(s.email()))
+                    .add("externalId", s.externalId() == null ? JsonValue.NULL : Json.toJson(s.externalId()))
+                    .add("score", Json.toJson(s.score())).add("scores", scores));
+        }
+        return CustomersResource.ok(Json.object().add("score", name).add("items", items).build());
     }
 
     @GET
@@ -93,12 +167,7 @@ public class KpisResource {
             case WEEK -> end.minusWeeks(11);
             case MONTH -> end.minusMonths(11);
         } : date(from, "from");
-        UUID seg = null;
-        if (segment != null && !segment.isBlank()) {
-            seg = Bodies.id(segment, "segment");
-            UUID s = seg;
-            holder.kernel().segments().find(tenant, s).orElseThrow(() -> new InvalidInputException("segment", "names no segment of this shop"));
-        }
+        UUID seg = segment(tenant, segment);
         List<Kpis.Stored> values = kpis().series(tenant, kpi, g, start, end, seg);
         JsonArrayBuilder items = Json.array();
         values.forEach(v -> items.add(value(v)));
@@ -145,6 +214,25 @@ public class KpisResource {
         }
         holder.kernel().access().audit(me.tenantId(), me.name(), "kpi.goal.removed", kpi, null);
         return Response.noContent().build();
+    }
+
+    /** @return the segment a ?segment= names, or null without one */
+    private UUID segment(UUID tenant, String segment) {
+        if (segment == null || segment.isBlank()) {
+            return null;
+        }
+        UUID seg = Bodies.id(segment, "segment");
+        holder.kernel().segments().find(tenant, seg).orElseThrow(() -> new InvalidInputException("segment", "names no segment of this shop"));
+        return seg;
+    }
+
+    /** @return the month of {@code 1997-01} or of a date in it */
+    static YearMonth month(String raw, String field) {
+        try {
+            return raw.trim().length() == 7 ? YearMonth.parse(raw.trim()) : YearMonth.from(LocalDate.parse(raw.trim()));
+        } catch (DateTimeParseException e) {
+            throw new InvalidInputException(field, "is a month such as 2026-01, or a date such as 2026-01-31");
+        }
     }
 
     static LocalDate date(String raw, String field) {

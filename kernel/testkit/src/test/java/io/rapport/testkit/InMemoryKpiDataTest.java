@@ -1,0 +1,37 @@
+package io.rapport.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.List;
+import java.util.UUID;
+
+import io.rapport.spi.kpi.KpiData;
+import org.junit.jupiter.api.Test;
+
+/** The in-memory aggregates agree with the kernel's on the cohort example of the kernel's CohortsTest (in UTC). */
+class InMemoryKpiDataTest {
+
+    static final String ORDER = "order.completed";
+
+    @Test
+    void cohortsAreTheMonthsOfFirstEvents() {
+        UUID ann = UUID.randomUUID();
+        UUID bob = UUID.randomUUID();
+        UUID cy = UUID.randomUUID();
+        UUID di = UUID.randomUUID();
+        UUID eve = UUID.randomUUID();
+        InMemoryKpiData data = new InMemoryKpiData()
+                .add(ORDER, ann, "2026-01-05T10:00:00Z").add(ORDER, ann, "2026-02-10T10:00:00Z").add(ORDER, ann, "2026-03-31T22:30:00Z")
+                .add(ORDER, bob, "2026-01-31T23:30:00Z").add(ORDER, bob, "2026-02-20T10:00:00Z")
+                .add(ORDER, cy, "2026-01-20T10:00:00Z").add(ORDER, cy, "2026-01-25T10:00:00Z")
+                .add(ORDER, di, "2025-12-15T10:00:00Z").add(ORDER, di, "2026-02-03T10:00:00Z")
+                .add(ORDER, eve, "2026-03-10T10:00:00Z").add(ORDER, eve, "2026-05-05T10:00:00Z")
+                .add("cart.updated", UUID.randomUUID(), "2026-01-10T10:00:00Z");
+        List<KpiData.Cohort> table = data.cohorts(ORDER, Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-05-01T00:00:00Z"));
+        assertThat(table).containsExactly(new KpiData.Cohort(YearMonth.of(2026, 1), 3, List.of(3L, 2L, 1L, 0L)),
+                new KpiData.Cohort(YearMonth.of(2026, 2), 0, List.of(0L, 0L, 0L)), new KpiData.Cohort(YearMonth.of(2026, 3), 1, List.of(1L, 0L)),
+                new KpiData.Cohort(YearMonth.of(2026, 4), 0, List.of(0L)));
+    }
+}
