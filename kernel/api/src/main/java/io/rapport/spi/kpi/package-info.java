@@ -7,7 +7,7 @@
  * @since 0.1
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.rapport.spi.kpi;
 
 import org.osgi.annotation.bundle.Export;

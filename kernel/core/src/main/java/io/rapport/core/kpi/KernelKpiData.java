@@ -15,10 +15,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.rapport.core.db.Db;
 import io.rapport.core.json.Json;
 import io.rapport.spi.kpi.KpiData;
+import io.rapport.spi.kpi.KpiModule;
 import io.rapport.spi.kpi.Period;
 
 /**
@@ -35,18 +37,66 @@ final class KernelKpiData implements KpiData {
         void accept(ResultSet rs) throws SQLException;
     }
 
+    /** Scores per statement on PostgreSQL (two arrays) and per JDBC batch on H2. */
+    static final int SCORE_CHUNK = 50_000;
+
+    /** The kernel's side of {@link KpiData#reuse}. */
+    @FunctionalInterface
+    interface Reuse {
+        KpiModule.Value reuse(String key, String type, Supplier<KpiModule.Value> compute);
+    }
+
     private final Db db;
     private final Period period;
     private final ZoneId zone;
     private final java.time.Clock clock;
     private final java.util.function.BiConsumer<UUID, String> scoresWritten;
+    private final Reuse reuse;
+    private long purchasesNanos;
+    private long scoresNanos;
+    private long scores;
+    private boolean reused;
 
+    /** Without reuse: every {@link #reuse} computes. */
     KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten) {
+        this(db, period, zone, clock, scoresWritten, (key, type, compute) -> compute.get());
+    }
+
+    KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten, Reuse reuse) {
         this.db = db;
         this.period = period;
         this.zone = zone;
         this.clock = clock;
         this.scoresWritten = scoresWritten;
+        this.reuse = reuse;
+    }
+
+    long purchasesNanos() {
+        return purchasesNanos;
+    }
+
+    long scoresNanos() {
+        return scoresNanos;
+    }
+
+    long scoresWritten() {
+        return scores;
+    }
+
+    /** @return whether the module's {@link #reuse} returned a kept value */
+    boolean reused() {
+        return reused;
+    }
+
+    @Override
+    public KpiModule.Value reuse(String key, String type, Supplier<KpiModule.Value> compute) {
+        boolean[] ran = {false};
+        KpiModule.Value v = reuse.reuse(key, type, () -> {
+            ran[0] = true;
+            return compute.get();
+        });
+        reused |= !ran[0];
+        return v;
     }
 
     /** {@code AND <column> IN (members)} when the period names a segment. */
@@ -167,6 +217,15 @@ final class KernelKpiData implements KpiData {
 
     @Override
     public void purchases(String type, String valueProperty, Instant until, Consumer<Purchases> each) {
+        long t0 = System.nanoTime();
+        try {
+            streamPurchases(type, valueProperty, until, each);
+        } finally {
+            purchasesNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private void streamPurchases(String type, String valueProperty, Instant until, Consumer<Purchases> each) {
         scan("SELECT e.customer_id, e.occurred_at, e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                 + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL", type, Instant.EPOCH, until, " ORDER BY e.customer_id, e.occurred_at", new RowHandler() {
                     UUID current;
@@ -217,28 +276,70 @@ final class KernelKpiData implements KpiData {
                 });
     }
 
+    /**
+     * Replaces the scores of the name in one transaction: one DELETE, then set-based inserts that skip customers who
+     * no longer exist (erased meanwhile). On PostgreSQL each statement takes {@value #SCORE_CHUNK} scores as two
+     * arrays ({@code unnest}); on H2, JDBC batches of as many.
+     */
     @Override
     public void writeScores(String name, Map<UUID, BigDecimal> scores) {
         if (!name.matches("[a-z][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("a score's name is lower-case words joined by _: " + name);
         }
+        long t0 = System.nanoTime();
         OffsetDateTime now = OffsetDateTime.now(clock);
+        UUID tenant = period.tenantId();
         db.tx(c -> {
-            Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", period.tenantId(), name);
-            String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, c.id, ?, ?, ? FROM customer c "
-                    + "WHERE c.id = ? AND c.tenant_id = ?"; // a customer erased meanwhile gets no score
-            List<Object[]> rows = new ArrayList<>(Math.min(scores.size(), 10_000));
-            for (Map.Entry<UUID, BigDecimal> e : scores.entrySet()) {
-                rows.add(new Object[] {period.tenantId(), name, e.getValue(), now, e.getKey(), period.tenantId()});
-                if (rows.size() == 10_000) {
-                    Db.batch(c, insert, rows);
-                    rows.clear();
+            Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", tenant, name);
+            if (db.dialect() == Db.Dialect.POSTGRESQL) {
+                String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.id, ?, s.score, ? "
+                        + "FROM unnest(?::uuid[], ?::numeric[]) AS s(id, score) JOIN customer c ON c.id = s.id AND c.tenant_id = ?";
+                try (PreparedStatement ps = c.prepareStatement(insert)) {
+                    List<UUID> ids = new ArrayList<>(Math.min(scores.size(), SCORE_CHUNK));
+                    List<BigDecimal> values = new ArrayList<>(Math.min(scores.size(), SCORE_CHUNK));
+                    for (Map.Entry<UUID, BigDecimal> e : scores.entrySet()) {
+                        ids.add(e.getKey());
+                        values.add(e.getValue());
+                        if (ids.size() == SCORE_CHUNK) {
+                            insertScores(c, ps, tenant, name, now, ids, values);
+                        }
+                    }
+                    insertScores(c, ps, tenant, name, now, ids, values);
                 }
+            } else {
+                String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, c.id, ?, ?, ? FROM customer c "
+                        + "WHERE c.id = ? AND c.tenant_id = ?"; // a customer erased meanwhile gets no score
+                List<Object[]> rows = new ArrayList<>(Math.min(scores.size(), SCORE_CHUNK));
+                for (Map.Entry<UUID, BigDecimal> e : scores.entrySet()) {
+                    rows.add(new Object[] {tenant, name, e.getValue(), now, e.getKey(), tenant});
+                    if (rows.size() == SCORE_CHUNK) {
+                        Db.batch(c, insert, rows);
+                        rows.clear();
+                    }
+                }
+                Db.batch(c, insert, rows);
             }
-            Db.batch(c, insert, rows);
             return null;
         });
-        scoresWritten.accept(period.tenantId(), name);
+        this.scores += scores.size();
+        scoresNanos += System.nanoTime() - t0;
+        scoresWritten.accept(tenant, name);
+    }
+
+    private static void insertScores(java.sql.Connection c, PreparedStatement ps, UUID tenant, String name, OffsetDateTime now, List<UUID> ids,
+                                     List<BigDecimal> values) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        ps.setObject(1, tenant);
+        ps.setString(2, name);
+        ps.setObject(3, now);
+        ps.setArray(4, c.createArrayOf("uuid", ids.toArray()));
+        ps.setArray(5, c.createArrayOf("numeric", values.toArray()));
+        ps.setObject(6, tenant);
+        ps.executeUpdate();
+        ids.clear();
+        values.clear();
     }
 
     /** Runs a query over the period's shop and type in [from, to), restricted to the segment, and hands each row, then null, to {@code each}. */
