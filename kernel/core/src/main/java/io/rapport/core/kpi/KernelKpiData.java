@@ -46,12 +46,21 @@ final class KernelKpiData implements KpiData {
         KpiModule.Value reuse(String key, String type, Supplier<KpiModule.Value> compute);
     }
 
+    /** The kernel's side of the aggregates the modules share: the same query over the same events answers once. */
+    @FunctionalInterface
+    interface Shared {
+        Object aggregate(String type, String query, Supplier<Object> compute);
+    }
+
+    static final Shared NOT_SHARED = (type, query, compute) -> compute.get();
+
     private final Db db;
     private final Period period;
     private final ZoneId zone;
     private final java.time.Clock clock;
     private final java.util.function.BiConsumer<UUID, String> scoresWritten;
     private final Reuse reuse;
+    private final Shared shared;
     private long purchasesNanos;
     private long scoresNanos;
     private long scores;
@@ -59,16 +68,18 @@ final class KernelKpiData implements KpiData {
 
     /** Without reuse: every {@link #reuse} computes. */
     KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten) {
-        this(db, period, zone, clock, scoresWritten, (key, type, compute) -> compute.get());
+        this(db, period, zone, clock, scoresWritten, (key, type, compute) -> compute.get(), NOT_SHARED);
     }
 
-    KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten, Reuse reuse) {
+    KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten, Reuse reuse,
+                  Shared shared) {
         this.db = db;
         this.period = period;
         this.zone = zone;
         this.clock = clock;
         this.scoresWritten = scoresWritten;
         this.reuse = reuse;
+        this.shared = shared;
     }
 
     long purchasesNanos() {
@@ -120,17 +131,22 @@ final class KernelKpiData implements KpiData {
         return db.read(c -> Db.list(c, sql, args, rs -> rs.getLong(1)).get(0));
     }
 
+    /** A count over the events of a type, shared with the other modules' identical queries while no event of the type arrives. */
+    private long count(String type, String sql, List<Object> args) {
+        return (Long) shared.aggregate(type, sql + " " + args, () -> count(sql, args));
+    }
+
     @Override
     public long events(String type, Instant from, Instant to) {
         List<Object> a = args(period.tenantId(), type, t(from), t(to));
-        return count("SELECT COUNT(*) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+        return count(type, "SELECT COUNT(*) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
                 + segment("e.customer_id", a), a);
     }
 
     @Override
     public long customersWith(String type, Instant from, Instant to) {
         List<Object> a = args(period.tenantId(), type, t(from), t(to));
-        return count("SELECT COUNT(DISTINCT e.customer_id) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+        return count(type, "SELECT COUNT(DISTINCT e.customer_id) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                 + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a), a);
     }
 
@@ -140,7 +156,7 @@ final class KernelKpiData implements KpiData {
         String seg = segment("e.customer_id", a);
         a.add(t(from));
         a.add(t(to));
-        return count("SELECT COUNT(*) FROM (SELECT e.customer_id, MIN(e.occurred_at) AS first_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
+        return count(type, "SELECT COUNT(*) FROM (SELECT e.customer_id, MIN(e.occurred_at) AS first_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
                 + "AND e.customer_id IS NOT NULL" + seg + " GROUP BY e.customer_id) f WHERE f.first_at >= ? AND f.first_at < ?", a);
     }
 
@@ -148,8 +164,15 @@ final class KernelKpiData implements KpiData {
     public long repeatCustomers(String type, Instant from, Instant to, boolean distinctDays) {
         if (!distinctDays) {
             List<Object> a = args(period.tenantId(), type, t(from), t(to));
-            return count("SELECT COUNT(*) FROM (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+            return count(type, "SELECT COUNT(*) FROM (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                     + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a) + " GROUP BY e.customer_id HAVING COUNT(*) >= 2) r", a);
+        }
+        String pgZone = pgZone();
+        if (db.dialect() == Db.Dialect.POSTGRESQL && pgZone != null) {
+            List<Object> a = args(pgZone, period.tenantId(), type, t(from), t(to));
+            return count(type, "SELECT COUNT(*) FROM (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+                    + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a) + " GROUP BY e.customer_id "
+                    + "HAVING COUNT(DISTINCT CAST(e.occurred_at AT TIME ZONE ? AS DATE)) >= 2) r", zoneLast(a));
         }
         // days in the shop's zone: read the times and count here
         long[] repeat = {0};
@@ -178,8 +201,20 @@ final class KernelKpiData implements KpiData {
         return repeat[0];
     }
 
+    /** Moves the first argument (the zone, for the HAVING clause) to the end. */
+    private static List<Object> zoneLast(List<Object> a) {
+        a.add(a.remove(0));
+        return a;
+    }
+
     @Override
     public BigDecimal sum(String type, String property, Instant from, Instant to) {
+        if (db.dialect() == Db.Dialect.POSTGRESQL) {
+            List<Object> a = args(property, period.tenantId(), type, t(from), t(to));
+            String sql = "SELECT COALESCE(SUM(" + PG_VALUE + "), 0) FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v "
+                    + "WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?" + segment("e.customer_id", a);
+            return (BigDecimal) shared.aggregate(type, sql + " " + a, () -> db.read(c -> Db.list(c, sql, a, rs -> rs.getBigDecimal(1)).get(0)));
+        }
         BigDecimal[] total = {BigDecimal.ZERO};
         scan("SELECT e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?", type, from, to, "",
                 rs -> {
@@ -225,7 +260,47 @@ final class KernelKpiData implements KpiData {
         }
     }
 
+    /** The shop's zone as PostgreSQL names it (an IANA id, or UTC), or null when it has no such name. */
+    private String pgZone() {
+        if (zone instanceof ZoneOffset o) {
+            return o.getTotalSeconds() == 0 ? "UTC" : null;
+        }
+        return zone.getId();
+    }
+
+    /** A JSON property as a number in SQL: numbers and numeric texts; anything else (and no property) is 0, as {@link #number} skips it. */
+    private static final String PG_VALUE = "CASE WHEN v.t ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$' THEN CAST(TRIM(v.t) AS NUMERIC) ELSE 0 END";
+
     private void streamPurchases(String type, String valueProperty, Instant until, Consumer<Purchases> each) {
+        String pgZone = pgZone();
+        if (db.dialect() == Db.Dialect.POSTGRESQL && pgZone != null) {
+            // summarised per customer by the database: per day first (in the shop's zone), then per customer
+            List<Object> a = args(pgZone, valueProperty, period.tenantId(), type, t(Instant.EPOCH), t(until));
+            String seg = segment("e.customer_id", a);
+            String sql = "SELECT d.customer_id, MIN(d.first_at), MAX(d.last_at), COUNT(*), SUM(d.total), SUM(CASE WHEN d.n = 1 THEN d.total ELSE 0 END) "
+                    + "FROM (SELECT x.customer_id, MIN(x.occurred_at) AS first_at, MAX(x.occurred_at) AS last_at, SUM(x.val) AS total, "
+                    + "ROW_NUMBER() OVER (PARTITION BY x.customer_id ORDER BY x.day) AS n "
+                    + "FROM (SELECT e.customer_id, e.occurred_at, CAST(e.occurred_at AT TIME ZONE ? AS DATE) AS day, " + PG_VALUE + " AS val "
+                    + "FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v WHERE e.tenant_id = ? AND e.type = ? "
+                    + "AND e.occurred_at >= ? AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + seg + ") x GROUP BY x.customer_id, x.day) d "
+                    + "GROUP BY d.customer_id ORDER BY d.customer_id";
+            db.tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setFetchSize(FETCH);
+                    for (int i = 0; i < a.size(); i++) {
+                        ps.setObject(i + 1, a.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            each.accept(new Purchases(rs.getObject(1, UUID.class), rs.getObject(2, OffsetDateTime.class).toInstant(),
+                                    rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getInt(4), rs.getBigDecimal(5), rs.getBigDecimal(6)));
+                        }
+                    }
+                }
+                return null;
+            });
+            return;
+        }
         scan("SELECT e.customer_id, e.occurred_at, e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                 + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL", type, Instant.EPOCH, until, " ORDER BY e.customer_id, e.occurred_at", new RowHandler() {
                     UUID current;

@@ -82,16 +82,25 @@ public final class Kpis implements EventListener, AutoCloseable {
     private java.util.concurrent.ScheduledExecutorService timer;
     /** Events heard per shop and type ("tenant/type"): a kept value is good while the count has not moved. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> heard = new ConcurrentHashMap<>();
-    /** Values modules asked to reuse, by module, shop, segment, type and key. */
-    private final Map<KeptKey, Kept> kept = new ConcurrentHashMap<>();
-    private final Map<KeptKey, Object> computing = new ConcurrentHashMap<>();
+    /**
+     * Values modules asked to reuse ({@link KeptKey}: by module, shop, segment, type and key) and the kernel's own
+     * aggregates over the whole shop ({@link AggregateKey}), each with the count of events of its type heard when it
+     * was computed.
+     */
+    private final Map<Object, Kept> kept = new ConcurrentHashMap<>();
+    private final Map<Object, Object> computing = new ConcurrentHashMap<>();
+    /** The most values kept: past it, everything is forgotten (old periods' windows are not read again). */
+    static final int MAX_KEPT = 10_000;
     /** Periods whose stale value is being recomputed in the background ("kpi/granularity/start/segment"). */
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
 
     private record KeptKey(String kpi, UUID tenantId, UUID segmentId, String type, String key) {
     }
 
-    private record Kept(KpiModule.Value value, long heard, long at) {
+    private record AggregateKey(UUID tenantId, String type, String query) {
+    }
+
+    private record Kept(Object value, long heard, long at) {
     }
 
     private final java.util.function.BiConsumer<UUID, String> scoresWritten;
@@ -117,7 +126,7 @@ public final class Kpis implements EventListener, AutoCloseable {
         }
         return () -> {
             modules.remove(id, module);
-            kept.keySet().removeIf(k -> k.kpi().equals(id));
+            kept.keySet().removeIf(k -> k instanceof KeptKey kk && kk.kpi().equals(id));
         };
     }
 
@@ -166,7 +175,8 @@ public final class Kpis implements EventListener, AutoCloseable {
     private Computed computeTimed(String kpi, Period p) {
         KpiModule m = module(kpi);
         long t0 = System.nanoTime();
-        KernelKpiData data = new KernelKpiData(db, p, zones.apply(p.tenantId()), clock, scoresWritten, (key, type, work) -> reuse(kpi, p, key, type, work));
+        KernelKpiData data = new KernelKpiData(db, p, zones.apply(p.tenantId()), clock, scoresWritten, (key, type, work) -> reuse(kpi, p, key, type, work),
+                p.segmentId() == null ? (type, query, work) -> aggregate(p.tenantId(), type, query, work) : KernelKpiData.NOT_SHARED);
         KpiModule.Value v = m.compute(p, data);
         if (v == null) {
             throw new IllegalStateException("KPI module " + kpi + " returned no value");
@@ -194,15 +204,27 @@ public final class Kpis implements EventListener, AutoCloseable {
         if (p.segmentId() != null) {
             return java.util.Objects.requireNonNull(work.get(), "a KPI module's computation returned null"); // its members change without events
         }
-        KeptKey k = new KeptKey(kpi, p.tenantId(), p.segmentId(), type, key);
+        return (KpiModule.Value) kept(new KeptKey(kpi, p.tenantId(), null, type, key), p.tenantId(), type,
+                () -> java.util.Objects.requireNonNull(work.get(), "a KPI module's computation returned null"));
+    }
+
+    /** An aggregate of the whole shop's events of a type (a count, a sum), shared by the modules while no event of the type is heard. */
+    Object aggregate(UUID tenantId, String type, String query, java.util.function.Supplier<Object> work) {
+        return kept(new AggregateKey(tenantId, type, query), tenantId, type, work);
+    }
+
+    private Object kept(Object k, UUID tenantId, String type, java.util.function.Supplier<Object> work) {
         synchronized (computing.computeIfAbsent(k, x -> new Object())) {
-            long count = heard(p.tenantId(), type).get();
+            long count = heard(tenantId, type).get();
             Kept old = kept.get(k);
             if (old != null && old.heard() == count && System.nanoTime() - old.at() < KEEP.toNanos()) {
                 return old.value();
             }
             kept.remove(k);
-            KpiModule.Value v = java.util.Objects.requireNonNull(work.get(), "a KPI module's computation returned null");
+            Object v = work.get();
+            if (kept.size() >= MAX_KEPT) {
+                kept.clear();
+            }
             kept.put(k, new Kept(v, count, System.nanoTime()));
             return v;
         }
@@ -371,6 +393,11 @@ public final class Kpis implements EventListener, AutoCloseable {
         java.util.concurrent.atomic.AtomicLong count = heard.get(event.tenantId() + "/" + event.type());
         if (count != null) {
             count.incrementAndGet();
+        }
+        if (io.rapport.api.event.EventTypes.CUSTOMER_MERGED.equals(event.type())) {
+            // a merge moves events to the survivor without an event of their type: forget what was kept for the shop
+            kept.keySet().removeIf(k -> k instanceof KeptKey kk ? kk.tenantId().equals(event.tenantId())
+                    : ((AggregateKey) k).tenantId().equals(event.tenantId()));
         }
         ZoneId zone = zones.apply(event.tenantId());
         LocalDate day = event.occurredAt().atZoneSameInstant(zone).toLocalDate();
