@@ -61,6 +61,8 @@ final class KernelKpiData implements KpiData {
     private final java.util.function.BiConsumer<UUID, String> scoresWritten;
     private final Reuse reuse;
     private final Shared shared;
+    private final boolean deferScores;
+    private final Map<String, Map<UUID, BigDecimal>> pendingScores = new java.util.LinkedHashMap<>();
     private long purchasesNanos;
     private long scoresNanos;
     private long scores;
@@ -68,11 +70,11 @@ final class KernelKpiData implements KpiData {
 
     /** Without reuse: every {@link #reuse} computes. */
     KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten) {
-        this(db, period, zone, clock, scoresWritten, (key, type, compute) -> compute.get(), NOT_SHARED);
+        this(db, period, zone, clock, scoresWritten, (key, type, compute) -> compute.get(), NOT_SHARED, false);
     }
 
     KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten, Reuse reuse,
-                  Shared shared) {
+                  Shared shared, boolean deferScores) {
         this.db = db;
         this.period = period;
         this.zone = zone;
@@ -80,6 +82,7 @@ final class KernelKpiData implements KpiData {
         this.scoresWritten = scoresWritten;
         this.reuse = reuse;
         this.shared = shared;
+        this.deferScores = deferScores;
     }
 
     long purchasesNanos() {
@@ -352,69 +355,106 @@ final class KernelKpiData implements KpiData {
     }
 
     /**
-     * Replaces the scores of the name in one transaction: one DELETE, then set-based inserts that skip customers who
-     * no longer exist (erased meanwhile). On PostgreSQL each statement takes {@value #SCORE_CHUNK} scores as two
-     * arrays ({@code unnest}); on H2, JDBC batches of as many.
+     * Replaces the scores of the name: at once, or, for the kernel's own computations, at {@link #flushScores()} with
+     * the module's other scores, so that all are written in one pass.
      */
     @Override
     public void writeScores(String name, Map<UUID, BigDecimal> scores) {
         if (!name.matches("[a-z][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("a score's name is lower-case words joined by _: " + name);
         }
+        if (deferScores) {
+            pendingScores.put(name, scores);
+        } else {
+            writeScores(Map.of(name, scores));
+        }
+    }
+
+    /** Writes the scores the module handed over during its computation (none if it failed before it returned). */
+    void flushScores() {
+        if (!pendingScores.isEmpty()) {
+            Map<String, Map<UUID, BigDecimal>> all = new LinkedHashMap<>(pendingScores);
+            pendingScores.clear();
+            writeScores(all);
+        }
+    }
+
+    /**
+     * Replaces the scores of each name in one transaction: one DELETE per name, then set-based inserts that skip
+     * customers who no longer exist (erased meanwhile). On PostgreSQL each statement takes up to {@value #SCORE_CHUNK}
+     * scores of every name, taken in step (a module hands its names' scores in the same customer order), as arrays
+     * ({@code unnest}), ordered by customer and name: each page of the primary key is written once for all names. On
+     * H2, JDBC batches per name.
+     */
+    private void writeScores(Map<String, Map<UUID, BigDecimal>> byName) {
         long t0 = System.nanoTime();
         OffsetDateTime now = OffsetDateTime.now(clock);
         UUID tenant = period.tenantId();
         db.tx(c -> {
-            Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", tenant, name);
+            for (String name : byName.keySet()) {
+                Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", tenant, name);
+            }
             if (db.dialect() == Db.Dialect.POSTGRESQL) {
-                String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.id, ?, s.score, ? "
-                        + "FROM unnest(?::uuid[], ?::numeric[]) AS s(id, score) JOIN customer c ON c.id = s.id AND c.tenant_id = ?";
+                String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.id, s.name, s.score, ? "
+                        + "FROM unnest(?::uuid[], ?::varchar[], ?::numeric[]) AS s(id, name, score) JOIN customer c ON c.id = s.id AND c.tenant_id = ? "
+                        + "ORDER BY s.id, s.name";
                 try (PreparedStatement ps = c.prepareStatement(insert)) {
-                    List<UUID> ids = new ArrayList<>(Math.min(scores.size(), SCORE_CHUNK));
-                    List<BigDecimal> values = new ArrayList<>(Math.min(scores.size(), SCORE_CHUNK));
-                    for (Map.Entry<UUID, BigDecimal> e : scores.entrySet()) {
-                        ids.add(e.getKey());
-                        values.add(e.getValue());
-                        if (ids.size() == SCORE_CHUNK) {
-                            insertScores(c, ps, tenant, name, now, ids, values);
+                    List<java.util.Iterator<Map.Entry<UUID, BigDecimal>>> its = new ArrayList<>();
+                    List<String> names = new ArrayList<>(byName.keySet());
+                    byName.values().forEach(m -> its.add(m.entrySet().iterator()));
+                    List<UUID> ids = new ArrayList<>();
+                    List<String> ofName = new ArrayList<>();
+                    List<BigDecimal> values = new ArrayList<>();
+                    boolean more = true;
+                    while (more) {
+                        more = false;
+                        for (int n = 0; n < its.size(); n++) {
+                            java.util.Iterator<Map.Entry<UUID, BigDecimal>> it = its.get(n);
+                            for (int k = 0; k < SCORE_CHUNK && it.hasNext(); k++) {
+                                Map.Entry<UUID, BigDecimal> e = it.next();
+                                ids.add(e.getKey());
+                                ofName.add(names.get(n));
+                                values.add(e.getValue());
+                            }
+                            more |= it.hasNext();
+                        }
+                        if (!ids.isEmpty()) {
+                            ps.setObject(1, tenant);
+                            ps.setObject(2, now);
+                            ps.setArray(3, c.createArrayOf("uuid", ids.toArray()));
+                            ps.setArray(4, c.createArrayOf("varchar", ofName.toArray()));
+                            ps.setArray(5, c.createArrayOf("numeric", values.toArray()));
+                            ps.setObject(6, tenant);
+                            ps.executeUpdate();
+                            ids.clear();
+                            ofName.clear();
+                            values.clear();
                         }
                     }
-                    insertScores(c, ps, tenant, name, now, ids, values);
                 }
             } else {
                 String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, c.id, ?, ?, ? FROM customer c "
                         + "WHERE c.id = ? AND c.tenant_id = ?"; // a customer erased meanwhile gets no score
-                List<Object[]> rows = new ArrayList<>(Math.min(scores.size(), SCORE_CHUNK));
-                for (Map.Entry<UUID, BigDecimal> e : scores.entrySet()) {
-                    rows.add(new Object[] {tenant, name, e.getValue(), now, e.getKey(), tenant});
-                    if (rows.size() == SCORE_CHUNK) {
-                        Db.batch(c, insert, rows);
-                        rows.clear();
+                List<Object[]> rows = new ArrayList<>(SCORE_CHUNK);
+                for (Map.Entry<String, Map<UUID, BigDecimal>> named : byName.entrySet()) {
+                    for (Map.Entry<UUID, BigDecimal> e : named.getValue().entrySet()) {
+                        rows.add(new Object[] {tenant, named.getKey(), e.getValue(), now, e.getKey(), tenant});
+                        if (rows.size() == SCORE_CHUNK) {
+                            Db.batch(c, insert, rows);
+                            rows.clear();
+                        }
                     }
+                    Db.batch(c, insert, rows);
+                    rows.clear();
                 }
-                Db.batch(c, insert, rows);
             }
             return null;
         });
-        this.scores += scores.size();
-        scoresNanos += System.nanoTime() - t0;
-        scoresWritten.accept(tenant, name);
-    }
-
-    private static void insertScores(java.sql.Connection c, PreparedStatement ps, UUID tenant, String name, OffsetDateTime now, List<UUID> ids,
-                                     List<BigDecimal> values) throws SQLException {
-        if (ids.isEmpty()) {
-            return;
+        for (Map<UUID, BigDecimal> m : byName.values()) {
+            this.scores += m.size();
         }
-        ps.setObject(1, tenant);
-        ps.setString(2, name);
-        ps.setObject(3, now);
-        ps.setArray(4, c.createArrayOf("uuid", ids.toArray()));
-        ps.setArray(5, c.createArrayOf("numeric", values.toArray()));
-        ps.setObject(6, tenant);
-        ps.executeUpdate();
-        ids.clear();
-        values.clear();
+        scoresNanos += System.nanoTime() - t0;
+        byName.keySet().forEach(name -> scoresWritten.accept(tenant, name));
     }
 
     /** Runs a query over the period's shop and type in [from, to), restricted to the segment, and hands each row, then null, to {@code each}. */

@@ -176,11 +176,12 @@ public final class Kpis implements EventListener, AutoCloseable {
         KpiModule m = module(kpi);
         long t0 = System.nanoTime();
         KernelKpiData data = new KernelKpiData(db, p, zones.apply(p.tenantId()), clock, scoresWritten, (key, type, work) -> reuse(kpi, p, key, type, work),
-                p.segmentId() == null ? (type, query, work) -> aggregate(p.tenantId(), type, query, work) : KernelKpiData.NOT_SHARED);
+                p.segmentId() == null ? (type, query, work) -> aggregate(p.tenantId(), type, query, work) : KernelKpiData.NOT_SHARED, true);
         KpiModule.Value v = m.compute(p, data);
         if (v == null) {
             throw new IllegalStateException("KPI module " + kpi + " returned no value");
         }
+        data.flushScores();
         OffsetDateTime now = OffsetDateTime.now(clock);
         UUID seg = p.segmentId() == null ? WHOLE_SHOP : p.segmentId();
         BigDecimal value = v.value() == null ? null : v.value().setScale(8, RoundingMode.HALF_EVEN);
