@@ -373,7 +373,7 @@ final class KernelKpiData implements KpiData {
     /** Writes the scores the module handed over during its computation (none if it failed before it returned). */
     void flushScores() {
         if (!pendingScores.isEmpty()) {
-            Map<String, Map<UUID, BigDecimal>> all = new LinkedHashMap<>(pendingScores);
+            Map<String, Map<UUID, BigDecimal>> all = new java.util.LinkedHashMap<>(pendingScores);
             pendingScores.clear();
             writeScores(all);
         }
