@@ -239,7 +239,7 @@ public final class PredictedClv implements KpiModule {
         long t6 = System.nanoTime();
         LOG.info(String.format(java.util.Locale.ROOT, "Predicted CLV of shop %s to %s: %,d customers in %,d rows; purchases read %d ms, grouped %d ms, "
                 + "BG/NBD fit %d ms, Gamma-Gamma fit %d ms, predictions %d ms, scores %s", p.tenantId(), end, rows.n, grouped.size(), ms(t1 - t0),
-                ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4), current ? "written " + ms(t6 - t5) + " ms" : "not written"));
+                ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4), current ? "handed over " + ms(t6 - t5) + " ms" : "not written"));
         return new Value(BigDecimal.valueOf(totalClv / rows.n).setScale(4, RoundingMode.HALF_EVEN), in);
     }
 
