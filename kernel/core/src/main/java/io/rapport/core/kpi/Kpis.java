@@ -62,7 +62,7 @@ public final class Kpis implements EventListener, AutoCloseable {
      * @param millis          in all, the value stored
      * @param purchasesMillis reading every customer's purchases ({@code KpiData.purchases}), the module's summary of each included
      * @param scoresMillis    writing scores ({@code KpiData.writeScores})
-     * @param scores          the scores written, of every name
+     * @param scores          the scores the module wrote, of every name (a customer no longer there gets none stored)
      * @param reused          whether the module reused a kept value ({@code KpiData.reuse}) instead of computing it
      */
     public record Timing(String kpi, Period.Granularity granularity, LocalDate start, long millis, long purchasesMillis, long scoresMillis, long scores,

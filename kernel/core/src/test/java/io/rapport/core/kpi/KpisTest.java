@@ -255,6 +255,37 @@ class KpisTest {
         }
     }
 
+    @Test
+    void scoresAModuleWritesAreStoredTogetherWhenItsComputationReturns() {
+        KpiModule scoring = new KpiModule() {
+            @Override
+            public Definition definition() {
+                return new Definition("scoring_test", "Scores", "Two scores per customer", "count", Direction.HIGHER_IS_BETTER, "test");
+            }
+
+            @Override
+            public Value compute(Period p, KpiData data) {
+                return data.reuse("today", EventTypes.ORDER_COMPLETED, () -> {
+                    data.writeScores("test_first", Map.of(ann.id(), new BigDecimal("1.5"), bob.id(), new BigDecimal("2"), UUID.randomUUID(), BigDecimal.TEN));
+                    data.writeScores("test_second", Map.of(ann.id(), new BigDecimal("3")));
+                    return new Value(BigDecimal.ONE, Map.of());
+                });
+            }
+        };
+        Runnable remove = kernel.kpis().register(scoring);
+        try {
+            List<Kpis.Timing> timings = kernel.kpis().computeCurrent(tenant).stream().filter(t -> t.kpi().equals("scoring_test")).toList();
+            assertThat(timings).extracting(Kpis.Timing::scores).as("handed over once, for the day").containsExactly(4L, 0L, 0L);
+            List<String> scores = kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT name, customer_id, score FROM customer_score "
+                    + "WHERE name LIKE 'test_%' ORDER BY name, score", List.of(), rs -> rs.getString(1) + " " + rs.getObject(2, UUID.class) + " "
+                    + rs.getBigDecimal(3).stripTrailingZeros().toPlainString()));
+            assertThat(scores).as("an unknown customer gets no score").containsExactly("test_first " + ann.id() + " 1.5", "test_first " + bob.id() + " 2",
+                    "test_second " + ann.id() + " 3");
+        } finally {
+            remove.run();
+        }
+    }
+
     private BigDecimal stored(String day) {
         return kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT kpi_value FROM kpi_value WHERE kpi = 'aov_test' AND granularity = 'DAY' "
                 + "AND period_start = ?", List.of(LocalDate.parse(day)), rs -> rs.getBigDecimal(1))).stream().findFirst().orElse(null);
