@@ -181,7 +181,13 @@ public final class Kpis implements EventListener, AutoCloseable {
         if (v == null) {
             throw new IllegalStateException("KPI module " + kpi + " returned no value");
         }
-        data.flushScores();
+        try {
+            data.flushScores();
+        } catch (RuntimeException e) {
+            // a kept value whose scores were not written would not write them again: forget it
+            kept.keySet().removeIf(k -> k instanceof KeptKey kk && kk.kpi().equals(kpi) && kk.tenantId().equals(p.tenantId()));
+            throw e;
+        }
         OffsetDateTime now = OffsetDateTime.now(clock);
         UUID seg = p.segmentId() == null ? WHOLE_SHOP : p.segmentId();
         BigDecimal value = v.value() == null ? null : v.value().setScale(8, RoundingMode.HALF_EVEN);
@@ -225,6 +231,7 @@ public final class Kpis implements EventListener, AutoCloseable {
             Object v = work.get();
             if (kept.size() >= MAX_KEPT) {
                 kept.clear();
+                computing.clear(); // at worst two threads compute one value at the same time once
             }
             kept.put(k, new Kept(v, count, System.nanoTime()));
             return v;
