@@ -58,6 +58,11 @@ usage: bench/run-ingest.sh [options]
   --journeys             run the journey benchmark instead (PostgreSQL only): seeds --journey-customers N profiles
                          (default 100000), enrols them in a journey, wakes them all at the same minute and times them to
                          the end beside the hand-written SQL that writes the same rows; writes bench/target/journey-results.md
+  --kpis                 run the KPI benchmark instead (PostgreSQL only): seeds --kpi-customers N profiles (default 1000000)
+                         and their orders (CDNOW histories drawn at random, from --cdnow DIR, default ../shared/data/cdnow),
+                         times POST /api/v1/kpis/compute (every KPI for the current day, week and month, predicted_clv's
+                         fit and scores included) beside one SQL aggregation over the same orders; writes
+                         bench/target/kpi-results.md
   --console              run the console benchmark instead (PostgreSQL only): seeds --console-customers N profiles
                          (default 1000000) into the server's schema with COPY, then times the calls of the customer
                          search, profile and plugins pages; writes bench/target/console-results.md
@@ -110,6 +115,9 @@ while [ $# -gt 0 ]; do
         --journeys) JOURNEYS=1; shift ;;
         --segment-load) SEGMENT_LOAD="$2"; shift 2 ;;
         --journey-customers) JOURNEY_CUSTOMERS="$2"; shift 2 ;;
+        --kpis) KPIS=1; shift ;;
+        --kpi-customers) KPI_CUSTOMERS="$2"; shift 2 ;;
+        --cdnow) CDNOW="$2"; shift 2 ;;
         --email) EMAIL=1; shift ;;
         --email-messages) EMAIL_MESSAGES="$2"; shift 2 ;;
         --sms) SMS=1; shift ;;
@@ -137,6 +145,7 @@ case "$DB" in h2|postgresql) ;; *) echo "--db is h2 or postgresql" >&2; exit 2 ;
 if [ "${CONSOLE:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--console runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
 if [ "${SEGMENTS:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--segments runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
 if [ "${JOURNEYS:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--journeys runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
+if [ "${KPIS:-0}" = 1 ] && [ "$DB" != postgresql ]; then echo "--kpis runs on --db postgresql (the issue's workload)" >&2; exit 2; fi
 
 log() { printf '[run-ingest] %s\n' "$*"; }
 die() { printf '[run-ingest] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -363,6 +372,13 @@ if [ "${JOURNEYS:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.JourneyBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
         --customers "${JOURNEY_CUSTOMERS:-100000}" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/journey-results.md"
+    exit $?
+fi
+if [ "${KPIS:-0}" = 1 ]; then
+    BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.KpiBench \
+        --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
+        --customers "${KPI_CUSTOMERS:-1000000}" --cdnow "${CDNOW:-$ROOT/../shared/data/cdnow}" --server-pid "$PID" \
+        --server-log "$SRV/logs/messages.log" --machine "$MACHINE" --command "$COMMAND" --out "$ROOT/bench/target/kpi-results.md"
     exit $?
 fi
 if [ "${CONSOLE:-0}" = 1 ]; then

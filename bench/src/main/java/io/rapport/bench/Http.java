@@ -76,6 +76,15 @@ final class Http {
         return new Response(resp.statusCode(), resp.body());
     }
 
+    /** A POST that may take longer than the usual timeout, such as a batch answered when done. */
+    Response post(String path, String authorization, String json, Duration timeout) throws IOException, InterruptedException {
+        HttpRequest r = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).header("Authorization", authorization)
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build();
+        HttpResponse<String> resp = client.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return new Response(resp.statusCode(), resp.body());
+    }
+
     Response put(String path, String authorization, String json) throws IOException, InterruptedException {
         HttpRequest r = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Authorization", authorization)
                 .header("Content-Type", "application/json").header("Accept", "application/json")

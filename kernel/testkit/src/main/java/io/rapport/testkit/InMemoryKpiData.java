@@ -17,9 +17,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import io.rapport.spi.kpi.KpiData;
+import io.rapport.spi.kpi.KpiModule;
 
 /**
  * {@link KpiData} over a list of events in memory, as its Javadoc defines the aggregates (days are UTC days), for the unit
@@ -32,6 +34,13 @@ public final class InMemoryKpiData implements KpiData {
 
     public final List<Event> events = new ArrayList<>();
     public final Map<String, Map<UUID, BigDecimal>> scores = new LinkedHashMap<>();
+    /**
+     * The values {@link #reuse} keeps, by event type and key; adding an event of the type forgets them. One instance
+     * stands for one shop and segment: use another for a segment's periods.
+     */
+    public final Map<String, Map<String, KpiModule.Value>> kept = new HashMap<>();
+    /** How many times {@link #reuse} ran its computation. */
+    public int computations;
 
     public InMemoryKpiData add(String type, UUID customer, String at, Object... properties) {
         Map<String, Object> p = new LinkedHashMap<>();
@@ -39,6 +48,7 @@ public final class InMemoryKpiData implements KpiData {
             p.put((String) properties[i], properties[i + 1]);
         }
         events.add(new Event(type, customer, Instant.parse(at), p));
+        kept.remove(type);
         return this;
     }
 
@@ -165,6 +175,18 @@ public final class InMemoryKpiData implements KpiData {
     @Override
     public void writeScores(String name, Map<UUID, BigDecimal> s) {
         scores.put(name, Map.copyOf(s));
+    }
+
+    @Override
+    public KpiModule.Value reuse(String key, String type, Supplier<KpiModule.Value> compute) {
+        Map<String, KpiModule.Value> ofType = kept.computeIfAbsent(type, t -> new HashMap<>());
+        KpiModule.Value v = ofType.get(key);
+        if (v == null) {
+            computations++;
+            v = Objects.requireNonNull(compute.get(), "a computation returned null");
+            ofType.put(key, v);
+        }
+        return v;
     }
 
     private static BigDecimal number(Object v) {

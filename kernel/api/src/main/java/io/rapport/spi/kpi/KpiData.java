@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -111,4 +112,24 @@ public interface KpiData {
      * @param name lower-case words joined by {@code _}
      */
     void writeScores(String name, Map<UUID, BigDecimal> scores);
+
+    /**
+     * Returns the value {@code compute} returned earlier for the same key, in the same shop and segment and for the
+     * same module, if the shop's events of {@code type} have not changed since; otherwise runs {@code compute} now
+     * (on the calling thread) and keeps what it returns. For a module whose expensive part (a model's fit, the
+     * scores it writes) depends only on those events and on what the key says (such as the calibration's last day),
+     * so that computing several periods that share it (the current day, week and month) does the work once.
+     *
+     * <p>The kernel keeps one value per module, shop, segment and key, forgets it when it hears an event of the type
+     * for the shop (late data included), after an hour at most (events another node received), and when the module
+     * goes away. Side effects of {@code compute} (such as {@link #writeScores}) happen only when it runs. A
+     * {@code compute} that throws keeps nothing.
+     *
+     * @param key     what, besides the events of the type, the value depends on; equal keys mean equal values
+     * @param type    the event type whose events the value is computed from
+     * @param compute computes the value; never returns null
+     * @return the kept or the new value
+     * @since 0.2
+     */
+    KpiModule.Value reuse(String key, String type, Supplier<KpiModule.Value> compute);
 }

@@ -17,10 +17,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.rapport.core.db.Db;
 import io.rapport.core.json.Json;
 import io.rapport.spi.kpi.KpiData;
+import io.rapport.spi.kpi.KpiModule;
 import io.rapport.spi.kpi.Period;
 
 /**
@@ -37,18 +39,80 @@ final class KernelKpiData implements KpiData {
         void accept(ResultSet rs) throws SQLException;
     }
 
+    /** Scores per statement on PostgreSQL (two arrays) and per JDBC batch on H2. */
+    static final int SCORE_CHUNK = 50_000;
+
+    /** The kernel's side of {@link KpiData#reuse}. */
+    @FunctionalInterface
+    interface Reuse {
+        KpiModule.Value reuse(String key, String type, Supplier<KpiModule.Value> compute);
+    }
+
+    /** The kernel's side of the aggregates the modules share: the same query over the same events answers once. */
+    @FunctionalInterface
+    interface Shared {
+        Object aggregate(String type, String query, Supplier<Object> compute);
+    }
+
+    static final Shared NOT_SHARED = (type, query, compute) -> compute.get();
+
     private final Db db;
     private final Period period;
     private final ZoneId zone;
     private final java.time.Clock clock;
     private final java.util.function.BiConsumer<UUID, String> scoresWritten;
+    private final Reuse reuse;
+    private final Shared shared;
+    private final boolean deferScores;
+    private final Map<String, Map<UUID, BigDecimal>> pendingScores = new java.util.LinkedHashMap<>();
+    private long purchasesNanos;
+    private long scoresNanos;
+    private long scores;
+    private boolean reused;
 
+    /** Without reuse: every {@link #reuse} computes. */
     KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten) {
+        this(db, period, zone, clock, scoresWritten, (key, type, compute) -> compute.get(), NOT_SHARED, false);
+    }
+
+    KernelKpiData(Db db, Period period, ZoneId zone, java.time.Clock clock, java.util.function.BiConsumer<UUID, String> scoresWritten, Reuse reuse,
+                  Shared shared, boolean deferScores) {
         this.db = db;
         this.period = period;
         this.zone = zone;
         this.clock = clock;
         this.scoresWritten = scoresWritten;
+        this.reuse = reuse;
+        this.shared = shared;
+        this.deferScores = deferScores;
+    }
+
+    long purchasesNanos() {
+        return purchasesNanos;
+    }
+
+    long scoresNanos() {
+        return scoresNanos;
+    }
+
+    long scoresWritten() {
+        return scores;
+    }
+
+    /** @return whether the module's {@link #reuse} returned a kept value */
+    boolean reused() {
+        return reused;
+    }
+
+    @Override
+    public KpiModule.Value reuse(String key, String type, Supplier<KpiModule.Value> compute) {
+        boolean[] ran = {false};
+        KpiModule.Value v = reuse.reuse(key, type, () -> {
+            ran[0] = true;
+            return compute.get();
+        });
+        reused |= !ran[0];
+        return v;
     }
 
     /** {@code AND <column> IN (members)} when the period names a segment. */
@@ -72,17 +136,22 @@ final class KernelKpiData implements KpiData {
         return db.read(c -> Db.list(c, sql, args, rs -> rs.getLong(1)).get(0));
     }
 
+    /** A count over the events of a type, shared with the other modules' identical queries while no event of the type arrives. */
+    private long count(String type, String sql, List<Object> args) {
+        return (Long) shared.aggregate(type, sql + " " + args, () -> count(sql, args));
+    }
+
     @Override
     public long events(String type, Instant from, Instant to) {
         List<Object> a = args(period.tenantId(), type, t(from), t(to));
-        return count("SELECT COUNT(*) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+        return count(type, "SELECT COUNT(*) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
                 + segment("e.customer_id", a), a);
     }
 
     @Override
     public long customersWith(String type, Instant from, Instant to) {
         List<Object> a = args(period.tenantId(), type, t(from), t(to));
-        return count("SELECT COUNT(DISTINCT e.customer_id) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+        return count(type, "SELECT COUNT(DISTINCT e.customer_id) FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                 + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a), a);
     }
 
@@ -92,7 +161,7 @@ final class KernelKpiData implements KpiData {
         String seg = segment("e.customer_id", a);
         a.add(t(from));
         a.add(t(to));
-        return count("SELECT COUNT(*) FROM (SELECT e.customer_id, MIN(e.occurred_at) AS first_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
+        return count(type, "SELECT COUNT(*) FROM (SELECT e.customer_id, MIN(e.occurred_at) AS first_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
                 + "AND e.customer_id IS NOT NULL" + seg + " GROUP BY e.customer_id) f WHERE f.first_at >= ? AND f.first_at < ?", a);
     }
 
@@ -100,8 +169,15 @@ final class KernelKpiData implements KpiData {
     public long repeatCustomers(String type, Instant from, Instant to, boolean distinctDays) {
         if (!distinctDays) {
             List<Object> a = args(period.tenantId(), type, t(from), t(to));
-            return count("SELECT COUNT(*) FROM (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+            return count(type, "SELECT COUNT(*) FROM (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                     + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a) + " GROUP BY e.customer_id HAVING COUNT(*) >= 2) r", a);
+        }
+        String pgZone = pgZone();
+        if (db.dialect() == Db.Dialect.POSTGRESQL && pgZone != null) {
+            List<Object> a = args(pgZone, period.tenantId(), type, t(from), t(to));
+            return count(type, "SELECT COUNT(*) FROM (SELECT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+                    + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + segment("e.customer_id", a) + " GROUP BY e.customer_id "
+                    + "HAVING COUNT(DISTINCT CAST(e.occurred_at AT TIME ZONE ? AS DATE)) >= 2) r", zoneLast(a));
         }
         // days in the shop's zone: read the times and count here
         long[] repeat = {0};
@@ -130,8 +206,20 @@ final class KernelKpiData implements KpiData {
         return repeat[0];
     }
 
+    /** Moves the first argument (the zone, for the HAVING clause) to the end. */
+    private static List<Object> zoneLast(List<Object> a) {
+        a.add(a.remove(0));
+        return a;
+    }
+
     @Override
     public BigDecimal sum(String type, String property, Instant from, Instant to) {
+        if (db.dialect() == Db.Dialect.POSTGRESQL) {
+            List<Object> a = args(property, period.tenantId(), type, t(from), t(to));
+            String sql = "SELECT COALESCE(SUM(" + PG_VALUE + "), 0) FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v "
+                    + "WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?" + segment("e.customer_id", a);
+            return (BigDecimal) shared.aggregate(type, sql + " " + a, () -> db.read(c -> Db.list(c, sql, a, rs -> rs.getBigDecimal(1)).get(0)));
+        }
         BigDecimal[] total = {BigDecimal.ZERO};
         scan("SELECT e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?", type, from, to, "",
                 rs -> {
@@ -189,6 +277,55 @@ final class KernelKpiData implements KpiData {
 
     @Override
     public void purchases(String type, String valueProperty, Instant until, Consumer<Purchases> each) {
+        long t0 = System.nanoTime();
+        try {
+            streamPurchases(type, valueProperty, until, each);
+        } finally {
+            purchasesNanos += System.nanoTime() - t0;
+        }
+    }
+
+    /** The shop's zone as PostgreSQL names it (an IANA id, or UTC), or null when it has no such name. */
+    private String pgZone() {
+        if (zone instanceof ZoneOffset o) {
+            return o.getTotalSeconds() == 0 ? "UTC" : null;
+        }
+        return zone.getId();
+    }
+
+    /** A JSON property as a number in SQL: numbers and numeric texts; anything else (and no property) is 0, as {@link #number} skips it. */
+    private static final String PG_VALUE = "CASE WHEN v.t ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$' THEN CAST(TRIM(v.t) AS NUMERIC) ELSE 0 END";
+
+    private void streamPurchases(String type, String valueProperty, Instant until, Consumer<Purchases> each) {
+        String pgZone = pgZone();
+        if (db.dialect() == Db.Dialect.POSTGRESQL && pgZone != null) {
+            // summarised per customer by the database: per day first (in the shop's zone), then per customer
+            List<Object> a = args(pgZone, valueProperty, period.tenantId(), type, t(Instant.EPOCH), t(until));
+            String seg = segment("e.customer_id", a);
+            String sql = "SELECT d.customer_id, MIN(d.first_at), MAX(d.last_at), COUNT(*), SUM(d.total), SUM(CASE WHEN d.n = 1 THEN d.total ELSE 0 END) "
+                    + "FROM (SELECT x.customer_id, MIN(x.occurred_at) AS first_at, MAX(x.occurred_at) AS last_at, SUM(x.val) AS total, "
+                    + "ROW_NUMBER() OVER (PARTITION BY x.customer_id ORDER BY x.day) AS n "
+                    + "FROM (SELECT e.customer_id, e.occurred_at, CAST(e.occurred_at AT TIME ZONE ? AS DATE) AS day, " + PG_VALUE + " AS val "
+                    + "FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v WHERE e.tenant_id = ? AND e.type = ? "
+                    + "AND e.occurred_at >= ? AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + seg + ") x GROUP BY x.customer_id, x.day) d "
+                    + "GROUP BY d.customer_id ORDER BY d.customer_id";
+            db.tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setFetchSize(FETCH);
+                    for (int i = 0; i < a.size(); i++) {
+                        ps.setObject(i + 1, a.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            each.accept(new Purchases(rs.getObject(1, UUID.class), rs.getObject(2, OffsetDateTime.class).toInstant(),
+                                    rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getInt(4), rs.getBigDecimal(5), rs.getBigDecimal(6)));
+                        }
+                    }
+                }
+                return null;
+            });
+            return;
+        }
         scan("SELECT e.customer_id, e.occurred_at, e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                 + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL", type, Instant.EPOCH, until, " ORDER BY e.customer_id, e.occurred_at", new RowHandler() {
                     UUID current;
@@ -297,28 +434,107 @@ final class KernelKpiData implements KpiData {
         return out;
     }
 
+    /**
+     * Replaces the scores of the name: at once, or, for the kernel's own computations, at {@link #flushScores()} with
+     * the module's other scores, so that all are written in one pass.
+     */
     @Override
     public void writeScores(String name, Map<UUID, BigDecimal> scores) {
         if (!name.matches("[a-z][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("a score's name is lower-case words joined by _: " + name);
         }
+        if (deferScores) {
+            pendingScores.put(name, scores);
+        } else {
+            writeScores(Map.of(name, scores));
+        }
+    }
+
+    /** Writes the scores the module handed over during its computation (none if it failed before it returned). */
+    void flushScores() {
+        if (!pendingScores.isEmpty()) {
+            Map<String, Map<UUID, BigDecimal>> all = new java.util.LinkedHashMap<>(pendingScores);
+            pendingScores.clear();
+            writeScores(all);
+        }
+    }
+
+    /**
+     * Replaces the scores of each name in one transaction: one DELETE per name, then set-based inserts that skip
+     * customers who no longer exist (erased meanwhile). On PostgreSQL each statement takes up to {@value #SCORE_CHUNK}
+     * scores of every name, taken in step (a module hands its names' scores in the same customer order), as arrays
+     * ({@code unnest}), ordered by customer and name: each page of the primary key is written once for all names. On
+     * H2, JDBC batches per name.
+     */
+    private void writeScores(Map<String, Map<UUID, BigDecimal>> byName) {
+        long t0 = System.nanoTime();
         OffsetDateTime now = OffsetDateTime.now(clock);
+        UUID tenant = period.tenantId();
         db.tx(c -> {
-            Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", period.tenantId(), name);
-            String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, c.id, ?, ?, ? FROM customer c "
-                    + "WHERE c.id = ? AND c.tenant_id = ?"; // a customer erased meanwhile gets no score
-            List<Object[]> rows = new ArrayList<>(Math.min(scores.size(), 10_000));
-            for (Map.Entry<UUID, BigDecimal> e : scores.entrySet()) {
-                rows.add(new Object[] {period.tenantId(), name, e.getValue(), now, e.getKey(), period.tenantId()});
-                if (rows.size() == 10_000) {
+            for (String name : byName.keySet()) {
+                Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", tenant, name);
+            }
+            if (db.dialect() == Db.Dialect.POSTGRESQL) {
+                String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.id, s.name, s.score, ? "
+                        + "FROM unnest(?::uuid[], ?::varchar[], ?::numeric[]) AS s(id, name, score) JOIN customer c ON c.id = s.id AND c.tenant_id = ? "
+                        + "ORDER BY s.id, s.name";
+                try (PreparedStatement ps = c.prepareStatement(insert)) {
+                    List<java.util.Iterator<Map.Entry<UUID, BigDecimal>>> its = new ArrayList<>();
+                    List<String> names = new ArrayList<>(byName.keySet());
+                    byName.values().forEach(m -> its.add(m.entrySet().iterator()));
+                    List<UUID> ids = new ArrayList<>();
+                    List<String> ofName = new ArrayList<>();
+                    List<BigDecimal> values = new ArrayList<>();
+                    boolean more = true;
+                    while (more) {
+                        more = false;
+                        for (int n = 0; n < its.size(); n++) {
+                            java.util.Iterator<Map.Entry<UUID, BigDecimal>> it = its.get(n);
+                            for (int k = 0; k < SCORE_CHUNK && it.hasNext(); k++) {
+                                Map.Entry<UUID, BigDecimal> e = it.next();
+                                ids.add(e.getKey());
+                                ofName.add(names.get(n));
+                                values.add(e.getValue());
+                            }
+                            more |= it.hasNext();
+                        }
+                        if (!ids.isEmpty()) {
+                            ps.setObject(1, tenant);
+                            ps.setObject(2, now);
+                            ps.setArray(3, c.createArrayOf("uuid", ids.toArray()));
+                            ps.setArray(4, c.createArrayOf("varchar", ofName.toArray()));
+                            ps.setArray(5, c.createArrayOf("numeric", values.toArray()));
+                            ps.setObject(6, tenant);
+                            ps.executeUpdate();
+                            ids.clear();
+                            ofName.clear();
+                            values.clear();
+                        }
+                    }
+                }
+            } else {
+                String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, c.id, ?, ?, ? FROM customer c "
+                        + "WHERE c.id = ? AND c.tenant_id = ?"; // a customer erased meanwhile gets no score
+                List<Object[]> rows = new ArrayList<>(SCORE_CHUNK);
+                for (Map.Entry<String, Map<UUID, BigDecimal>> named : byName.entrySet()) {
+                    for (Map.Entry<UUID, BigDecimal> e : named.getValue().entrySet()) {
+                        rows.add(new Object[] {tenant, named.getKey(), e.getValue(), now, e.getKey(), tenant});
+                        if (rows.size() == SCORE_CHUNK) {
+                            Db.batch(c, insert, rows);
+                            rows.clear();
+                        }
+                    }
                     Db.batch(c, insert, rows);
                     rows.clear();
                 }
             }
-            Db.batch(c, insert, rows);
             return null;
         });
-        scoresWritten.accept(period.tenantId(), name);
+        for (Map<UUID, BigDecimal> m : byName.values()) {
+            this.scores += m.size();
+        }
+        scoresNanos += System.nanoTime() - t0;
+        byName.keySet().forEach(name -> scoresWritten.accept(tenant, name));
     }
 
     /** Runs a query over the period's shop and type in [from, to), restricted to the segment, and hands each row, then null, to {@code each}. */

@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The KPI executor: the KPI modules plugins offer, their values stored per shop, granularity, period and segment
- * (with the inputs that produced them), computed on first read and kept fresh; goals per KPI. It hears every event:
- * one that occurred on an earlier day (late data, a historical import) marks that day, and the stored values of the
- * periods containing it are recomputed at the next {@link #refresh()}.
+ * (with the inputs that produced them), computed on first read and kept fresh in the background; goals per KPI. It
+ * hears every event: one that occurred on an earlier day (late data, a historical import) marks that day, and the
+ * stored values of the periods containing it are recomputed at the next {@link #refresh()}. It keeps the values
+ * modules ask it to reuse ({@link io.rapport.spi.kpi.KpiData#reuse}) until it hears an event of their type.
  */
 public final class Kpis implements EventListener, AutoCloseable {
 
@@ -53,6 +54,8 @@ public final class Kpis implements EventListener, AutoCloseable {
     public static final int MAX_COHORT_MONTHS = 60;
     /** The most customers a list of top scores holds. */
     public static final int MAX_TOP = 100;
+    /** How long a value a module asked to reuse is kept at most: the bound on events another node heard. */
+    static final Duration KEEP = Duration.ofHours(1);
 
     /** A stored value. */
     public record Stored(String kpi, Period.Granularity granularity, LocalDate start, UUID segmentId, BigDecimal value, Map<String, BigDecimal> inputs,
@@ -73,6 +76,19 @@ public final class Kpis implements EventListener, AutoCloseable {
     public record Dates(LocalDate first, LocalDate last) {
     }
 
+    /**
+     * What computing one KPI for one period took.
+     *
+     * @param millis          in all, the value stored
+     * @param purchasesMillis reading every customer's purchases ({@code KpiData.purchases}), the module's summary of each included
+     * @param scoresMillis    writing scores ({@code KpiData.writeScores})
+     * @param scores          the scores the module wrote, of every name (a customer no longer there gets none stored)
+     * @param reused          whether the module reused a kept value ({@code KpiData.reuse}) instead of computing it
+     */
+    public record Timing(String kpi, Period.Granularity granularity, LocalDate start, long millis, long purchasesMillis, long scoresMillis, long scores,
+                         boolean reused) {
+    }
+
     /** A target for a KPI, read at a granularity. */
     public record Goal(String kpi, Period.Granularity granularity, BigDecimal target, String setBy, OffsetDateTime setAt) {
     }
@@ -84,6 +100,28 @@ public final class Kpis implements EventListener, AutoCloseable {
     /** (tenant, day) pairs with late data, not yet written to kpi_dirty. */
     private final Set<String> late = ConcurrentHashMap.newKeySet();
     private java.util.concurrent.ScheduledExecutorService timer;
+    /** Events heard per shop and type ("tenant/type"): a kept value is good while the count has not moved. */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> heard = new ConcurrentHashMap<>();
+    /**
+     * Values modules asked to reuse ({@link KeptKey}: by module, shop, segment, type and key) and the kernel's own
+     * aggregates over the whole shop ({@link AggregateKey}), each with the count of events of its type heard when it
+     * was computed.
+     */
+    private final Map<Object, Kept> kept = new ConcurrentHashMap<>();
+    private final Map<Object, Object> computing = new ConcurrentHashMap<>();
+    /** The most values kept: past it, everything is forgotten (old periods' windows are not read again). */
+    static final int MAX_KEPT = 10_000;
+    /** Periods whose stale value is being recomputed in the background ("kpi/granularity/start/segment"). */
+    private final Set<String> pending = ConcurrentHashMap.newKeySet();
+
+    private record KeptKey(String kpi, UUID tenantId, UUID segmentId, String type, String key) {
+    }
+
+    private record AggregateKey(UUID tenantId, String type, String query) {
+    }
+
+    private record Kept(Object value, long heard, long at) {
+    }
 
     private final java.util.function.BiConsumer<UUID, String> scoresWritten;
 
@@ -106,7 +144,10 @@ public final class Kpis implements EventListener, AutoCloseable {
             LOG.warn("Two KPI modules are named {}: {} is ignored", id, module.getClass().getName());
             return () -> { };
         }
-        return () -> modules.remove(id, module);
+        return () -> {
+            modules.remove(id, module);
+            kept.keySet().removeIf(k -> k instanceof KeptKey kk && kk.kpi().equals(id));
+        };
     }
 
     /** The KPIs offered now, by module and id. */
@@ -145,11 +186,27 @@ public final class Kpis implements EventListener, AutoCloseable {
 
     /** Computes and stores one period's value now. */
     public Stored compute(String kpi, Period p) {
+        return computeTimed(kpi, p).stored();
+    }
+
+    private record Computed(Stored stored, Timing timing) {
+    }
+
+    private Computed computeTimed(String kpi, Period p) {
         KpiModule m = module(kpi);
         long t0 = System.nanoTime();
-        KpiModule.Value v = m.compute(p, new KernelKpiData(db, p, zones.apply(p.tenantId()), clock, scoresWritten));
+        KernelKpiData data = new KernelKpiData(db, p, zones.apply(p.tenantId()), clock, scoresWritten, (key, type, work) -> reuse(kpi, p, key, type, work),
+                p.segmentId() == null ? (type, query, work) -> aggregate(p.tenantId(), type, query, work) : KernelKpiData.NOT_SHARED, true);
+        KpiModule.Value v = m.compute(p, data);
         if (v == null) {
             throw new IllegalStateException("KPI module " + kpi + " returned no value");
+        }
+        try {
+            data.flushScores();
+        } catch (RuntimeException e) {
+            // a kept value whose scores were not written would not write them again: forget it
+            kept.keySet().removeIf(k -> k instanceof KeptKey kk && kk.kpi().equals(kpi) && kk.tenantId().equals(p.tenantId()));
+            throw e;
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
         UUID seg = p.segmentId() == null ? WHOLE_SHOP : p.segmentId();
@@ -162,14 +219,75 @@ public final class Kpis implements EventListener, AutoCloseable {
                     p.tenantId(), kpi, p.granularity().name(), p.start(), seg, value, Json.writeMap(inputs), now);
             return null;
         });
-        LOG.debug("KPI {} {} {} computed in {} ms", kpi, p.granularity(), p.start(), (System.nanoTime() - t0) / 1_000_000);
-        return new Stored(kpi, p.granularity(), p.start(), p.segmentId(), v.value(), v.inputs(), now);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        LOG.debug("KPI {} {} {} computed in {} ms", kpi, p.granularity(), p.start(), millis);
+        return new Computed(new Stored(kpi, p.granularity(), p.start(), p.segmentId(), v.value(), v.inputs(), now),
+                new Timing(kpi, p.granularity(), p.start(), millis, data.purchasesNanos() / 1_000_000, data.scoresNanos() / 1_000_000, data.scoresWritten(),
+                        data.reused()));
+    }
+
+    /** KpiData.reuse: the kept value while no event of the type was heard for the shop, else computed (once at a time per key) and kept. */
+    private KpiModule.Value reuse(String kpi, Period p, String key, String type, java.util.function.Supplier<KpiModule.Value> work) {
+        if (p.segmentId() != null) {
+            return java.util.Objects.requireNonNull(work.get(), "a KPI module's computation returned null"); // its members change without events
+        }
+        return (KpiModule.Value) kept(new KeptKey(kpi, p.tenantId(), null, type, key), p.tenantId(), type,
+                () -> java.util.Objects.requireNonNull(work.get(), "a KPI module's computation returned null"));
+    }
+
+    /** An aggregate of the whole shop's events of a type (a count, a sum), shared by the modules while no event of the type is heard. */
+    Object aggregate(UUID tenantId, String type, String query, java.util.function.Supplier<Object> work) {
+        return kept(new AggregateKey(tenantId, type, query), tenantId, type, work);
+    }
+
+    private Object kept(Object k, UUID tenantId, String type, java.util.function.Supplier<Object> work) {
+        synchronized (computing.computeIfAbsent(k, x -> new Object())) {
+            long count = heard(tenantId, type).get();
+            Kept old = kept.get(k);
+            if (old != null && old.heard() == count && System.nanoTime() - old.at() < KEEP.toNanos()) {
+                return old.value();
+            }
+            kept.remove(k);
+            Object v = work.get();
+            if (kept.size() >= MAX_KEPT) {
+                kept.clear();
+                computing.clear(); // at worst two threads compute one value at the same time once
+            }
+            kept.put(k, new Kept(v, count, System.nanoTime()));
+            return v;
+        }
+    }
+
+    private java.util.concurrent.atomic.AtomicLong heard(UUID tenantId, String type) {
+        return heard.computeIfAbsent(tenantId + "/" + type, x -> new java.util.concurrent.atomic.AtomicLong());
+    }
+
+    /**
+     * Computes and stores the value of every KPI offered now for the shop's current day, week and month (the whole
+     * shop), one after the other on the calling thread, whatever is stored: the batch an operator runs, or a
+     * scheduler. A module's work that the three periods share ({@code KpiData.reuse}) is done once.
+     *
+     * @return what each took, by KPI and then day, week and month
+     */
+    public List<Timing> computeCurrent(UUID tenantId) {
+        LocalDate today = OffsetDateTime.now(clock).atZoneSameInstant(zones.apply(tenantId)).toLocalDate();
+        List<Timing> out = new ArrayList<>();
+        for (KpiModule.Definition d : definitions()) {
+            for (Period.Granularity g : Period.Granularity.values()) {
+                Timing t = computeTimed(d.id(), period(tenantId, g, today, null)).timing();
+                LOG.info("KPI {} {} {} of shop {}: {} ms (purchases {} ms, {} scores in {} ms{})", t.kpi(), t.granularity(), t.start(), tenantId, t.millis(),
+                        t.purchasesMillis(), t.scores(), t.scoresMillis(), t.reused() ? ", reused" : "");
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     /**
      * The series of a KPI from the period containing {@code from} to the one containing {@code to}: stored values,
-     * and the missing ones computed now (as is the value of a period not over yet, if older than a few minutes).
-     * Periods after today are left out.
+     * and the missing ones computed now. A stored value that is stale (a period not over yet whose value is older than
+     * a few minutes, or a period computed before it ended) is served as it is and recomputed in the background, so
+     * that a read waits only for the periods never computed. Periods after today are left out.
      */
     public List<Stored> series(UUID tenantId, String kpi, Period.Granularity g, LocalDate from, LocalDate to, UUID segmentId) {
         module(kpi);
@@ -199,9 +317,43 @@ public final class Kpis implements EventListener, AutoCloseable {
             boolean open = p.to().isAfter(now.toInstant());
             boolean stale = s != null && open && s.computedAt().isBefore(now.minus(FRESH));
             boolean computedBeforeEnd = s != null && !open && s.computedAt().toInstant().isBefore(p.to());
-            out.add(s == null || stale || computedBeforeEnd ? compute(kpi, p) : s);
+            if (s == null) {
+                out.add(compute(kpi, p));
+            } else {
+                out.add(s);
+                if (stale || computedBeforeEnd) {
+                    recomputeLater(kpi, p);
+                }
+            }
         }
         return out;
+    }
+
+    /** Recomputes a stored value in the background (once at a time per period), so that a read never waits for it. */
+    private void recomputeLater(String kpi, Period p) {
+        String key = kpi + "/" + p.tenantId() + "/" + p.granularity() + "/" + p.start() + "/" + p.segmentId();
+        java.util.concurrent.ScheduledExecutorService t = timer;
+        if (t == null) {
+            compute(kpi, p);
+            return;
+        }
+        if (pending.add(key)) {
+            try {
+                t.execute(() -> {
+                    try {
+                        if (modules.containsKey(kpi)) {
+                            compute(kpi, p);
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("Recomputing KPI {} {} {} of shop {} failed; tried again at the next read", kpi, p.granularity(), p.start(), p.tenantId(), e);
+                    } finally {
+                        pending.remove(key);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                pending.remove(key); // closing
+            }
+        }
     }
 
     private static LocalDate next(Period p) {
@@ -321,6 +473,15 @@ public final class Kpis implements EventListener, AutoCloseable {
 
     @Override
     public void onEvent(Event event) {
+        java.util.concurrent.atomic.AtomicLong count = heard.get(event.tenantId() + "/" + event.type());
+        if (count != null) {
+            count.incrementAndGet();
+        }
+        if (io.rapport.api.event.EventTypes.CUSTOMER_MERGED.equals(event.type())) {
+            // a merge moves events to the survivor without an event of their type: forget what was kept for the shop
+            kept.keySet().removeIf(k -> k instanceof KeptKey kk ? kk.tenantId().equals(event.tenantId())
+                    : ((AggregateKey) k).tenantId().equals(event.tenantId()));
+        }
         ZoneId zone = zones.apply(event.tenantId());
         LocalDate day = event.occurredAt().atZoneSameInstant(zone).toLocalDate();
         LocalDate received = (event.receivedAt() == null ? OffsetDateTime.now(clock) : event.receivedAt()).atZoneSameInstant(zone).toLocalDate();
@@ -394,5 +555,6 @@ public final class Kpis implements EventListener, AutoCloseable {
             timer.shutdownNow();
         }
         modules.clear();
+        kept.clear();
     }
 }

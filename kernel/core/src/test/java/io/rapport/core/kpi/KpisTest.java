@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.rapport.api.customer.Customer;
 import io.rapport.api.customer.Identifier;
@@ -72,6 +73,25 @@ class KpisTest {
             inputs.put("repeat", BigDecimal.valueOf(data.repeatCustomers(EventTypes.ORDER_COMPLETED, p.from(), p.to(), true)));
             inputs.put("customersAtEnd", BigDecimal.valueOf(data.customersAt(p.to())));
             return orders == 0 ? Value.none(inputs) : new Value(revenue.divide(BigDecimal.valueOf(orders), 4, java.math.RoundingMode.HALF_EVEN), inputs);
+        }
+    }
+
+    /** Events of a type of its own, counted up to the period's end through {@link KpiData#reuse}: the current periods share one count. */
+    static final class Shared implements KpiModule {
+        static final String TYPE = "test.counted";
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Definition definition() {
+            return new Definition("shared_test", "Counted so far", "Events of a test type", "count", Direction.HIGHER_IS_BETTER, "test");
+        }
+
+        @Override
+        public Value compute(Period p, KpiData data) {
+            return data.reuse("so far", TYPE, () -> {
+                runs.incrementAndGet();
+                return new Value(BigDecimal.valueOf(data.events(TYPE, Instant.EPOCH, p.to())), Map.of());
+            });
         }
     }
 
@@ -216,6 +236,74 @@ class KpisTest {
         assertThat(data.countBy(EventTypes.SURVEY_ANSWERED, EventTypes.PROPERTY_SCORE, Map.of(EventTypes.PROPERTY_KIND, "ces",
                 EventTypes.PROPERTY_LOW_IS_BETTER, "true"), p.from(), p.to())).containsOnly(Map.entry("9", 1L));
         assertThat(data.countBy(EventTypes.SURVEY_ANSWERED, EventTypes.PROPERTY_SCORE, Map.of("missing", "x"), p.from(), p.to())).isEmpty();
+    }
+
+    @Test
+    void theBatchComputesEveryCurrentPeriodAndModulesReuseSharedWorkUntilAnEventOfItsType() {
+        Shared shared = new Shared();
+        Runnable remove = kernel.kpis().register(shared);
+        try {
+            List<Kpis.Timing> timings = kernel.kpis().computeCurrent(tenant);
+            assertThat(timings).extracting(t -> t.kpi() + " " + t.granularity() + " " + t.start()).containsExactly(
+                    "aov_test DAY 2026-11-18", "aov_test WEEK 2026-11-16", "aov_test MONTH 2026-11-01",
+                    "shared_test DAY 2026-11-18", "shared_test WEEK 2026-11-16", "shared_test MONTH 2026-11-01");
+            assertThat(shared.runs).as("one computation for the day, the week and the month").hasValue(1);
+            assertThat(timings.subList(3, 6)).extracting(Kpis.Timing::reused).containsExactly(false, true, true);
+            kernel.kpis().computeCurrent(tenant);
+            assertThat(shared.runs).as("nothing of its type heard since").hasValue(1);
+
+            kernel.events().append(tenant, "test", List.of(new NewEvent(Shared.TYPE, List.of(Identifier.email(ann.email())), true,
+                    OffsetDateTime.now(clock), Map.of(), Map.of(), "counted-1")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                kernel.kpis().computeCurrent(tenant);
+                return shared.runs.get() == 2;
+            });
+            Kpis.Stored week = kernel.kpis().series(tenant, "shared_test", Period.Granularity.WEEK, LocalDate.parse("2026-11-18"),
+                    LocalDate.parse("2026-11-18"), null).get(0);
+            assertThat(week.value()).isEqualByComparingTo("1");
+
+            // a stale value is served at once and recomputed in the background
+            clock.advance(Duration.ofMinutes(6));
+            Kpis.Stored served = kernel.kpis().series(tenant, "shared_test", Period.Granularity.WEEK, LocalDate.parse("2026-11-18"),
+                    LocalDate.parse("2026-11-18"), null).get(0);
+            assertThat(served.computedAt()).isEqualTo(week.computedAt());
+            await().atMost(Duration.ofSeconds(10)).until(() -> kernel.kpis().series(tenant, "shared_test", Period.Granularity.WEEK,
+                    LocalDate.parse("2026-11-18"), LocalDate.parse("2026-11-18"), null).get(0).computedAt().isAfter(week.computedAt()));
+            assertThat(shared.runs).as("the fresh value reused the kept one").hasValue(2);
+        } finally {
+            remove.run();
+        }
+    }
+
+    @Test
+    void scoresAModuleWritesAreStoredTogetherWhenItsComputationReturns() {
+        KpiModule scoring = new KpiModule() {
+            @Override
+            public Definition definition() {
+                return new Definition("scoring_test", "Scores", "Two scores per customer", "count", Direction.HIGHER_IS_BETTER, "test");
+            }
+
+            @Override
+            public Value compute(Period p, KpiData data) {
+                return data.reuse("today", EventTypes.ORDER_COMPLETED, () -> {
+                    data.writeScores("test_first", Map.of(ann.id(), new BigDecimal("1.5"), bob.id(), new BigDecimal("2"), UUID.randomUUID(), BigDecimal.TEN));
+                    data.writeScores("test_second", Map.of(ann.id(), new BigDecimal("3")));
+                    return new Value(BigDecimal.ONE, Map.of());
+                });
+            }
+        };
+        Runnable remove = kernel.kpis().register(scoring);
+        try {
+            List<Kpis.Timing> timings = kernel.kpis().computeCurrent(tenant).stream().filter(t -> t.kpi().equals("scoring_test")).toList();
+            assertThat(timings).extracting(Kpis.Timing::scores).as("handed over once, for the day").containsExactly(4L, 0L, 0L);
+            List<String> scores = kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT name, customer_id, score FROM customer_score "
+                    + "WHERE name LIKE 'test_%' ORDER BY name, score", List.of(), rs -> rs.getString(1) + " " + rs.getObject(2, UUID.class) + " "
+                    + rs.getBigDecimal(3).stripTrailingZeros().toPlainString()));
+            assertThat(scores).as("an unknown customer gets no score").containsExactly("test_first " + ann.id() + " 1.5", "test_first " + bob.id() + " 2",
+                    "test_second " + ann.id() + " 3");
+        } finally {
+            remove.run();
+        }
     }
 
     private BigDecimal stored(String day) {

@@ -30,6 +30,7 @@ import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -175,6 +176,28 @@ public class KpisResource {
         return CustomersResource.ok(Json.object().add("definition", definition(d)).add("granularity", g.name().toLowerCase(java.util.Locale.ROOT))
                 .add("goal", goal == null ? JsonValue.NULL : goal(goal, d, values.isEmpty() ? null : values.get(values.size() - 1)).build())
                 .add("items", items).build());
+    }
+
+    @POST
+    @Path("compute")
+    @Access(Role.ADMIN)
+    @Operation(summary = "Compute every KPI now", description = "Computes and stores every KPI offered by active plugins for the shop's current "
+            + "day, week and month (the whole shop), whatever is stored, and answers when done: {millis, items: [{kpi, granularity, start, millis, "
+            + "purchasesMillis, scoresMillis, scores, reused}]}. Predicted lifetime value fits its models once for the three periods and writes the "
+            + "customers' scores once. Audited kpi.computed.")
+    public Response computeAll() {
+        Principal me = principal.get();
+        long t0 = System.nanoTime();
+        List<Kpis.Timing> timings = kpis().computeCurrent(me.tenantId());
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        JsonArrayBuilder items = Json.array();
+        for (Kpis.Timing t : timings) {
+            items.add(Json.object().add("kpi", t.kpi()).add("granularity", t.granularity().name().toLowerCase(java.util.Locale.ROOT))
+                    .add("start", t.start().toString()).add("millis", t.millis()).add("purchasesMillis", t.purchasesMillis())
+                    .add("scoresMillis", t.scoresMillis()).add("scores", t.scores()).add("reused", t.reused()));
+        }
+        holder.kernel().access().audit(me.tenantId(), me.name(), "kpi.computed", null, timings.size() + " values in " + millis + " ms");
+        return CustomersResource.ok(Json.object().add("millis", millis).add("items", items).build());
     }
 
     @PUT

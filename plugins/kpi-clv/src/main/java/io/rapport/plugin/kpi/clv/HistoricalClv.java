@@ -15,8 +15,9 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * Historical customer lifetime value at the period's end: revenue per customer to date, R ÷ C, where C is the
- * customers with an {@code order.completed} event before the period's end and R the sum of those orders'
- * {@code total}. No value without customers.
+ * customers with an {@code order.completed} event before the period's end (before now while the period has not
+ * ended) and R the sum of those orders' {@code total}. No value without customers. The current day, week and month
+ * share that reading of every customer's purchases ({@link KpiData#reuse}) until an order arrives.
  *
  * <p>The textbook product is an input, {@code aovFrequencyLifespan} = average order value × purchase frequency ×
  * lifespan, with the average order value (R_y ÷ O_y) and the purchase frequency (O_y ÷ C_y, orders per customer per
@@ -37,6 +38,16 @@ public final class HistoricalClv implements KpiModule {
             "Revenue per customer to date: the revenue of every order before the period's end ÷ the customers who placed them. "
                     + "Inputs add AOV × purchase frequency × lifespan.", "currency", Direction.HIGHER_IS_BETTER, MODULE);
 
+    private final java.time.Clock clock;
+
+    public HistoricalClv() {
+        this(java.time.Clock.systemUTC());
+    }
+
+    HistoricalClv(java.time.Clock clock) {
+        this.clock = clock;
+    }
+
     @Override
     public Definition definition() {
         return DEFINITION;
@@ -45,14 +56,25 @@ public final class HistoricalClv implements KpiModule {
     @Override
     public Value compute(Period p, KpiData data) {
         ZoneOffset offset = ShopDays.offset(p);
-        long[] customers = {0};
-        long[] lifespanDays = {0};
-        BigDecimal[] revenue = {BigDecimal.ZERO};
-        data.purchases(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, p.to(), c -> {
-            customers[0]++;
-            revenue[0] = revenue[0].add(c.total());
-            lifespanDays[0] += ChronoUnit.DAYS.between(ShopDays.day(c.first(), offset), ShopDays.day(c.last(), offset));
+        Instant now = clock.instant();
+        Instant until = p.to().isAfter(now) ? now : p.to();
+        // to date: the current day, week and month read the customers' purchases once, until an order arrives
+        String key = "to " + (until == now ? "now " + ShopDays.day(now, offset) : until.toString()) + " " + offset;
+        Value base = data.reuse(key, EventTypes.ORDER_COMPLETED, () -> {
+            long[] customers = {0};
+            long[] lifespanDays = {0};
+            BigDecimal[] revenue = {BigDecimal.ZERO};
+            data.purchases(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, until, c -> {
+                customers[0]++;
+                revenue[0] = revenue[0].add(c.total());
+                lifespanDays[0] += ChronoUnit.DAYS.between(ShopDays.day(c.first(), offset), ShopDays.day(c.last(), offset));
+            });
+            return new Value(null, Map.of("customers", BigDecimal.valueOf(customers[0]), "revenue", revenue[0], "lifespanDays",
+                    BigDecimal.valueOf(lifespanDays[0])));
         });
+        long[] customers = {base.inputs().get("customers").longValueExact()};
+        long[] lifespanDays = {base.inputs().get("lifespanDays").longValueExact()};
+        BigDecimal[] revenue = {base.inputs().get("revenue")};
         Instant yearAgo = p.to().minus(YEAR_DAYS, ChronoUnit.DAYS);
         long yearOrders = data.events(EventTypes.ORDER_COMPLETED, yearAgo, p.to());
         BigDecimal yearRevenue = data.sum(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, yearAgo, p.to());

@@ -106,6 +106,26 @@ class PredictedClvTest {
     }
 
     @Test
+    void theCurrentDayWeekAndMonthShareOneFitAndOneWriteOfTheScores() {
+        InMemoryKpiData data = cdnow();
+        PredictedClv module = new PredictedClv(Clock.fixed(Instant.parse("1997-09-30T12:00:00Z"), ZoneOffset.UTC));
+        KpiModule.Value month = module.compute(SEPTEMBER_1997, data);
+        Map<UUID, BigDecimal> written = data.scores.get("predicted_clv");
+        Period week = new Period(SEPTEMBER_1997.tenantId(), Period.Granularity.WEEK, LocalDate.parse("1997-09-29"), Instant.parse("1997-09-29T00:00:00Z"),
+                Instant.parse("1997-10-06T00:00:00Z"), null);
+        Period day = new Period(SEPTEMBER_1997.tenantId(), Period.Granularity.DAY, LocalDate.parse("1997-09-30"), Instant.parse("1997-09-30T00:00:00Z"),
+                Instant.parse("1997-10-01T00:00:00Z"), null);
+        assertThat(module.compute(week, data)).isEqualTo(month);
+        assertThat(module.compute(day, data)).isEqualTo(month);
+        assertThat(data.computations).as("one fit for the three periods").isEqualTo(1);
+        assertThat(data.scores.get("predicted_clv")).as("written once").isSameAs(written);
+
+        data.add("order.completed", id("1"), "1997-09-30T10:00:00Z", "total", new BigDecimal("20"));
+        module.compute(day, data);
+        assertThat(data.computations).as("a new order: fitted again").isEqualTo(2);
+    }
+
+    @Test
     void aSegmentsPeriodWritesNoScores() {
         InMemoryKpiData data = cdnow();
         Period segment = new Period(SEPTEMBER_1997.tenantId(), Period.Granularity.MONTH, SEPTEMBER_1997.start(), SEPTEMBER_1997.from(),
