@@ -340,6 +340,8 @@ class SurveysTest {
             Customer ida = customer("Ida");
             kernel.journeyEngine().enrol(tenant, journey, List.of(ida.id()));
             await().atMost(WAIT).until(() -> surveys.summary(tenant, s.id()).sends() == 1);
+            // the send is stored before the channel takes it
+            await().atMost(WAIT).until(() -> email.get().stream().anyMatch(o -> o.customer().id().equals(ida.id())));
             assertThat(last(email, ida).text()).startsWith("Hi Ida: http://localhost:9080/api/v1/public/surveys?t=");
             assertThat(surveys.answer(token(last(email, ida).text()), 10, null).outcome()).isEqualTo(Surveys.Outcome.RECORDED);
         } finally {
