@@ -83,16 +83,28 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     }
 
     private void maintain() {
-        while (running) {
-            try {
-                if (stopped.await(1, TimeUnit.SECONDS)) {
-                    return;
-                }
+        repeat(() -> {
+            if (!stopped.await(1, TimeUnit.SECONDS)) {
                 vacuumIfGrown();
                 if (running && clock.millis() - lastRecheck >= recheck.toMillis()) {
                     lastRecheck = clock.millis();
                     recheckTimeDependent();
                 }
+            }
+        }, "Rechecking time-dependent segments failed; they are rechecked at the next minute");
+    }
+
+    /** One turn of a thread's loop. */
+    @FunctionalInterface
+    private interface Turn {
+        void run() throws InterruptedException;
+    }
+
+    /** Runs turns until {@link #close}; a turn that fails is logged with what follows from it, and the next one runs. */
+    private void repeat(Turn turn, String onFailure) {
+        while (running) {
+            try {
+                turn.run();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -100,7 +112,7 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 if (!running) {
                     return;
                 }
-                LOG.error("Rechecking time-dependent segments failed; they are rechecked at the next minute", e);
+                LOG.error(onFailure, e);
             }
         }
     }
@@ -164,31 +176,21 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
 
     private void loop() {
         List<Change> batch = new ArrayList<>();
-        while (running) {
-            try {
-                Change first = queue.poll(1, TimeUnit.SECONDS);
-                if (first != null && first != STOP) {
-                    batch.add(first);
-                    // what queued meanwhile goes with it: batches grow with the load, and a lone change waits for nothing
-                    queue.drainTo(batch, BATCH - 1);
-                    batch.removeIf(c -> c == STOP);
-                    try {
-                        evaluate(batch);
-                    } finally {
-                        pending.addAndGet(-batch.size());
-                        batch.clear();
-                    }
+        repeat(() -> {
+            Change first = queue.poll(1, TimeUnit.SECONDS);
+            if (first != null && first != STOP) {
+                batch.add(first);
+                // what queued meanwhile goes with it: batches grow with the load, and a lone change waits for nothing
+                queue.drainTo(batch, BATCH - 1);
+                batch.removeIf(c -> c == STOP);
+                try {
+                    evaluate(batch);
+                } finally {
+                    pending.addAndGet(-batch.size());
+                    batch.clear();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                LOG.error("Evaluating segments failed; the customers concerned are evaluated again at the next change or rebuild", e);
             }
-        }
+        }, "Evaluating segments failed; the customers concerned are evaluated again at the next change or rebuild");
     }
 
     /**
