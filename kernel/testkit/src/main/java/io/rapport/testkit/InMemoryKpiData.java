@@ -67,6 +67,20 @@ public final class InMemoryKpiData implements KpiData {
     }
 
     @Override
+    public long customersWithBoth(String type, Instant from, Instant to, String otherType, Instant otherFrom, Instant otherTo) {
+        Set<UUID> other = new HashSet<>();
+        of(otherType, otherFrom, otherTo).map(Event::customer).filter(Objects::nonNull).forEach(other::add);
+        return of(type, from, to).map(Event::customer).filter(other::contains).distinct().count();
+    }
+
+    @Override
+    public long customersWithout(String type, String otherType, Instant from, Instant to) {
+        Map<UUID, Instant> last = new HashMap<>();
+        of(type, from, to).filter(e -> e.customer() != null).forEach(e -> last.merge(e.customer(), e.at(), (a, b) -> a.isAfter(b) ? a : b));
+        return last.entrySet().stream().filter(k -> of(otherType, k.getValue(), to).noneMatch(o -> k.getKey().equals(o.customer()))).count();
+    }
+
+    @Override
     public long firstTimeCustomers(String type, Instant from, Instant to) {
         Map<UUID, Instant> first = new HashMap<>();
         events.stream().filter(e -> e.type().equals(type) && e.customer() != null).forEach(e -> first.merge(e.customer(), e.at(),

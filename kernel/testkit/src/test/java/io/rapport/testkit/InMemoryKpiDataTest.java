@@ -10,7 +10,7 @@ import java.util.UUID;
 import io.rapport.spi.kpi.KpiData;
 import org.junit.jupiter.api.Test;
 
-/** The in-memory aggregates agree with the kernel's on the cohort example of the kernel's CohortsTest (in UTC). */
+/** The in-memory aggregates agree with the kernel's on the examples of the kernel's CohortsTest and KpisTest (in UTC). */
 class InMemoryKpiDataTest {
 
     static final String ORDER = "order.completed";
@@ -33,5 +33,31 @@ class InMemoryKpiDataTest {
         assertThat(table).containsExactly(new KpiData.Cohort(YearMonth.of(2026, 1), 3, List.of(3L, 2L, 1L, 0L)),
                 new KpiData.Cohort(YearMonth.of(2026, 2), 0, List.of(0L, 0L, 0L)), new KpiData.Cohort(YearMonth.of(2026, 3), 1, List.of(1L, 0L)),
                 new KpiData.Cohort(YearMonth.of(2026, 4), 0, List.of(0L)));
+    }
+
+    @Test
+    void customersWithBothAndWithoutIntersectTwoSets() {
+        UUID dan = UUID.randomUUID();
+        UUID eve = UUID.randomUUID();
+        UUID fay = UUID.randomUUID();
+        UUID gus = UUID.randomUUID();
+        String page = "page.viewed";
+        String cart = "cart.updated";
+        InMemoryKpiData data = new InMemoryKpiData()
+                .add(ORDER, dan, "2026-05-10T10:00:00Z").add(page, dan, "2026-06-01T09:00:00Z").add(cart, dan, "2026-06-04T09:00:00Z")
+                .add(ORDER, dan, "2026-06-05T10:00:00Z")
+                .add(ORDER, eve, "2026-05-20T10:00:00Z").add(page, eve, "2026-06-02T09:00:00Z").add(cart, eve, "2026-06-06T09:00:00Z")
+                .add(cart, fay, "2026-06-30T23:00:00Z").add(ORDER, fay, "2026-07-01T01:00:00Z")
+                .add(page, gus, "2026-06-03T09:00:00Z").add(cart, gus, "2026-06-03T10:00:00Z").add(ORDER, gus, "2026-06-03T11:00:00Z")
+                .add(cart, gus, "2026-06-20T10:00:00Z").add(cart, null, "2026-06-20T10:00:00Z").add(page, null, "2026-06-20T10:00:00Z");
+        Instant may = Instant.parse("2026-05-01T00:00:00Z");
+        Instant june = Instant.parse("2026-06-01T00:00:00Z");
+        Instant july = Instant.parse("2026-07-01T00:00:00Z");
+        assertThat(data.customersWithBoth(ORDER, may, june, ORDER, june, july)).isEqualTo(1);
+        assertThat(data.customersWithBoth(page, june, july, ORDER, june, july)).isEqualTo(2);
+        assertThat(data.customersWithBoth(page, june, july, ORDER, may, june)).isEqualTo(2);
+        assertThat(data.customersWith(cart, june, july)).isEqualTo(4);
+        assertThat(data.customersWithout(cart, ORDER, june, july)).isEqualTo(3);
+        assertThat(data.customersWithout(cart, ORDER, june, july.plusSeconds(86_400))).isEqualTo(2);
     }
 }

@@ -28,6 +28,30 @@ public interface KpiData {
     /** @return how many distinct customers had at least one event of the type in the window */
     long customersWith(String type, Instant from, Instant to);
 
+    /**
+     * Customers in two sets at once: those with an event of {@code type} in {@code [from, to)} and an event of
+     * {@code otherType} in {@code [otherFrom, otherTo)}. With one type and two windows it intersects the customers
+     * active in both (the customers at the start of a period who are still active at its end:
+     * {@code customersWithBoth("order.completed", s0, s1, "order.completed", e0, e1)}); with two types and one window,
+     * the customers who did both (visited and ordered). Never more than either {@link #customersWith} count.
+     *
+     * @return how many distinct customers had at least one event in each of the two
+     * @since 0.2
+     */
+    long customersWithBoth(String type, Instant from, Instant to, String otherType, Instant otherFrom, Instant otherTo);
+
+    /**
+     * Customers who did something and not the next step after it: those with an event of {@code type} in
+     * {@code [from, to)} and no event of {@code otherType} at or after their last such event, before {@code to}
+     * (customers whose last cart update of a period was not followed by an order in it:
+     * {@code customersWithout("cart.updated", "order.completed", from, to)}). Never more than
+     * {@code customersWith(type, from, to)}.
+     *
+     * @return how many distinct customers
+     * @since 0.2
+     */
+    long customersWithout(String type, String otherType, Instant from, Instant to);
+
     /** @return how many distinct customers had their first event of the type ever in the window */
     long firstTimeCustomers(String type, Instant from, Instant to);
 

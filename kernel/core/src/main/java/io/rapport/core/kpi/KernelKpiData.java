@@ -156,6 +156,32 @@ final class KernelKpiData implements KpiData {
     }
 
     @Override
+    public long customersWithBoth(String type, Instant from, Instant to, String otherType, Instant otherFrom, Instant otherTo) {
+        List<Object> a = args(period.tenantId(), type, t(from), t(to));
+        String seg = segment("e.customer_id", a);
+        a.add(period.tenantId());
+        a.add(otherType);
+        a.add(t(otherFrom));
+        a.add(t(otherTo));
+        return count("SELECT COUNT(*) FROM (SELECT DISTINCT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+                + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + seg + ") k WHERE EXISTS (SELECT 1 FROM event o WHERE o.tenant_id = ? "
+                + "AND o.customer_id = k.customer_id AND o.type = ? AND o.occurred_at >= ? AND o.occurred_at < ?)", a);
+    }
+
+    @Override
+    public long customersWithout(String type, String otherType, Instant from, Instant to) {
+        List<Object> a = args(period.tenantId(), type, t(from), t(to));
+        String seg = segment("e.customer_id", a);
+        a.add(period.tenantId());
+        a.add(otherType);
+        a.add(t(to));
+        return count("SELECT COUNT(*) FROM (SELECT e.customer_id, MAX(e.occurred_at) AS last_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
+                + "AND e.occurred_at >= ? AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + seg + " GROUP BY e.customer_id) k "
+                + "WHERE NOT EXISTS (SELECT 1 FROM event o WHERE o.tenant_id = ? AND o.customer_id = k.customer_id AND o.type = ? "
+                + "AND o.occurred_at >= k.last_at AND o.occurred_at < ?)", a);
+    }
+
+    @Override
     public long firstTimeCustomers(String type, Instant from, Instant to) {
         List<Object> a = args(period.tenantId(), type);
         String seg = segment("e.customer_id", a);

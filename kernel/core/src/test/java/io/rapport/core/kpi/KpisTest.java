@@ -306,6 +306,65 @@ class KpisTest {
         }
     }
 
+    @Test
+    void customersWithBothAndWithoutIntersectTwoSets() {
+        // June 2026, customers of this test only: Dan ordered in May and June, Eve in May only, Fay on 1 July only, Gus in June only
+        Customer dan = customer("dan@example.com");
+        Customer eve = customer("eve@example.com");
+        Customer fay = customer("fay@example.com");
+        Customer gus = customer("gus@example.com");
+        event(dan, EventTypes.ORDER_COMPLETED, "2026-05-10T10:00:00Z");
+        event(dan, EventTypes.PAGE_VIEWED, "2026-06-01T09:00:00Z");
+        event(dan, EventTypes.CART_UPDATED, "2026-06-04T09:00:00Z");
+        event(dan, EventTypes.ORDER_COMPLETED, "2026-06-05T10:00:00Z"); // after his cart: not abandoned
+        event(eve, EventTypes.ORDER_COMPLETED, "2026-05-20T10:00:00Z");
+        event(eve, EventTypes.PAGE_VIEWED, "2026-06-02T09:00:00Z");
+        event(eve, EventTypes.CART_UPDATED, "2026-06-06T09:00:00Z"); // no order after it: abandoned
+        event(fay, EventTypes.CART_UPDATED, "2026-06-30T23:00:00Z");
+        event(fay, EventTypes.ORDER_COMPLETED, "2026-07-01T01:00:00Z"); // after June: abandoned in June
+        event(gus, EventTypes.PAGE_VIEWED, "2026-06-03T09:00:00Z");
+        event(gus, EventTypes.CART_UPDATED, "2026-06-03T10:00:00Z");
+        event(gus, EventTypes.ORDER_COMPLETED, "2026-06-03T11:00:00Z");
+        event(gus, EventTypes.CART_UPDATED, "2026-06-20T10:00:00Z"); // his last cart of June, not followed by an order: abandoned
+        // the projector links the events to their customers
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT COUNT(*) FROM event WHERE "
+                + "type IN ('order.completed', 'page.viewed', 'cart.updated') AND customer_id IN (?, ?, ?, ?)", List.of(dan.id(), eve.id(), fay.id(),
+                        gus.id()), rs -> rs.getLong(1))).get(0) == 13);
+        Instant may = Instant.parse("2026-05-01T00:00:00Z");
+        Instant june = Instant.parse("2026-06-01T00:00:00Z");
+        Instant july = Instant.parse("2026-07-01T00:00:00Z");
+        KpiData data = data(null);
+        // ordered in May and in June: Dan (Eve only in May, Gus only in June)
+        assertThat(data.customersWithBoth(EventTypes.ORDER_COMPLETED, may, june, EventTypes.ORDER_COMPLETED, june, july)).isEqualTo(1);
+        // viewed a page and ordered in June: Dan, Gus (Eve did not order in June)
+        assertThat(data.customersWithBoth(EventTypes.PAGE_VIEWED, june, july, EventTypes.ORDER_COMPLETED, june, july)).isEqualTo(2);
+        // viewed a page in June and ordered in May: Dan, Eve
+        assertThat(data.customersWithBoth(EventTypes.PAGE_VIEWED, june, july, EventTypes.ORDER_COMPLETED, may, june)).isEqualTo(2);
+        // carts of June: Dan, Eve, Fay, Gus; without an order after the last one in June: Eve, Fay, Gus
+        assertThat(data.customersWith(EventTypes.CART_UPDATED, june, july)).isEqualTo(4);
+        assertThat(data.customersWithout(EventTypes.CART_UPDATED, EventTypes.ORDER_COMPLETED, june, july)).isEqualTo(3);
+        // with July in the window, Fay's order follows her cart
+        assertThat(data.customersWithout(EventTypes.CART_UPDATED, EventTypes.ORDER_COMPLETED, june, july.plusSeconds(86_400))).isEqualTo(2);
+
+        UUID onlyGus = kernel.segments().create(tenant, "only gus", null, Json.readObject("{\"condition\": {\"profile\": \"email\", \"op\": \"eq\", "
+                + "\"value\": \"gus@example.com\"}}")).id();
+        KpiData gusOnly = data(onlyGus);
+        assertThat(gusOnly.customersWithBoth(EventTypes.PAGE_VIEWED, june, july, EventTypes.ORDER_COMPLETED, june, july)).isEqualTo(1);
+        assertThat(gusOnly.customersWithBoth(EventTypes.ORDER_COMPLETED, may, june, EventTypes.ORDER_COMPLETED, june, july)).isZero();
+        assertThat(gusOnly.customersWithout(EventTypes.CART_UPDATED, EventTypes.ORDER_COMPLETED, june, july)).isEqualTo(1);
+    }
+
+    /** The aggregates of a day's period (the windows are the methods' arguments), restricted to a segment if not null. */
+    private KpiData data(UUID segment) {
+        Period p = kernel.kpis().period(tenant, Period.Granularity.DAY, LocalDate.parse("2026-11-18"), segment);
+        return new KernelKpiData(kernel.db(), p, ZoneOffset.UTC, clock, kernel.segments()::scoresWritten);
+    }
+
+    private void event(Customer c, String type, String at) {
+        kernel.events().append(tenant, "test", List.of(new NewEvent(type, List.of(Identifier.email(c.email())), true, OffsetDateTime.parse(at),
+                Map.of(), Map.of(), type + "-" + c.email() + "-" + at)));
+    }
+
     private BigDecimal stored(String day) {
         return kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT kpi_value FROM kpi_value WHERE kpi = 'aov_test' AND granularity = 'DAY' "
                 + "AND period_start = ?", List.of(LocalDate.parse(day)), rs -> rs.getBigDecimal(1))).stream().findFirst().orElse(null);

@@ -75,9 +75,14 @@ final class SurveyPage {
         return page(title, "<h1>" + escape(title) + "</h1>\n<p>" + escape(detail) + "</p>\n");
     }
 
+    /**
+     * The page around a body. Its referrer policy is {@code same-origin}, not {@code no-referrer}: the link's token never
+     * leaves for another site either way, but with {@code no-referrer} a browser sends {@code Origin: null} with the
+     * form's POST, which the server refuses as a cross-origin change.
+     */
     private static String page(String title, String body) {
         return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"same-origin\">\n"
                 + "<meta name=\"robots\" content=\"noindex\">\n<title>" + escape(title) + "</title>\n<link rel=\"stylesheet\" href=\"" + STYLESHEET + "\">\n"
                 + "<link rel=\"stylesheet\" href=\"" + SURVEY_STYLESHEET + "\">\n"
                 + "</head>\n<body class=\"public survey-page\">\n<main>\n" + body + "</main>\n</body>\n</html>\n";

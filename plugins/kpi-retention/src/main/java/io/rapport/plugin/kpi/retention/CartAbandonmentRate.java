@@ -7,19 +7,18 @@ import io.rapport.spi.kpi.Period;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Cart abandonment rate, in percent: 100 × (K − B) ÷ K, where K is the distinct customers with a {@code cart.updated}
- * event in the period (a customer's carts of a period count once) and B the distinct customers with an
- * {@code order.completed} event in it. Anonymous carts (no customer) do not count. The two counts are taken apart:
- * a customer who ordered without a tracked cart makes B larger, and the rate can fall below 0, which says that orders
- * are not tracked through carts.
+ * Cart abandonment rate, in percent: 100 × A ÷ K, where K is the distinct customers with a {@code cart.updated} event in
+ * the period (a customer's carts of a period count once) and A those of them with no {@code order.completed} event at
+ * or after their last cart update, in the period. Anonymous carts (no customer) do not count; orders without a tracked
+ * cart do not change it. Between 0 and 100.
  *
- * <p>Inputs: {@code customersWithCart} (K), {@code customersWhoOrdered} (B). No value when K = 0.
+ * <p>Inputs: {@code customersWithCart} (K), {@code customersWhoAbandoned} (A). No value when K = 0.
  */
 @Component(service = KpiModule.class)
 public final class CartAbandonmentRate implements KpiModule {
 
     static final Definition DEFINITION = new Definition("cart_abandonment_rate", "Cart abandonment rate",
-            "(customers with a cart − customers who ordered) ÷ customers with a cart, in the period.", "percent", Direction.LOWER_IS_BETTER, Counts.MODULE);
+            "Customers with no order after their last cart update ÷ customers who updated a cart, in the period.", "percent", Direction.LOWER_IS_BETTER, Counts.MODULE);
 
     @Override
     public Definition definition() {
@@ -29,7 +28,7 @@ public final class CartAbandonmentRate implements KpiModule {
     @Override
     public Value compute(Period p, KpiData data) {
         long withCart = data.customersWith(EventTypes.CART_UPDATED, p.from(), p.to());
-        long ordered = data.customersWith(EventTypes.ORDER_COMPLETED, p.from(), p.to());
-        return new Value(Formulas.cartAbandonmentRate(withCart, ordered), Counts.inputs("customersWithCart", withCart, "customersWhoOrdered", ordered));
+        long abandoned = data.customersWithout(EventTypes.CART_UPDATED, EventTypes.ORDER_COMPLETED, p.from(), p.to());
+        return new Value(Formulas.cartAbandonmentRate(abandoned, withCart), Counts.inputs("customersWithCart", withCart, "customersWhoAbandoned", abandoned));
     }
 }

@@ -23,6 +23,6 @@ public final class ChurnRate implements KpiModule {
     @Override
     public Value compute(Period p, KpiData data) {
         Counts.Base b = Counts.Base.read(p, data);
-        return new Value(Formulas.churnRate(b.atStart(), b.atEnd(), b.newOnes()), b.inputs());
+        return new Value(Formulas.churnRate(b.atStart(), b.retained()), b.inputs());
     }
 }

@@ -8,17 +8,17 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * Conversion rate, in percent: 100 × B ÷ V, where V is the distinct known customers with a {@code page.viewed} event in
- * the period and B the distinct customers with an {@code order.completed} event in it. Anonymous visits (no customer)
- * do not count: it is the conversion of identified visitors. The two counts are taken apart, so orders from customers
- * whose visits were not tracked can take it above 100.
+ * the period and B those of them with an {@code order.completed} event in it. Anonymous visits (no customer) do not
+ * count: it is the conversion of identified visitors. Orders of customers whose visits were not tracked do not change
+ * it. Between 0 and 100.
  *
- * <p>Inputs: {@code customersWhoOrdered} (B), {@code visitors} (V). No value when V = 0.
+ * <p>Inputs: {@code visitorsWhoOrdered} (B), {@code visitors} (V). No value when V = 0.
  */
 @Component(service = KpiModule.class)
 public final class ConversionRate implements KpiModule {
 
     static final Definition DEFINITION = new Definition("conversion_rate", "Conversion rate",
-            "Customers who ordered ÷ customers who viewed a page, in the period.", "percent", Direction.HIGHER_IS_BETTER, Counts.MODULE);
+            "Customers who viewed a page and ordered ÷ customers who viewed a page, in the period.", "percent", Direction.HIGHER_IS_BETTER, Counts.MODULE);
 
     @Override
     public Definition definition() {
@@ -28,7 +28,7 @@ public final class ConversionRate implements KpiModule {
     @Override
     public Value compute(Period p, KpiData data) {
         long visitors = data.customersWith(EventTypes.PAGE_VIEWED, p.from(), p.to());
-        long ordered = data.customersWith(EventTypes.ORDER_COMPLETED, p.from(), p.to());
-        return new Value(Formulas.conversionRate(ordered, visitors), Counts.inputs("customersWhoOrdered", ordered, "visitors", visitors));
+        long ordered = data.customersWithBoth(EventTypes.PAGE_VIEWED, p.from(), p.to(), EventTypes.ORDER_COMPLETED, p.from(), p.to());
+        return new Value(Formulas.conversionRate(ordered, visitors), Counts.inputs("visitorsWhoOrdered", ordered, "visitors", visitors));
     }
 }

@@ -1,9 +1,11 @@
 package io.rapport.plugin.kpi.retention;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.rapport.api.customer.Consent;
 import io.rapport.api.customer.ConsentStatus;
 import io.rapport.api.event.EventTypes;
 import io.rapport.spi.kpi.KpiData;
@@ -17,6 +19,10 @@ final class Counts {
     static final String EMAIL_OPENED = EventTypes.EMAIL_OPENED;
     static final String EMAIL_CLICKED = "email.clicked";
     static final String EMAIL_BOUNCED = "email.bounced";
+    /** The properties of a {@code consent.changed} event (the kernel's consent store writes them). */
+    static final String CONSENT_STATUS = "status";
+    static final String CONSENT_CHANNEL = "channel";
+    static final String CONSENT_PURPOSE = "purpose";
 
     private Counts() {
     }
@@ -25,17 +31,21 @@ final class Counts {
     static final String MODULE = "retention";
 
     /**
-     * The customer base around a period: S active at its start, E active at its end, N new in it.
+     * The customer base around a period: S active at its start, E active at its end, N new in it, and S ∩ E.
      *
-     * @param atStart customers with an order in the 365 days before the period's first instant
-     * @param atEnd   customers with an order in the 365 days before the instant the next period starts
-     * @param newOnes customers whose first order ever is in the period
+     * @param atStart  customers with an order in the 365 days before the period's first instant
+     * @param atEnd    customers with an order in the 365 days before the instant the next period starts
+     * @param newOnes  customers whose first order ever is in the period
+     * @param retained customers with an order in both windows (active at the start and at the end)
      */
-    record Base(long atStart, long atEnd, long newOnes) {
+    record Base(long atStart, long atEnd, long newOnes, long retained) {
         static Base read(Period p, KpiData data) {
-            return new Base(data.customersWith(EventTypes.ORDER_COMPLETED, Formulas.activeSince(p.from()), p.from()),
-                    data.customersWith(EventTypes.ORDER_COMPLETED, Formulas.activeSince(p.to()), p.to()),
-                    data.firstTimeCustomers(EventTypes.ORDER_COMPLETED, p.from(), p.to()));
+            Instant startFrom = Formulas.activeSince(p.from());
+            Instant endFrom = Formulas.activeSince(p.to());
+            return new Base(data.customersWith(EventTypes.ORDER_COMPLETED, startFrom, p.from()),
+                    data.customersWith(EventTypes.ORDER_COMPLETED, endFrom, p.to()),
+                    data.firstTimeCustomers(EventTypes.ORDER_COMPLETED, p.from(), p.to()),
+                    data.customersWithBoth(EventTypes.ORDER_COMPLETED, startFrom, p.from(), EventTypes.ORDER_COMPLETED, endFrom, p.to()));
         }
 
         Map<String, BigDecimal> inputs() {
@@ -43,7 +53,8 @@ final class Counts {
             in.put("customersAtStart", BigDecimal.valueOf(atStart));
             in.put("customersAtEnd", BigDecimal.valueOf(atEnd));
             in.put("newCustomers", BigDecimal.valueOf(newOnes));
-            in.put("retainedCustomers", BigDecimal.valueOf(atEnd - newOnes));
+            in.put("returningCustomers", BigDecimal.valueOf(Formulas.returning(atEnd, newOnes, retained)));
+            in.put("retainedCustomers", BigDecimal.valueOf(retained));
             return in;
         }
     }
@@ -56,7 +67,8 @@ final class Counts {
      * @param bouncedLater  distinct messages with an {@code email.bounced} event (soft or hard)
      * @param opened        {@code email.opened} events (the kernel records only a message's first open)
      * @param clicked       distinct messages with an {@code email.clicked} event
-     * @param withdrawn     {@code consent.changed} events to the status WITHDRAWN (unsubscribes)
+     * @param withdrawn     {@code consent.changed} events to the status WITHDRAWN of the email channel and the marketing
+     *                      purpose (unsubscribes)
      */
     record Email(long sent, long bouncedAtSend, long bouncedLater, long opened, long clicked, long withdrawn) {
         static Email read(Period p, KpiData data) {
@@ -65,7 +77,8 @@ final class Counts {
                     data.countBy(EMAIL_BOUNCED, EventTypes.PROPERTY_MESSAGE_ID, p.from(), p.to()).size(),
                     data.events(EMAIL_OPENED, p.from(), p.to()),
                     data.countBy(EMAIL_CLICKED, EventTypes.PROPERTY_MESSAGE_ID, p.from(), p.to()).size(),
-                    data.countBy(EventTypes.CONSENT_CHANGED, "status", p.from(), p.to()).getOrDefault(ConsentStatus.WITHDRAWN.name(), 0L));
+                    data.countBy(EventTypes.CONSENT_CHANGED, CONSENT_STATUS, Map.of(CONSENT_CHANNEL, EMAIL, CONSENT_PURPOSE,
+                            Consent.PURPOSE_MARKETING), p.from(), p.to()).getOrDefault(ConsentStatus.WITHDRAWN.name(), 0L));
         }
 
         long attempted() {

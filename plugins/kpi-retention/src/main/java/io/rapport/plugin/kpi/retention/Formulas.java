@@ -55,21 +55,32 @@ final class Formulas {
     // --- customers ---------------------------------------------------------------------------------------------
 
     /**
-     * Retention rate = (customers at end − new customers) ÷ customers at start, in percent.
+     * Retention rate = (customers at end − new customers) ÷ customers at start, in percent, where "new" means not active
+     * at the start: the customers at the end who were also active at the start, |S ∩ E| ÷ |S|. The customers at the end
+     * who were not active at the start are the new ones (N, first order ever in the period) and those who came back
+     * after more than {@link #ACTIVE_WINDOW} without an order ({@link #returning}), so the numerator is E − N − returning,
+     * and the rate is never above 100.
      *
-     * @param atStart customers active at the period's start (S)
-     * @param atEnd   customers active at the period's end (E)
-     * @param newOnes customers whose first order ever falls in the period (N)
-     * @return 100 × (E − N) ÷ S, or null when S = 0
+     * @param atStart  customers active at the period's start (S)
+     * @param retained customers active at its start and at its end (|S ∩ E|)
+     * @return 100 × |S ∩ E| ÷ |S|, or null when S = 0
      */
-    static BigDecimal retentionRate(long atStart, long atEnd, long newOnes) {
-        return percent(atEnd - newOnes, atStart);
+    static BigDecimal retentionRate(long atStart, long retained) {
+        return percent(retained, atStart);
     }
 
     /** Churn rate = 100 − {@link #retentionRate}, in percent; null when the retention rate has no value. */
-    static BigDecimal churnRate(long atStart, long atEnd, long newOnes) {
-        BigDecimal retention = retentionRate(atStart, atEnd, newOnes);
+    static BigDecimal churnRate(long atStart, long retained) {
+        BigDecimal retention = retentionRate(atStart, retained);
         return retention == null ? null : HUNDRED.subtract(retention).setScale(SCALE, RoundingMode.HALF_EVEN);
+    }
+
+    /**
+     * Returning customers = E − N − |S ∩ E|: active at the end, not at the start, and not new: they ordered before, more
+     * than {@link #ACTIVE_WINDOW} before the period's start.
+     */
+    static long returning(long atEnd, long newOnes, long retained) {
+        return atEnd - newOnes - retained;
     }
 
     /**
@@ -95,19 +106,25 @@ final class Formulas {
     }
 
     /**
-     * Cart abandonment rate = (customers with a cart − customers who ordered) ÷ customers with a cart, in percent.
-     * Below 0 when more customers ordered than updated a cart (orders not tracked through carts): the inputs say so.
+     * Cart abandonment rate = customers who abandoned a cart ÷ customers with a cart, in percent: of the customers who
+     * updated a cart in the period, those with no order after their last update in it. Between 0 and 100.
+     *
+     * @param abandoned customers with a cart and no order after their last cart update
+     * @param withCart  customers with a cart update
      */
-    static BigDecimal cartAbandonmentRate(long withCart, long ordered) {
-        return percent(withCart - ordered, withCart);
+    static BigDecimal cartAbandonmentRate(long abandoned, long withCart) {
+        return percent(abandoned, withCart);
     }
 
     /**
-     * Conversion rate = customers who ordered ÷ customers who viewed a page, in percent. Above 100 when orders come
-     * from customers whose visits were not tracked.
+     * Conversion rate = visitors who ordered ÷ visitors, in percent: of the customers who viewed a page in the period,
+     * those who also ordered in it. Between 0 and 100.
+     *
+     * @param converted visitors with an order
+     * @param visitors  customers with a page view
      */
-    static BigDecimal conversionRate(long ordered, long visitors) {
-        return percent(ordered, visitors);
+    static BigDecimal conversionRate(long converted, long visitors) {
+        return percent(converted, visitors);
     }
 
     // --- email -------------------------------------------------------------------------------------------------
@@ -147,7 +164,7 @@ final class Formulas {
         return percent(bounced, attempted);
     }
 
-    /** Unsubscribe rate = consents withdrawn ÷ emails delivered, in percent. */
+    /** Unsubscribe rate = email marketing consents withdrawn ÷ emails delivered, in percent. */
     static BigDecimal unsubscribeRate(long withdrawn, long delivered) {
         return percent(withdrawn, delivered);
     }

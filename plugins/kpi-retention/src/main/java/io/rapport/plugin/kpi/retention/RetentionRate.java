@@ -6,21 +6,22 @@ import io.rapport.spi.kpi.Period;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Retention rate, in percent: 100 × (E − N) ÷ S, where S is the number of customers active at the period's start, E those
- * active at its end and N the customers whose first order ever is in the period. A customer is <em>active</em> at an
- * instant t if they have an {@code order.completed} event in {@code [t − 365 days, t)} ({@link Formulas#ACTIVE_WINDOW});
- * the start is the period's first instant, the end the instant the next period starts. A customer who comes back after
- * more than 365 days without an order is neither in S nor new, but counts in E − N as retained (the kernel's aggregates
- * cannot intersect two windows), so the rate can exceed 100 in a period of many comebacks.
+ * Retention rate, in percent: 100 × |S ∩ E| ÷ |S|, where S is the customers active at the period's start and E those
+ * active at its end. A customer is <em>active</em> at an instant t if they have an {@code order.completed} event in
+ * {@code [t − 365 days, t)} ({@link Formulas#ACTIVE_WINDOW}); the start is the period's first instant, the end the
+ * instant the next period starts. This is (E − N − R) ÷ S, with N the customers whose first order ever is in the period
+ * and R those who came back after more than 365 days without an order: (customers at end − customers new to the
+ * period's start) ÷ customers at start. Never above 100.
  *
- * <p>Inputs: {@code customersAtStart} (S), {@code customersAtEnd} (E), {@code newCustomers} (N), {@code retainedCustomers}
- * (E − N). No value when S = 0.
+ * <p>Inputs: {@code customersAtStart} (S), {@code customersAtEnd} (E), {@code newCustomers} (N), {@code returningCustomers}
+ * (R), {@code retainedCustomers} (|S ∩ E| = E − N − R). No value when S = 0.
  */
 @Component(service = KpiModule.class)
 public final class RetentionRate implements KpiModule {
 
     static final Definition DEFINITION = new Definition("retention_rate", "Retention rate",
-            "(customers at end − new customers) ÷ customers at start; a customer is active at a time if they ordered in the 365 days before it.", "percent", Direction.HIGHER_IS_BETTER, Counts.MODULE);
+            "(customers at end − new and returning customers) ÷ customers at start: the share of the customers active at the start still active at the end; "
+                    + "a customer is active at a time if they ordered in the 365 days before it.", "percent", Direction.HIGHER_IS_BETTER, Counts.MODULE);
 
     @Override
     public Definition definition() {
@@ -30,6 +31,6 @@ public final class RetentionRate implements KpiModule {
     @Override
     public Value compute(Period p, KpiData data) {
         Counts.Base b = Counts.Base.read(p, data);
-        return new Value(Formulas.retentionRate(b.atStart(), b.atEnd(), b.newOnes()), b.inputs());
+        return new Value(Formulas.retentionRate(b.atStart(), b.retained()), b.inputs());
     }
 }

@@ -7,9 +7,9 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * Unsubscribe rate, in percent: 100 × U ÷ D, where U is the {@code consent.changed} events of the period to the status
- * WITHDRAWN (an unsubscribe link, the preference page, an import or an agent) and D the emails delivered, as for
- * {@link EmailOpenRate}. U counts withdrawals of every purpose and channel: the kernel's aggregates count one property
- * at a time, so a withdrawal of SMS marketing counts too.
+ * WITHDRAWN of the {@code email} channel and the {@code marketing} purpose (an unsubscribe link, the preference page, an
+ * import or an agent) and D the emails delivered, as for {@link EmailOpenRate}. Withdrawals of other channels (SMS) or
+ * purposes do not count.
  *
  * <p>Inputs: {@code unsubscribed} (U), {@code delivered} (D), {@code sent}, {@code bouncedLater}. No value when D ≤ 0.
  */
@@ -17,7 +17,7 @@ import org.osgi.service.component.annotations.Component;
 public final class UnsubscribeRate implements KpiModule {
 
     static final Definition DEFINITION = new Definition("unsubscribe_rate", "Unsubscribe rate",
-            "Consents withdrawn ÷ emails delivered, in the period.", "percent", Direction.LOWER_IS_BETTER, Counts.MODULE);
+            "Email marketing consents withdrawn ÷ emails delivered, in the period.", "percent", Direction.LOWER_IS_BETTER, Counts.MODULE);
 
     @Override
     public Definition definition() {

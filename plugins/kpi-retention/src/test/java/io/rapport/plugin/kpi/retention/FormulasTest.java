@@ -20,15 +20,20 @@ class FormulasTest {
 
     @Test
     void retentionAndChurn() {
-        // 10 customers active at the start, 12 at the end of whom 4 are new: (12 - 4) / 10 = 0.8
-        assertThat(Formulas.retentionRate(10, 12, 4)).isEqualByComparingTo("80");
-        assertThat(Formulas.churnRate(10, 12, 4)).isEqualByComparingTo("20");
-        // 3 at the start, 3 at the end with 1 new: 2 / 3 = 66.666… %, rounded half-even to 4 decimals
-        assertThat(Formulas.retentionRate(3, 3, 1)).isEqualByComparingTo("66.6667");
-        assertThat(Formulas.churnRate(3, 3, 1)).isEqualByComparingTo("33.3333");
+        // 10 customers active at the start, 12 at the end of whom 4 are new and 1 came back after more than a year:
+        // 12 - 4 - 1 = 7 of the 10 are still active, 7 / 10 = 70 % retained, 30 % churned
+        assertThat(Formulas.returning(12, 4, 7)).isEqualTo(1);
+        assertThat(Formulas.retentionRate(10, 7)).isEqualByComparingTo("70");
+        assertThat(Formulas.churnRate(10, 7)).isEqualByComparingTo("30");
+        // 3 at the start, 2 of them active at the end: 2 / 3 = 66.666… %, rounded half-even to 4 decimals
+        assertThat(Formulas.retentionRate(3, 2)).isEqualByComparingTo("66.6667");
+        assertThat(Formulas.churnRate(3, 2)).isEqualByComparingTo("33.3333");
+        // all retained: 100, never more however many come back
+        assertThat(Formulas.retentionRate(3, 3)).isEqualByComparingTo("100");
+        assertThat(Formulas.churnRate(3, 3)).isEqualByComparingTo("0");
         // nobody at the start: no value, even with new customers
-        assertThat(Formulas.retentionRate(0, 5, 5)).isNull();
-        assertThat(Formulas.churnRate(0, 5, 5)).isNull();
+        assertThat(Formulas.retentionRate(0, 0)).isNull();
+        assertThat(Formulas.churnRate(0, 0)).isNull();
     }
 
     @Test
@@ -52,14 +57,15 @@ class FormulasTest {
 
     @Test
     void cartAbandonmentAndConversion() {
-        // 20 customers with a cart, 5 ordered: 15 / 20 = 75 % abandoned
-        assertThat(Formulas.cartAbandonmentRate(20, 5)).isEqualByComparingTo("75");
-        // more buyers than carts (orders not tracked through carts): below 0, not hidden
-        assertThat(Formulas.cartAbandonmentRate(4, 5)).isEqualByComparingTo("-25");
-        assertThat(Formulas.cartAbandonmentRate(0, 3)).isNull();
-        // 5 buyers among 40 visitors: 12.5 %
+        // 20 customers with a cart, 15 of them with no order after their last cart update: 15 / 20 = 75 % abandoned
+        assertThat(Formulas.cartAbandonmentRate(15, 20)).isEqualByComparingTo("75");
+        assertThat(Formulas.cartAbandonmentRate(0, 3)).isEqualByComparingTo("0");
+        assertThat(Formulas.cartAbandonmentRate(0, 0)).isNull();
+        // 5 of 40 visitors ordered: 12.5 %
         assertThat(Formulas.conversionRate(5, 40)).isEqualByComparingTo("12.5");
-        assertThat(Formulas.conversionRate(5, 0)).isNull();
+        // 2 of 3 visitors: 66.666… %
+        assertThat(Formulas.conversionRate(2, 3)).isEqualByComparingTo("66.6667");
+        assertThat(Formulas.conversionRate(0, 0)).isNull();
     }
 
     @Test

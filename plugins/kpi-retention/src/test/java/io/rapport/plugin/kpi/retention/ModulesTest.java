@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * <li>Cy's first orders, 100 on 2026-03-10 and 80 on 2026-03-20: new, on two days;</li>
  * <li>Di ordered 20 and 15 on 2026-02-14, one day: active at the start and the end, not a repeat customer.</li>
  * </ul>
- * S = {Ann, Bob, Di} = 3, E = {Ann, Cy, Di} = 3, N = {Cy} = 1.
+ * S = {Ann, Bob, Di} = 3, E = {Ann, Cy, Di} = 3, N = {Cy} = 1, S ∩ E = {Ann, Di} = 2.
  */
 class ModulesTest {
 
@@ -70,6 +70,9 @@ class ModulesTest {
         d.add("email.clicked", DI, "2026-03-02T11:01:00Z", "messageId", "m2", "url", "https://shop.example/a");
         d.add("consent.changed", DI, "2026-03-02T11:05:00Z", "purpose", "marketing", "channel", "email", "status", "WITHDRAWN");
         d.add("consent.changed", HAL, "2026-03-03T11:05:00Z", "purpose", "marketing", "channel", "email", "status", "GRANTED");
+        // withdrawals that are not email unsubscribes: SMS marketing, and email for another purpose
+        d.add("consent.changed", HAL, "2026-03-04T11:05:00Z", "purpose", "marketing", "channel", "sms", "status", "WITHDRAWN");
+        d.add("consent.changed", FAY, "2026-03-04T11:06:00Z", "purpose", "service", "channel", "email", "status", "WITHDRAWN");
         d.add("email.opened", ANN, "2026-02-20T10:00:00Z", "messageId", "m0");
         return d;
     }
@@ -81,23 +84,26 @@ class ModulesTest {
     @Test
     void retentionAndChurnCountTheCustomersActiveAtStartAndEnd() {
         KpiModule.Value r = march(new RetentionRate());
-        assertThat(r.value()).isEqualByComparingTo("66.6667"); // (3 - 1) / 3
+        assertThat(r.value()).isEqualByComparingTo("66.6667"); // {Ann, Di} of {Ann, Bob, Di}: (3 - 1 - 0) / 3
         assertThat(r.inputs()).containsExactly(Map.entry("customersAtStart", BigDecimal.valueOf(3)), Map.entry("customersAtEnd", BigDecimal.valueOf(3)),
-                Map.entry("newCustomers", BigDecimal.ONE), Map.entry("retainedCustomers", BigDecimal.valueOf(2)));
+                Map.entry("newCustomers", BigDecimal.ONE), Map.entry("returningCustomers", BigDecimal.ZERO), Map.entry("retainedCustomers", BigDecimal.valueOf(2)));
         KpiModule.Value c = march(new ChurnRate());
         assertThat(c.value()).isEqualByComparingTo("33.3333");
         assertThat(c.inputs()).isEqualTo(r.inputs());
     }
 
     @Test
-    void aComebackAfterMoreThanAYearCountsAsRetained() {
-        // Eve ordered in 2024, then in March 2026: not active at the start, not new, but in E - N
+    void aComebackAfterMoreThanAYearIsNotRetained() {
+        // Eve ordered in 2024, then in March 2026: not active at the start, not new, in E but not in S ∩ E
         InMemoryKpiData d = shop().add("order.completed", UUID.randomUUID(), "2024-01-15T10:00:00Z", "total", 40);
         UUID eve = d.events.get(d.events.size() - 1).customer();
         d.add("order.completed", eve, "2026-03-12T10:00:00Z", "total", 60);
         KpiModule.Value r = new RetentionRate().compute(MARCH, d);
-        assertThat(r.value()).isEqualByComparingTo("100"); // (4 - 1) / 3
+        assertThat(r.value()).isEqualByComparingTo("66.6667"); // (4 - 1 - 1) / 3, not (4 - 1) / 3 = 100
         assertThat(r.inputs().get("customersAtEnd")).isEqualByComparingTo("4");
+        assertThat(r.inputs().get("returningCustomers")).isEqualByComparingTo("1");
+        assertThat(r.inputs().get("retainedCustomers")).isEqualByComparingTo("2");
+        assertThat(new ChurnRate().compute(MARCH, d).value()).isEqualByComparingTo("33.3333");
     }
 
     @Test
@@ -122,11 +128,28 @@ class ModulesTest {
     @Test
     void cartAbandonmentAndConversionCountKnownCustomers() {
         KpiModule.Value cart = march(new CartAbandonmentRate());
-        assertThat(cart.value()).isEqualByComparingTo("33.3333"); // carts: Ann, Cy, Fay; ordered: Ann, Cy -> 1 / 3
-        assertThat(cart.inputs()).containsEntry("customersWithCart", BigDecimal.valueOf(3)).containsEntry("customersWhoOrdered", BigDecimal.valueOf(2));
+        // carts: Ann, Cy, Fay; Ann and Cy ordered after theirs, Fay did not -> 1 / 3
+        assertThat(cart.value()).isEqualByComparingTo("33.3333");
+        assertThat(cart.inputs()).containsExactly(Map.entry("customersWithCart", BigDecimal.valueOf(3)), Map.entry("customersWhoAbandoned", BigDecimal.ONE));
         KpiModule.Value conv = march(new ConversionRate());
-        assertThat(conv.value()).isEqualByComparingTo("50"); // 2 of Ann, Cy, Fay, Hal
-        assertThat(conv.inputs()).containsEntry("visitors", BigDecimal.valueOf(4));
+        assertThat(conv.value()).isEqualByComparingTo("50"); // Ann and Cy of Ann, Cy, Fay, Hal
+        assertThat(conv.inputs()).containsExactly(Map.entry("visitorsWhoOrdered", BigDecimal.valueOf(2)), Map.entry("visitors", BigDecimal.valueOf(4)));
+    }
+
+    @Test
+    void ordersWithoutATrackedCartOrVisitDoNotCountAndACartAfterTheLastOrderIsAbandoned() {
+        // Gil orders twice without a cart or a visit; Ann updates a cart again on the 25th, after her order of the 5th
+        UUID gil = UUID.randomUUID();
+        InMemoryKpiData d = shop().add("order.completed", gil, "2026-03-08T10:00:00Z", "total", 10).add("order.completed", gil, "2026-03-09T10:00:00Z",
+                "total", 10).add("cart.updated", ANN, "2026-03-25T09:00:00Z");
+        KpiModule.Value cart = new CartAbandonmentRate().compute(MARCH, d);
+        assertThat(cart.value()).isEqualByComparingTo("66.6667"); // Ann and Fay of Ann, Cy, Fay (before: (3 - 3) / 3 = 0)
+        assertThat(cart.inputs()).containsEntry("customersWhoAbandoned", BigDecimal.valueOf(2));
+        KpiModule.Value conv = new ConversionRate().compute(MARCH, d);
+        assertThat(conv.value()).isEqualByComparingTo("50"); // still Ann and Cy of 4 visitors (before: 3 / 4)
+        // only buyers, no visitors with an order: 0, never above 100
+        InMemoryKpiData buyers = new InMemoryKpiData().add("order.completed", gil, "2026-03-08T10:00:00Z").add("page.viewed", HAL, "2026-03-08T10:00:00Z");
+        assertThat(new ConversionRate().compute(MARCH, buyers).value()).isEqualByComparingTo("0");
     }
 
     @Test
@@ -143,7 +166,7 @@ class ModulesTest {
         assertThat(bounce.inputs()).containsEntry("bounced", BigDecimal.valueOf(2)).containsEntry("attempted", BigDecimal.valueOf(6))
                 .containsEntry("bouncedAtSend", BigDecimal.ONE);
         KpiModule.Value unsub = march(new UnsubscribeRate());
-        assertThat(unsub.value()).isEqualByComparingTo("25"); // 1 / 4
+        assertThat(unsub.value()).isEqualByComparingTo("25"); // 1 / 4: Di's; Hal's (SMS) and Fay's (service email) are not unsubscribes
         assertThat(unsub.inputs()).containsEntry("unsubscribed", BigDecimal.ONE);
     }
 
