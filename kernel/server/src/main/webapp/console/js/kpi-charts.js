@@ -18,10 +18,17 @@ export function s(tag, attrs, ...children) {
   return el;
 }
 
-/** How a value of a unit reads: "23.5 %", "1,234.50", "0.81", "12 days". */
-export function format(unit, v) {
+/**
+ * How a value of a unit reads: "23.5 %", "1,234.50", "0.81", "12 days". digits: the fraction digits an axis's ticks
+ * need (0.25, 0.5, 0.75 must not all read "0.3", "0.5", "0.8"), or undefined for the unit's own.
+ */
+export function format(unit, v, digits) {
   if (v === null || v === undefined) return 'no value';
   const x = Number(v);
+  if (digits !== undefined && unit !== 'currency') {
+    const text = x.toLocaleString(undefined, {minimumFractionDigits: digits, maximumFractionDigits: digits});
+    return unit === 'percent' ? `${text} %` : unit === 'days' ? `${text} days` : text;
+  }
   switch (unit) {
     case 'percent': return `${x.toLocaleString(undefined, {maximumFractionDigits: 1})} %`;
     case 'currency': return x.toLocaleString(undefined, {minimumFractionDigits: 2, maximumFractionDigits: 2});
@@ -52,6 +59,11 @@ export function ticks(lo, hi, count = 4) {
   return out;
 }
 
+/** @return how many fraction digits show every tick as it is (at most 6) */
+export function tickDigits(values) {
+  return Math.min(6, Math.max(0, ...values.map((t) => (String(t).split('.')[1] || '').length)));
+}
+
 const W = 640;
 const H = 240;
 const M = {left: 64, right: 72, top: 16, bottom: 40};
@@ -69,6 +81,7 @@ export function lineChart({title, unit, granularity, items, goal}) {
   if (lo >= 0) lo = 0; // amounts and rates from zero, so that the line's height means something
   if (hi === lo) hi = lo + 1;
   const axis = ticks(lo, hi);
+  const digits = tickDigits(axis);
   lo = Math.min(lo, axis[0]);
   hi = Math.max(hi, axis[axis.length - 1]);
   const plotW = W - M.left - M.right;
@@ -86,7 +99,7 @@ export function lineChart({title, unit, granularity, items, goal}) {
   const grid = s('g', {class: 'kc-axis', 'aria-hidden': 'true'});
   for (const t of axis) {
     grid.append(s('line', {class: 'kc-grid', x1: M.left, x2: W - M.right, y1: y(t), y2: y(t)}),
-      s('text', {class: 'kc-tick', x: M.left - 6, y: y(t) + 4, 'text-anchor': 'end'}, format(unit, t)));
+      s('text', {class: 'kc-tick', x: M.left - 6, y: y(t) + 4, 'text-anchor': 'end'}, format(unit, t, digits)));
   }
   const every = Math.max(1, Math.ceil(items.length / 8));
   const last = items.length - 1;
