@@ -241,6 +241,10 @@ class SmsChannelIT {
         // a shop's own settings never send its customers' texts to another tenant
         Map<String, Object> elsewhere = config(Channel.TENANT, shop.toString(), "tenantId", PluginTestHost.TENANT.toString());
         host.deleteConfiguration(SmsChannel.PID);
+        // the deletion reaches SCR on Config Admin's thread: a configuration of the same PID created before it has let the
+        // component go can be taken for the deleted one's update, and never activate
+        await().atMost(WAIT).until(() -> host.host().scr().getComponentDescriptionDTOs(bundle).stream()
+                .allMatch(d -> host.host().scr().getComponentConfigurationDTOs(d).isEmpty()));
         host.configure(SmsChannel.PID, elsewhere);
         await().atMost(WAIT).until(() -> host.host().scr().getComponentDescriptionDTOs(bundle).stream()
                 .flatMap(d -> host.host().scr().getComponentConfigurationDTOs(d).stream())
