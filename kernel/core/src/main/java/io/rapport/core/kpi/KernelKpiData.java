@@ -500,7 +500,12 @@ final class KernelKpiData implements KpiData {
             for (String name : byName.keySet()) {
                 Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", tenant, name);
             }
-            if (db.dialect() == Db.Dialect.POSTGRESQL) {
+            if (db.dialect() == Db.Dialect.POSTGRESQL && ScoreCopy.usable(c)) {
+                ScoreCopy.copy(c, byName);
+                Db.update(c, "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.customer_id, s.name, s.score, ? "
+                        + "FROM " + ScoreCopy.TABLE + " s JOIN customer c ON c.id = s.customer_id AND c.tenant_id = ? ORDER BY s.customer_id, s.name",
+                        tenant, now, tenant);
+            } else if (db.dialect() == Db.Dialect.POSTGRESQL) {
                 String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.id, s.name, s.score, ? "
                         + "FROM unnest(?::uuid[], ?::varchar[], ?::numeric[]) AS s(id, name, score) JOIN customer c ON c.id = s.id AND c.tenant_id = ? "
                         + "ORDER BY s.id, s.name";
