@@ -487,10 +487,11 @@ final class KernelKpiData implements KpiData {
 
     /**
      * Replaces the scores of each name in one transaction: one DELETE per name, then set-based inserts that skip
-     * customers who no longer exist (erased meanwhile). On PostgreSQL each statement takes up to {@value #SCORE_CHUNK}
-     * scores of every name, taken in step (a module hands its names' scores in the same customer order), as arrays
-     * ({@code unnest}), ordered by customer and name: each page of the primary key is written once for all names. On
-     * H2, JDBC batches per name.
+     * customers who no longer exist (erased meanwhile). On PostgreSQL the scores are copied ({@link ScoreCopy}) into a
+     * temporary table and inserted by one statement ordered by customer and name, so that each page of the primary key
+     * is written once for all names; when the driver's connection is out of reach, each statement takes up to
+     * {@value #SCORE_CHUNK} scores of every name, taken in step, as arrays ({@code unnest}). On H2, JDBC batches per
+     * name.
      */
     private void writeScores(Map<String, Map<UUID, BigDecimal>> byName) {
         long t0 = System.nanoTime();
