@@ -487,10 +487,11 @@ final class KernelKpiData implements KpiData {
 
     /**
      * Replaces the scores of each name in one transaction: one DELETE per name, then set-based inserts that skip
-     * customers who no longer exist (erased meanwhile). On PostgreSQL each statement takes up to {@value #SCORE_CHUNK}
-     * scores of every name, taken in step (a module hands its names' scores in the same customer order), as arrays
-     * ({@code unnest}), ordered by customer and name: each page of the primary key is written once for all names. On
-     * H2, JDBC batches per name.
+     * customers who no longer exist (erased meanwhile). On PostgreSQL the scores are copied ({@link ScoreCopy}) into a
+     * temporary table and inserted by one statement ordered by customer and name, so that each page of the primary key
+     * is written once for all names; when the driver's connection is out of reach, each statement takes up to
+     * {@value #SCORE_CHUNK} scores of every name, taken in step, as arrays ({@code unnest}). On H2, JDBC batches per
+     * name.
      */
     private void writeScores(Map<String, Map<UUID, BigDecimal>> byName) {
         long t0 = System.nanoTime();
@@ -500,7 +501,12 @@ final class KernelKpiData implements KpiData {
             for (String name : byName.keySet()) {
                 Db.update(c, "DELETE FROM customer_score WHERE tenant_id = ? AND name = ?", tenant, name);
             }
-            if (db.dialect() == Db.Dialect.POSTGRESQL) {
+            if (db.dialect() == Db.Dialect.POSTGRESQL && ScoreCopy.usable(c)) {
+                ScoreCopy.copy(c, byName);
+                Db.update(c, "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.customer_id, s.name, s.score, ? "
+                        + "FROM " + ScoreCopy.TABLE + " s JOIN customer c ON c.id = s.customer_id AND c.tenant_id = ? ORDER BY s.customer_id, s.name",
+                        tenant, now, tenant);
+            } else if (db.dialect() == Db.Dialect.POSTGRESQL) {
                 String insert = "INSERT INTO customer_score (tenant_id, customer_id, name, score, computed_at) SELECT ?, s.id, s.name, s.score, ? "
                         + "FROM unnest(?::uuid[], ?::varchar[], ?::numeric[]) AS s(id, name, score) JOIN customer c ON c.id = s.id AND c.tenant_id = ? "
                         + "ORDER BY s.id, s.name";
