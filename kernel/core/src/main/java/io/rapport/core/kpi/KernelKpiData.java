@@ -136,7 +136,10 @@ final class KernelKpiData implements KpiData {
         return db.read(c -> Db.list(c, sql, args, rs -> rs.getLong(1)).get(0));
     }
 
-    /** A count over the events of a type, shared with the other modules' identical queries while no event of the type arrives. */
+    /**
+     * A count over the events of a type (or of two, as {@code "a,b"}), shared with the other modules' identical queries
+     * while no event of the type arrives.
+     */
     private long count(String type, String sql, List<Object> args) {
         return (Long) shared.aggregate(type, sql + " " + args, () -> count(sql, args));
     }
@@ -163,7 +166,7 @@ final class KernelKpiData implements KpiData {
         a.add(otherType);
         a.add(t(otherFrom));
         a.add(t(otherTo));
-        return count("SELECT COUNT(*) FROM (SELECT DISTINCT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+        return count(type + "," + otherType, "SELECT COUNT(*) FROM (SELECT DISTINCT e.customer_id FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
                 + "AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + seg + ") k WHERE EXISTS (SELECT 1 FROM event o WHERE o.tenant_id = ? "
                 + "AND o.customer_id = k.customer_id AND o.type = ? AND o.occurred_at >= ? AND o.occurred_at < ?)", a);
     }
@@ -175,7 +178,7 @@ final class KernelKpiData implements KpiData {
         a.add(period.tenantId());
         a.add(otherType);
         a.add(t(to));
-        return count("SELECT COUNT(*) FROM (SELECT e.customer_id, MAX(e.occurred_at) AS last_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
+        return count(type + "," + otherType, "SELECT COUNT(*) FROM (SELECT e.customer_id, MAX(e.occurred_at) AS last_at FROM event e WHERE e.tenant_id = ? AND e.type = ? "
                 + "AND e.occurred_at >= ? AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + seg + " GROUP BY e.customer_id) k "
                 + "WHERE NOT EXISTS (SELECT 1 FROM event o WHERE o.tenant_id = ? AND o.customer_id = k.customer_id AND o.type = ? "
                 + "AND o.occurred_at >= k.last_at AND o.occurred_at < ?)", a);

@@ -242,7 +242,11 @@ public final class Kpis implements EventListener, AutoCloseable {
 
     private Object kept(Object k, UUID tenantId, String type, java.util.function.Supplier<Object> work) {
         synchronized (computing.computeIfAbsent(k, x -> new Object())) {
-            long count = heard(tenantId, type).get();
+            // an aggregate over two types ("cart.updated,order.completed") is kept while neither is heard
+            long count = 0;
+            for (String t : type.split(",")) {
+                count += heard(tenantId, t).get();
+            }
             Kept old = kept.get(k);
             if (old != null && old.heard() == count && System.nanoTime() - old.at() < KEEP.toNanos()) {
                 return old.value();
