@@ -160,6 +160,14 @@ final class KernelKpiData implements KpiData {
 
     @Override
     public long customersWithBoth(String type, Instant from, Instant to, String otherType, Instant otherFrom, Instant otherTo) {
+        if (type.equals(otherType) && !from.isAfter(otherTo) && !otherFrom.isAfter(to)) {
+            // one type, windows that overlap or touch (the customers active at a period's start and at its end): their union is
+            // one window, so |A ∩ B| = |A| + |B| - |A ∪ B|, three distinct counts the other modules share. Probing every
+            // customer of A for an event in B took more than 30 s for 24 months of CDNOW on H2.
+            Instant unionFrom = from.isBefore(otherFrom) ? from : otherFrom;
+            Instant unionTo = to.isAfter(otherTo) ? to : otherTo;
+            return customersWith(type, from, to) + customersWith(type, otherFrom, otherTo) - customersWith(type, unionFrom, unionTo);
+        }
         List<Object> a = args(period.tenantId(), type, t(from), t(to));
         String seg = segment("e.customer_id", a);
         a.add(period.tenantId());
