@@ -232,7 +232,6 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     /** The least time between two vacuums. */
     static final long VACUUM_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
     static final String VACUUM = "VACUUM (ANALYZE) segment_member";
-    private volatile Thread vacuum;
     private long vacuumedAtRows;
     private long vacuumedAtNanos = System.nanoTime() - VACUUM_EVERY_NANOS;
 
@@ -246,32 +245,25 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
      */
     private void vacuumIfGrown() {
         long written = segments.memberRowsWritten();
-        if (db.dialect() != Db.Dialect.POSTGRESQL || written - vacuumedAtRows < VACUUM_AFTER_ROWS || vacuum != null
+        if (db.dialect() != Db.Dialect.POSTGRESQL || written - vacuumedAtRows < VACUUM_AFTER_ROWS
                 || System.nanoTime() - vacuumedAtNanos < VACUUM_EVERY_NANOS) {
             return;
         }
         vacuumedAtRows = written;
         vacuumedAtNanos = System.nanoTime();
-        Thread t = new Thread(() -> {
-            long t0 = System.nanoTime();
-            try {
-                db.read(c -> {
-                    c.setAutoCommit(true); // VACUUM cannot run inside a transaction
-                    try (java.sql.Statement st = c.createStatement()) {
-                        st.execute(VACUUM);
-                    }
-                    return null;
-                });
-                LOG.info("Vacuumed segment_member after {} membership rows written, in {} ms", written, (System.nanoTime() - t0) / 1_000_000);
-            } catch (RuntimeException e) {
-                LOG.warn("Vacuuming segment_member failed; it is tried again after more rows", e);
-            } finally {
-                vacuum = null;
-            }
-        }, "rapport-segments-vacuum");
-        t.setDaemon(true);
-        vacuum = t;
-        t.start();
+        // on the recheck thread, off the evaluator's: a vacuum delays the minute's recheck by its second or so, never a change
+        try {
+            db.read(c -> {
+                c.setAutoCommit(true); // VACUUM cannot run inside a transaction
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(VACUUM);
+                }
+                return null;
+            });
+            LOG.info("Vacuumed segment_member after {} membership rows written, in {} ms", written, (System.nanoTime() - vacuumedAtNanos) / 1_000_000);
+        } catch (RuntimeException e) {
+            LOG.warn("Vacuuming segment_member failed; it is tried again after more rows", e);
+        }
     }
 
     /** RFM scores are recomputed once a day; the segments that read them are rebuilt with them. */
