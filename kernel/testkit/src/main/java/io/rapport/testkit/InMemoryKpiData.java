@@ -102,6 +102,17 @@ public final class InMemoryKpiData implements KpiData {
     }
 
     @Override
+    public Totals totals(String type, String property, Instant from, Instant to) {
+        Map<UUID, LocalDate[]> spans = new HashMap<>();
+        of(type, from, to).filter(e -> e.customer() != null).forEach(e -> {
+            LocalDate d = LocalDate.ofInstant(e.at(), ZoneOffset.UTC);
+            spans.merge(e.customer(), new LocalDate[] {d, d}, (a, b) -> new LocalDate[] {a[0].isBefore(b[0]) ? a[0] : b[0], a[1].isAfter(b[1]) ? a[1] : b[1]});
+        });
+        long spanDays = spans.values().stream().mapToLong(s -> ChronoUnit.DAYS.between(s[0], s[1])).sum();
+        return new Totals(events(type, from, to), spans.size(), sum(type, property, from, to), spanDays);
+    }
+
+    @Override
     public Map<String, Long> countBy(String type, String property, Instant from, Instant to) {
         Map<String, Long> out = new TreeMap<>();
         of(type, from, to).map(e -> e.properties().get(property)).filter(Objects::nonNull).forEach(v -> out.merge(String.valueOf(v), 1L, Long::sum));

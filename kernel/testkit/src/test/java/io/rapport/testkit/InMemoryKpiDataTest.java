@@ -60,4 +60,18 @@ class InMemoryKpiDataTest {
         assertThat(data.customersWithout(cart, ORDER, june, july)).isEqualTo(3);
         assertThat(data.customersWithout(cart, ORDER, june, july.plusSeconds(86_400))).isEqualTo(2);
     }
+
+    @Test
+    void totalsAreCountsSumAndSpansOfOneWindow() {
+        UUID ann = UUID.randomUUID();
+        UUID bob = UUID.randomUUID();
+        InMemoryKpiData data = new InMemoryKpiData()
+                .add(ORDER, ann, "2026-11-09T10:00:00Z", "total", new java.math.BigDecimal("100"))
+                .add(ORDER, ann, "2026-11-11T10:00:00Z", "total", new java.math.BigDecimal("50"))
+                .add(ORDER, bob, "2026-11-12T10:00:00Z", "total", new java.math.BigDecimal("30"))
+                .add(ORDER, bob, "2026-11-17T10:00:00Z", "total", new java.math.BigDecimal("70"))
+                .add(ORDER, null, "2026-11-17T11:00:00Z", "total", "n/a");
+        assertThat(data.totals(ORDER, "total", Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-18T00:00:00Z")))
+                .isEqualTo(new KpiData.Totals(5, 2, new java.math.BigDecimal("250"), 7));
+    }
 }

@@ -81,6 +81,27 @@ public interface KpiData {
      */
     Map<String, Long> countBy(String type, String property, Map<String, String> where, Instant from, Instant to);
 
+    /**
+     * The totals of a type's events in a window, from one pass over them.
+     *
+     * @param events    how many events ({@link #events})
+     * @param customers how many distinct customers had them ({@link #customersWith})
+     * @param sum       the sum of the numeric property over the events ({@link #sum}; non-numeric values are skipped)
+     * @param spanDays  over those customers, the days from each one's first to their last such event in the window (in
+     *                  the shop's zone; 0 for a customer with one day), summed: a customer lifespan's numerator
+     * @since 0.3
+     */
+    record Totals(long events, long customers, BigDecimal sum, long spanDays) {
+    }
+
+    /**
+     * {@link #events}, {@link #customersWith} and {@link #sum} of one window at once, with the customers' spans: one
+     * pass over the events where the three aggregates would take three.
+     *
+     * @since 0.3
+     */
+    Totals totals(String type, String property, Instant from, Instant to);
+
     /** @return how many customers existed at {@code at} (created before it, and not erased) */
     long customersAt(Instant at);
 

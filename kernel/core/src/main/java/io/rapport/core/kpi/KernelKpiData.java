@@ -271,6 +271,64 @@ final class KernelKpiData implements KpiData {
     }
 
     @Override
+    public Totals totals(String type, String property, Instant from, Instant to) {
+        String pgZone = pgZone();
+        if (db.dialect() == Db.Dialect.POSTGRESQL && pgZone != null) {
+            // one pass: per customer, then over them; a customer's span is in the shop's days
+            List<Object> a = args(property, period.tenantId(), type, t(from), t(to));
+            String seg = segment("e.customer_id", a);
+            a.add(0, pgZone);
+            a.add(1, pgZone);
+            String sql = "SELECT COALESCE(SUM(k.n), 0), COUNT(k.customer_id), COALESCE(SUM(k.total), 0), "
+                    + "COALESCE(SUM(CASE WHEN k.customer_id IS NOT NULL THEN k.last_day - k.first_day END), 0) FROM (SELECT e.customer_id, COUNT(*) AS n, SUM(" + PG_VALUE + ") AS total, "
+                    + "CAST(MIN(e.occurred_at) AT TIME ZONE ? AS DATE) AS first_day, CAST(MAX(e.occurred_at) AT TIME ZONE ? AS DATE) AS last_day "
+                    + "FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v WHERE e.tenant_id = ? AND e.type = ? "
+                    + "AND e.occurred_at >= ? AND e.occurred_at < ?" + seg + " GROUP BY e.customer_id) k";
+            // the events without a customer count as events, not as customers
+            return (Totals) shared.aggregate(type, sql + " " + a, () -> db.read(c -> Db.list(c, sql, a,
+                    rs -> new Totals(rs.getLong(1), rs.getLong(2), rs.getBigDecimal(3), rs.getLong(4))).get(0)));
+        }
+        long[] events = {0};
+        long[] customers = {0};
+        long[] spanDays = {0};
+        BigDecimal[] sum = {BigDecimal.ZERO};
+        scan("SELECT e.customer_id, e.occurred_at, e.properties FROM event e WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? "
+                + "AND e.occurred_at < ?", type, from, to, " ORDER BY e.customer_id, e.occurred_at", new RowHandler() {
+                    UUID current;
+                    LocalDate first;
+                    LocalDate last;
+
+                    @Override
+                    public void accept(ResultSet rs) throws SQLException {
+                        UUID id = rs == null ? null : rs.getObject(1, UUID.class);
+                        if (current != null && !current.equals(id)) {
+                            customers[0]++;
+                            spanDays[0] += ChronoUnit.DAYS.between(first, last);
+                            current = null;
+                        }
+                        if (rs == null) {
+                            return;
+                        }
+                        events[0]++;
+                        BigDecimal v = number(property(rs, 3, property));
+                        if (v != null) {
+                            sum[0] = sum[0].add(v);
+                        }
+                        if (id == null) {
+                            return;
+                        }
+                        LocalDate day = rs.getObject(2, OffsetDateTime.class).atZoneSameInstant(zone).toLocalDate();
+                        if (current == null) {
+                            current = id;
+                            first = day;
+                        }
+                        last = day;
+                    }
+                });
+        return new Totals(events[0], customers[0], sum[0], spanDays[0]);
+    }
+
+    @Override
     public Map<String, Long> countBy(String type, String property, Instant from, Instant to) {
         return countBy(type, property, Map.of(), from, to);
     }

@@ -195,6 +195,11 @@ class KpisTest {
             assertThat(x.first()).isEqualTo(Instant.parse("2026-11-09T10:00:00Z"));
             assertThat(x.last()).isEqualTo(Instant.parse("2026-11-11T10:00:00Z"));
         });
+        // the same orders' totals in one pass: 4 orders, 2 customers, 250, spans of 2 (Ann) and 5 days (Bob)
+        assertThat(data.totals(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, Instant.parse("2026-11-01T00:00:00Z"), p.to()))
+                .isEqualTo(new KpiData.Totals(4, 2, new BigDecimal("250"), 7));
+        assertThat(data.totals(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, Instant.parse("2026-11-10T00:00:00Z"), Instant.parse("2026-11-12T10:00:01Z")))
+                .as("a window: Ann's second order, Bob's first").isEqualTo(new KpiData.Totals(2, 2, new BigDecimal("80"), 0));
         data.writeScores("predicted_clv", Map.of(ann.id(), new BigDecimal("321.5"), UUID.randomUUID(), BigDecimal.ONE));
         List<String> scores = kernel.db().read(c -> io.rapport.core.db.Db.list(c, "SELECT customer_id, score FROM customer_score WHERE name = "
                 + "'predicted_clv'", List.of(), rs -> rs.getObject(1, UUID.class) + "=" + rs.getBigDecimal(2).stripTrailingZeros().toPlainString()));

@@ -17,13 +17,13 @@ import org.osgi.service.component.annotations.Component;
  * Historical customer lifetime value at the period's end: revenue per customer to date, R ÷ C, where C is the
  * customers with an {@code order.completed} event before the period's end (before now while the period has not
  * ended) and R the sum of those orders' {@code total}. No value without customers. The current day, week and month
- * share that reading of every customer's purchases ({@link KpiData#reuse}) until an order arrives.
+ * share that one pass over the orders ({@link KpiData#totals}, kept with {@link KpiData#reuse}) until an order arrives.
  *
  * <p>The textbook product is an input, {@code aovFrequencyLifespan} = average order value × purchase frequency ×
  * lifespan, with the average order value (R_y ÷ O_y) and the purchase frequency (O_y ÷ C_y, orders per customer per
  * year) of the {@value #YEAR_DAYS} days before the period's end, and the lifespan the mean time from a customer's first
- * to last order, in years of 365 days, over the C customers (0 for a customer with one order day: a lower bound for
- * customers still buying, which {@link PredictedClv} addresses).
+ * to last order day (in the shop's zone), in years of 365 days, over the C customers (0 for a customer with one order
+ * day: a lower bound for customers still buying, which {@link PredictedClv} addresses).
  *
  * <p>Inputs: {@code customers} (C), {@code revenue} (R), {@code ordersLastYear} (O_y), {@code revenueLastYear} (R_y),
  * {@code customersLastYear} (C_y), {@code lifespanDays} (the days summed), and when defined {@code averageOrderValue},
@@ -61,24 +61,17 @@ public final class HistoricalClv implements KpiModule {
         // to date: the current day, week and month read the customers' purchases once, until an order arrives
         String key = "to " + (until == now ? "now " + ShopDays.day(now, offset) : until.toString()) + " " + offset;
         Value base = data.reuse(key, EventTypes.ORDER_COMPLETED, () -> {
-            long[] customers = {0};
-            long[] lifespanDays = {0};
-            BigDecimal[] revenue = {BigDecimal.ZERO};
-            data.purchases(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, until, c -> {
-                customers[0]++;
-                revenue[0] = revenue[0].add(c.total());
-                lifespanDays[0] += ChronoUnit.DAYS.between(ShopDays.day(c.first(), offset), ShopDays.day(c.last(), offset));
-            });
-            return new Value(null, Map.of("customers", BigDecimal.valueOf(customers[0]), "revenue", revenue[0], "lifespanDays",
-                    BigDecimal.valueOf(lifespanDays[0])));
+            KpiData.Totals t = data.totals(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, Instant.EPOCH, until);
+            return new Value(null, Map.of("customers", BigDecimal.valueOf(t.customers()), "revenue", t.sum(), "lifespanDays",
+                    BigDecimal.valueOf(t.spanDays())));
         });
         long[] customers = {base.inputs().get("customers").longValueExact()};
         long[] lifespanDays = {base.inputs().get("lifespanDays").longValueExact()};
         BigDecimal[] revenue = {base.inputs().get("revenue")};
-        Instant yearAgo = p.to().minus(YEAR_DAYS, ChronoUnit.DAYS);
-        long yearOrders = data.events(EventTypes.ORDER_COMPLETED, yearAgo, p.to());
-        BigDecimal yearRevenue = data.sum(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, yearAgo, p.to());
-        long yearCustomers = data.customersWith(EventTypes.ORDER_COMPLETED, yearAgo, p.to());
+        KpiData.Totals year = data.totals(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, p.to().minus(YEAR_DAYS, ChronoUnit.DAYS), p.to());
+        long yearOrders = year.events();
+        BigDecimal yearRevenue = year.sum();
+        long yearCustomers = year.customers();
 
         Map<String, BigDecimal> in = new LinkedHashMap<>();
         in.put("customers", BigDecimal.valueOf(customers[0]));
