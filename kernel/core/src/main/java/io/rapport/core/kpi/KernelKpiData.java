@@ -253,7 +253,7 @@ final class KernelKpiData implements KpiData {
     public BigDecimal sum(String type, String property, Instant from, Instant to) {
         if (db.dialect() == Db.Dialect.POSTGRESQL) {
             List<Object> a = args(property, period.tenantId(), type, t(from), t(to));
-            String sql = "SELECT COALESCE(SUM(" + PG_VALUE + "), 0) FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v "
+            String sql = "SELECT COALESCE(SUM(" + PG_VALUE + "), 0) FROM event e " + PG_PROPERTY + " "
                     + "WHERE e.tenant_id = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?" + segment("e.customer_id", a);
             return (BigDecimal) shared.aggregate(type, sql + " " + a, () -> db.read(c -> Db.list(c, sql, a, rs -> rs.getBigDecimal(1)).get(0)));
         }
@@ -282,7 +282,7 @@ final class KernelKpiData implements KpiData {
             String sql = "SELECT COALESCE(SUM(k.n), 0), COUNT(k.customer_id), COALESCE(SUM(k.total), 0), "
                     + "COALESCE(SUM(CASE WHEN k.customer_id IS NOT NULL THEN k.last_day - k.first_day END), 0) FROM (SELECT e.customer_id, COUNT(*) AS n, SUM(" + PG_VALUE + ") AS total, "
                     + "CAST(MIN(e.occurred_at) AT TIME ZONE ? AS DATE) AS first_day, CAST(MAX(e.occurred_at) AT TIME ZONE ? AS DATE) AS last_day "
-                    + "FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v WHERE e.tenant_id = ? AND e.type = ? "
+                    + "FROM event e " + PG_PROPERTY + " WHERE e.tenant_id = ? AND e.type = ? "
                     + "AND e.occurred_at >= ? AND e.occurred_at < ?" + seg + " GROUP BY e.customer_id) k";
             // the events without a customer count as events, not as customers
             return (Totals) shared.aggregate(type, sql + " " + a, () -> db.read(c -> Db.list(c, sql, a,
@@ -388,6 +388,14 @@ final class KernelKpiData implements KpiData {
         return zone.getId();
     }
 
+    /**
+     * A JSON property of the event {@code e} as text, {@code v.t}, for the property named by the statement's next
+     * argument, computed once a row however often the expressions name it. Cast to {@code json}, not {@code jsonb}:
+     * either parses the text, and {@code jsonb} also builds its binary form (the sum of a property of 3,000,000
+     * orders: 5.9–6.4 s against 6.6–8.8 s).
+     */
+    private static final String PG_PROPERTY = "CROSS JOIN LATERAL json_extract_path_text(CAST(e.properties AS json), ?) AS v(t)";
+
     /** A JSON property as a number in SQL: numbers and numeric texts; anything else (and no property) is 0, as {@link #number} skips it. */
     private static final String PG_VALUE = "CASE WHEN v.t ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$' THEN CAST(TRIM(v.t) AS NUMERIC) ELSE 0 END";
 
@@ -401,7 +409,7 @@ final class KernelKpiData implements KpiData {
                     + "FROM (SELECT x.customer_id, MIN(x.occurred_at) AS first_at, MAX(x.occurred_at) AS last_at, SUM(x.val) AS total, "
                     + "ROW_NUMBER() OVER (PARTITION BY x.customer_id ORDER BY x.day) AS n "
                     + "FROM (SELECT e.customer_id, e.occurred_at, CAST(e.occurred_at AT TIME ZONE ? AS DATE) AS day, " + PG_VALUE + " AS val "
-                    + "FROM event e CROSS JOIN LATERAL (SELECT CAST(e.properties AS jsonb) ->> ? AS t) v WHERE e.tenant_id = ? AND e.type = ? "
+                    + "FROM event e " + PG_PROPERTY + " WHERE e.tenant_id = ? AND e.type = ? "
                     + "AND e.occurred_at >= ? AND e.occurred_at < ? AND e.customer_id IS NOT NULL" + seg + ") x GROUP BY x.customer_id, x.day) d "
                     + "GROUP BY d.customer_id ORDER BY d.customer_id";
             db.tx(c -> {
