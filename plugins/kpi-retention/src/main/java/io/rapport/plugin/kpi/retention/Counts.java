@@ -42,10 +42,11 @@ final class Counts {
         static Base read(Period p, KpiData data) {
             Instant startFrom = Formulas.activeSince(p.from());
             Instant endFrom = Formulas.activeSince(p.to());
+            // both first: the kernel may count the two windows with it, and answer the two counts below from there
+            long retained = data.customersWithBoth(EventTypes.ORDER_COMPLETED, startFrom, p.from(), EventTypes.ORDER_COMPLETED, endFrom, p.to());
             return new Base(data.customersWith(EventTypes.ORDER_COMPLETED, startFrom, p.from()),
                     data.customersWith(EventTypes.ORDER_COMPLETED, endFrom, p.to()),
-                    data.firstTimeCustomers(EventTypes.ORDER_COMPLETED, p.from(), p.to()),
-                    data.customersWithBoth(EventTypes.ORDER_COMPLETED, startFrom, p.from(), EventTypes.ORDER_COMPLETED, endFrom, p.to()));
+                    data.firstTimeCustomers(EventTypes.ORDER_COMPLETED, p.from(), p.to()), retained);
         }
 
         Map<String, BigDecimal> inputs() {
