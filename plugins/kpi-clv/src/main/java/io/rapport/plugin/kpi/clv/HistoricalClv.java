@@ -58,33 +58,30 @@ public final class HistoricalClv implements KpiModule {
         ZoneOffset offset = ShopDays.offset(p);
         Instant now = clock.instant();
         Instant until = p.to().isAfter(now) ? now : p.to();
-        // to date: the current day, week and month read the customers' purchases once, until an order arrives
+        // to date: the current day, week and month share one pass over the orders, until an order arrives
         String key = "to " + (until == now ? "now " + ShopDays.day(now, offset) : until.toString()) + " " + offset;
         Value base = data.reuse(key, EventTypes.ORDER_COMPLETED, () -> {
             KpiData.Totals t = data.totals(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, Instant.EPOCH, until);
             return new Value(null, Map.of("customers", BigDecimal.valueOf(t.customers()), "revenue", t.sum(), "lifespanDays",
                     BigDecimal.valueOf(t.spanDays())));
         });
-        long[] customers = {base.inputs().get("customers").longValueExact()};
-        long[] lifespanDays = {base.inputs().get("lifespanDays").longValueExact()};
-        BigDecimal[] revenue = {base.inputs().get("revenue")};
+        long customers = base.inputs().get("customers").longValueExact();
+        long lifespanDays = base.inputs().get("lifespanDays").longValueExact();
+        BigDecimal revenue = base.inputs().get("revenue");
         KpiData.Totals year = data.totals(EventTypes.ORDER_COMPLETED, EventTypes.PROPERTY_TOTAL, p.to().minus(YEAR_DAYS, ChronoUnit.DAYS), p.to());
-        long yearOrders = year.events();
-        BigDecimal yearRevenue = year.sum();
-        long yearCustomers = year.customers();
 
         Map<String, BigDecimal> in = new LinkedHashMap<>();
-        in.put("customers", BigDecimal.valueOf(customers[0]));
-        in.put("revenue", revenue[0]);
-        in.put("ordersLastYear", BigDecimal.valueOf(yearOrders));
-        in.put("revenueLastYear", yearRevenue);
-        in.put("customersLastYear", BigDecimal.valueOf(yearCustomers));
-        in.put("lifespanDays", BigDecimal.valueOf(lifespanDays[0]));
-        putIfDefined(in, "averageOrderValue", Historical.averageOrderValue(yearRevenue, yearOrders));
-        putIfDefined(in, "purchaseFrequency", Historical.purchaseFrequency(yearOrders, yearCustomers));
-        putIfDefined(in, "lifespanYears", Historical.lifespanYears(lifespanDays[0], customers[0]));
-        putIfDefined(in, "aovFrequencyLifespan", Historical.aovFrequencyLifespan(yearRevenue, yearOrders, yearCustomers, lifespanDays[0], customers[0]));
-        return new Value(Historical.revenuePerCustomer(revenue[0], customers[0]), in);
+        in.put("customers", BigDecimal.valueOf(customers));
+        in.put("revenue", revenue);
+        in.put("ordersLastYear", BigDecimal.valueOf(year.events()));
+        in.put("revenueLastYear", year.sum());
+        in.put("customersLastYear", BigDecimal.valueOf(year.customers()));
+        in.put("lifespanDays", BigDecimal.valueOf(lifespanDays));
+        putIfDefined(in, "averageOrderValue", Historical.averageOrderValue(year.sum(), year.events()));
+        putIfDefined(in, "purchaseFrequency", Historical.purchaseFrequency(year.events(), year.customers()));
+        putIfDefined(in, "lifespanYears", Historical.lifespanYears(lifespanDays, customers));
+        putIfDefined(in, "aovFrequencyLifespan", Historical.aovFrequencyLifespan(year.sum(), year.events(), year.customers(), lifespanDays, customers));
+        return new Value(Historical.revenuePerCustomer(revenue, customers), in);
     }
 
     private static void putIfDefined(Map<String, BigDecimal> in, String name, BigDecimal v) {
