@@ -197,8 +197,9 @@ for f in server.xml jvm.options bootstrap.properties apps jdbc configDropins dro
     if [ "$f" = plugins ] && [ "${PLUGINS:-0}" = 1 ]; then continue; fi
     if [ -e "$DIST_SERVER/$f" ]; then cp -r "$DIST_SERVER/$f" "$SRV/"; fi
 done
-# one more server JVM option for this run, such as a flight recording: BENCH_SERVER_JVM_EXTRA=-XX:StartFlightRecording=...
-if [ -n "${BENCH_SERVER_JVM_EXTRA:-}" ]; then echo "$BENCH_SERVER_JVM_EXTRA" >> "$SRV/jvm.options"; fi
+# more server JVM options for this run, separated by spaces (jvm.options takes one a line), such as a flight recording
+# or a larger heap: BENCH_SERVER_JVM_EXTRA="-Xms512m -Xmx512m -XX:StartFlightRecording=..."
+for opt in ${BENCH_SERVER_JVM_EXTRA:-}; do echo "$opt" >> "$SRV/jvm.options"; done
 
 ADMIN_PASSWORD="bench-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 STARTED=0
