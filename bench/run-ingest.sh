@@ -52,7 +52,9 @@ usage: bench/run-ingest.sh [options]
                          default 20; --duration applies); writes bench/target/plugin-results.md
   --segments             run the segment benchmark instead (PostgreSQL only): seeds --console-customers N profiles
                          with orders, builds 50 segments, rebuilds one beside the hand-written SQL, then 1,000 events/s
-                         for 30 s and the incremental evaluation's latency; writes bench/target/segment-results.md.
+                         for 30 s from cold and 67 s more in steady state (65,536 changes, what the server keeps
+                         latencies of), with the incremental evaluation's latency after each; writes
+                         bench/target/segment-results.md.
                          --segment-load sessions (default: each customer sends a visit of 5 events, customers last seen
                          over the past 400 days) or random (every event from another random customer)
   --journeys             run the journey benchmark instead (PostgreSQL only): seeds --journey-customers N profiles

@@ -189,7 +189,8 @@ public final class Kernel implements AutoCloseable {
         this.publisher = publisher;
         this.segments = new SegmentStore(db, clock, events);
         this.segmentEvaluator = new SegmentEvaluator(db, clock, segments, settings.segmentRecheck());
-        this.segmentSubscription = bus.subscribe(segmentEvaluator, java.util.Set.of(io.rapport.spi.event.EventListener.ALL_TYPES));
+        // each relay batch whole: one evaluation, not several as its events arrive from the partitions
+        this.segmentSubscription = bus.subscribeBatches(segmentEvaluator::onEvents);
         customers.onChanged(segmentEvaluator::changed);
         this.journeys = new JourneyStore(db, clock, stages);
         this.surveys = new io.rapport.core.survey.Surveys(db, clock, customers, events, messages, links);

@@ -47,6 +47,7 @@ public final class EventBus implements AutoCloseable {
     private final CamelContext camel;
     private final int partitions;
     private final List<Registration> listeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<List<Event>>> batchTakers = new CopyOnWriteArrayList<>();
     private Endpoint[] endpoints;
     private ProducerTemplate producer;
 
@@ -94,9 +95,19 @@ public final class EventBus implements AutoCloseable {
         return () -> listeners.remove(r);
     }
 
+    /**
+     * Adds a part of the kernel that takes each dispatched batch whole, on the dispatching thread, before the listeners
+     * get its events: what batches work of its own (the segment evaluator) then sees the relay's batch as one, instead
+     * of events trickling in from the partitions one at a time. {@code taker} must only hand the batch over.
+     */
+    public Runnable subscribeBatches(java.util.function.Consumer<List<Event>> taker) {
+        batchTakers.add(taker);
+        return () -> batchTakers.remove(taker);
+    }
+
     /** @return whether any listener is subscribed */
     public boolean hasListeners() {
-        return !listeners.isEmpty();
+        return !listeners.isEmpty() || !batchTakers.isEmpty();
     }
 
     /**
@@ -106,7 +117,17 @@ public final class EventBus implements AutoCloseable {
      * @return whether every event was delivered in time
      */
     public boolean dispatch(List<Event> events, long timeout, TimeUnit unit) throws InterruptedException {
-        if (events.isEmpty() || listeners.isEmpty()) {
+        if (events.isEmpty()) {
+            return true;
+        }
+        for (java.util.function.Consumer<List<Event>> taker : batchTakers) {
+            try {
+                taker.accept(events);
+            } catch (RuntimeException ex) {
+                LOG.warn("{} failed on a batch of {} events", taker, events.size(), ex);
+            }
+        }
+        if (listeners.isEmpty()) {
             return true;
         }
         CountDownLatch latch = new CountDownLatch(events.size());

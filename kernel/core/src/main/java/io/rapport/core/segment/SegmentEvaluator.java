@@ -22,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps segments up to date as customers change, without rebuilding them: it hears every event from the bus (and
- * profile changes the kernel reports), collects the customers concerned for a moment, and re-evaluates for them only
- * the segments the change can affect, computing all of them for each customer in one query
- * ({@link SegmentStore#evaluateMany}). Segments whose truth changes with time alone ("no order within 30 days") are
+ * Keeps segments up to date as customers change, without rebuilding them: it takes each batch of events the relay
+ * hands to the bus, whole ({@link #onEvents}), and the profile changes the kernel reports; what queued meanwhile joins
+ * it; and it re-evaluates for those customers only the segments the change can affect, computing all of them for each
+ * customer in one query ({@link SegmentStore#evaluateMany}). On PostgreSQL a batch is split by customer over lanes
+ * evaluated at once (see {@code lanes}). Segments whose truth changes with time alone ("no order within 30 days") are
  * re-evaluated every {@code recheck} for the customers whose events or dates left a window since the last check (the
  * moment their membership can change), and rebuilt at start and once a day.
  */
@@ -46,14 +47,15 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     private final Clock clock;
     private final SegmentStore segments;
     private final Duration recheck;
-    private final BlockingQueue<Change> queue = new LinkedBlockingQueue<>();
+    /** Changes as they were handed over together (a relay batch, a profile update), each list at most {@link #BATCH}. */
+    private final BlockingQueue<List<Change>> queue = new LinkedBlockingQueue<>();
     private final AtomicLong evaluated = new AtomicLong();
     private final AtomicLong moves = new AtomicLong();
     private final Latencies latencies = new Latencies(1 << 16);
     /** Changes handed over and not evaluated yet. */
     private final AtomicLong pending = new AtomicLong();
     /** Wakes the thread to stop (no interrupt: H2 closes its file channel when a thread is interrupted inside I/O). */
-    private static final Change STOP = new Change(new UUID(0, 0), new UUID(0, 0), "stop");
+    private static final List<Change> STOP = new ArrayList<>();
     private volatile boolean running;
     private volatile Thread thread;
     private volatile Thread maintenance;
@@ -65,6 +67,13 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         this.clock = clock;
         this.segments = segments;
         this.recheck = recheck;
+        this.lanes = db.dialect() == Db.Dialect.POSTGRESQL ? Math.max(1, Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors())) : 1;
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger(1);
+        this.laneThreads = lanes == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(lanes - 1, r -> {
+            Thread t = new Thread(r, "rapport-segments-lane-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public void start() {
@@ -119,16 +128,35 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
 
     @Override
     public void onEvent(Event event) {
-        if (event.customerId() != null && !event.type().startsWith("segment.")) {
-            pending.incrementAndGet();
-            queue.add(new Change(event.tenantId(), event.customerId(), event.type()));
+        onEvents(List.of(event));
+    }
+
+    /**
+     * Takes a batch of events whole (the relay's, from {@link io.rapport.core.event.EventBus#subscribeBatches}): they
+     * are evaluated together, where events arriving one at a time would be split over the batches under way.
+     */
+    public void onEvents(List<Event> events) {
+        List<Change> changes = new ArrayList<>(events.size());
+        long at = System.nanoTime();
+        for (Event event : events) {
+            if (event.customerId() != null && !event.type().startsWith("segment.")) {
+                changes.add(new Change(event.tenantId(), event.customerId(), event.type(), at));
+            }
         }
+        hand(changes);
     }
 
     /** Profiles changed outside events (the API, an import): their segments are re-evaluated soon. */
     public void changed(UUID tenantId, List<UUID> customerIds) {
-        pending.addAndGet(customerIds.size());
-        customerIds.forEach(id -> queue.add(new Change(tenantId, id, null)));
+        long at = System.nanoTime();
+        hand(customerIds.stream().map(id -> new Change(tenantId, id, null, at)).toList());
+    }
+
+    private void hand(List<Change> changes) {
+        for (List<Change> chunk : io.rapport.core.db.Db.chunks(changes, BATCH)) {
+            pending.addAndGet(chunk.size());
+            queue.add(chunk);
+        }
     }
 
     /** How many (segment, customers) evaluations ran, and how many entries and exits they wrote. */
@@ -169,20 +197,22 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         }
     }
 
-    /** @return how many changes wait to be evaluated */
-    public int backlog() {
-        return queue.size();
+    /** @return how many changes wait to be evaluated, or are being evaluated */
+    public long backlog() {
+        return pending.get();
     }
 
     private void loop() {
         List<Change> batch = new ArrayList<>();
         repeat(() -> {
-            Change first = queue.poll(1, TimeUnit.SECONDS);
+            List<Change> first = queue.poll(1, TimeUnit.SECONDS);
             if (first != null && first != STOP) {
-                batch.add(first);
-                // what queued meanwhile goes with it: batches grow with the load, and a lone change waits for nothing
-                queue.drainTo(batch, BATCH - 1);
-                batch.removeIf(c -> c == STOP);
+                batch.addAll(first);
+                // what queued meanwhile goes with it, whole lists only: batches grow with the load, and a lone change
+                // waits for nothing (this thread is the queue's only taker, so what it peeks is what it polls)
+                for (List<Change> next = queue.peek(); next != null && next != STOP && batch.size() + next.size() <= BATCH; next = queue.peek()) {
+                    batch.addAll(queue.poll());
+                }
                 try {
                     evaluate(batch);
                 } finally {
@@ -198,7 +228,58 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
      * tenant and chunk. The segments' parsed conditions come from {@link SegmentStore#active}, which reads only their
      * versions unless one changed.
      */
-    void evaluate(List<Change> batch) {
+    void evaluate(List<Change> batch) throws InterruptedException {
+        if (lanes == 1 || batch.size() < SPLIT_FROM) {
+            evaluateLane(batch, false);
+            return;
+        }
+        // by customer, so that no two lanes evaluate one customer
+        List<List<Change>> parts = new ArrayList<>();
+        for (int i = 0; i < lanes; i++) {
+            parts.add(new ArrayList<>());
+        }
+        batch.forEach(c -> parts.get(Math.floorMod(c.customerId().hashCode(), lanes)).add(c));
+        parts.removeIf(List::isEmpty);
+        List<java.util.concurrent.Future<?>> others = new ArrayList<>();
+        for (List<Change> part : parts.subList(1, parts.size())) {
+            others.add(laneThreads.submit(() -> evaluateLane(part, true)));
+        }
+        RuntimeException failed = null;
+        try {
+            evaluateLane(parts.get(0), parts.size() > 1);
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        for (java.util.concurrent.Future<?> f : others) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failed == null) {
+                    failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /**
+     * On PostgreSQL, a batch is split by customer over this many transactions at once, one a core (at most
+     * {@link #MAX_LANES}): a batch is mostly round trips and work in the database, which then runs on every core; its
+     * changes wait for the slowest lane instead of the whole. On H2 (whose locks know no shared mode), one.
+     */
+    private final int lanes;
+    static final int MAX_LANES = 4;
+    /** The fewest changes split: a smaller batch would cost more in transactions than it gains. */
+    static final int SPLIT_FROM = 8;
+    /** Runs the lanes after the first, which runs on the evaluator's own thread. */
+    private final java.util.concurrent.ExecutorService laneThreads;
+
+    /** Evaluates a lane's changes; {@code shared}: beside other lanes, as {@link SegmentStore} describes it. */
+    private void evaluateLane(List<Change> batch, boolean shared) {
+        long start = System.nanoTime();
+        SegmentStore.Timings timings = new SegmentStore.Timings();
         Map<UUID, Set<Change>> byTenant = new LinkedHashMap<>();
         // a customer's changes of one type count once
         batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new LinkedHashSet<>()).add(new Change(c.tenantId(), c.customerId(), c.type(), 0)));
@@ -216,16 +297,26 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                     concerned.put(s.id(), List.copyOf(mine));
                 }
             }
-            for (SegmentStore.Rebuild r : segments.evaluateMany(e.getKey(), concerned).values()) {
+            for (SegmentStore.Rebuild r : segments.evaluateMany(e.getKey(), concerned, timings, shared).values()) {
                 evaluated.incrementAndGet();
                 moves.addAndGet(r.entered() + r.exited());
             }
         }
         long done = System.nanoTime();
+        long oldest = 0;
         for (Change c : batch) {
             latencies.record((done - c.at()) / 1_000);
+            oldest = Math.max(oldest, done - c.at());
+        }
+        if (done - start >= SLOW_BATCH_NANOS) {
+            LOG.info("Slow segment evaluation: {} changes in {} ms ({} ms since the oldest was heard): {}", batch.size(), (done - start) / 1_000_000,
+                    oldest / 1_000_000, timings);
         }
     }
+
+    /** A batch that takes this long is logged with where its time went (system property {@value #SLOW_BATCH_PROPERTY}, ms). */
+    static final String SLOW_BATCH_PROPERTY = "rapport.segments.slowBatchMillis";
+    private static final long SLOW_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong(SLOW_BATCH_PROPERTY, 100));
 
     /** Membership rows written since the last vacuum that call for the next one. */
     static final long VACUUM_AFTER_ROWS = 100_000;
@@ -403,6 +494,9 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         running = false;
         queue.add(STOP);
         stopped.countDown();
+        if (laneThreads != null) {
+            laneThreads.shutdown();
+        }
         for (Thread t : new Thread[] {thread, maintenance}) {
             if (t != null) {
                 try {

@@ -383,6 +383,38 @@ public final class SegmentStore {
      * @return entries and exits per segment evaluated
      */
     public Map<UUID, Rebuild> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment) {
+        return evaluateMany(tenantId, customersBySegment, new Timings(), false);
+    }
+
+    /** Where incremental evaluations spent their time, in nanoseconds, for the evaluator's slow-batch log. */
+    static final class Timings {
+        long connect;
+        long lock;
+        long match;
+        long held;
+        long write;
+        long commit;
+        int customers;
+        int segments;
+        int queries;
+        int moves;
+
+        @Override
+        public String toString() {
+            return String.format("%d customers, %d segments, %d condition queries, %d moves; connection %.1f ms, lock %.1f, match %.1f, memberships %.1f, "
+                    + "write %.1f, commit %.1f", customers, segments, queries, moves, connect / 1e6, lock / 1e6, match / 1e6, held / 1e6, write / 1e6, commit / 1e6);
+        }
+    }
+
+    /**
+     * @param shared on PostgreSQL, lock the segments' rows {@code FOR KEY SHARE} instead of {@code FOR UPDATE}: several
+     *               evaluations may then run at once, each for customers none of the others has (the caller's promise),
+     *               while a rebuild, an edit or a deletion ({@code FOR UPDATE}) still excludes them all. Each adds to
+     *               the member counts in segment id order, so that two never wait for each other. The members figure
+     *               returned is then only approximate.
+     */
+    Map<UUID, Rebuild> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment, Timings timings, boolean shared) {
+        String lockMode = shared && db.dialect() == Db.Dialect.POSTGRESQL ? " FOR KEY SHARE" : " FOR UPDATE";
         Map<UUID, Rebuild> out = new LinkedHashMap<>();
         if (customersBySegment.isEmpty()) {
             return out;
@@ -394,15 +426,17 @@ public final class SegmentStore {
         for (List<UUID> chunk : Db.chunks(List.copyOf(segmentsByCustomer.keySet()), IN_CHUNK)) {
             Set<UUID> wanted = new TreeSet<>(ORDER);
             chunk.forEach(u -> wanted.addAll(segmentsByCustomer.get(u)));
+            long[] mark = {System.nanoTime()};
             boolean moved = db.tx(c -> {
-                incrementalSession(c);
+                mark[0] = lap(mark[0], x -> timings.connect += x);
+                timings.customers += chunk.size();
                 OffsetDateTime now = OffsetDateTime.now(clock);
                 Db.OneOf segmentIds = db.oneOf("id", wanted);
                 List<Object> lockArgs = new ArrayList<>();
                 lockArgs.add(tenantId);
                 lockArgs.addAll(segmentIds.args());
-                List<Object[]> rows = Db.list(c, "SELECT id, name, version, member_count FROM segment WHERE tenant_id = ? AND " + segmentIds.sql()
-                        + " ORDER BY id FOR UPDATE", lockArgs,
+                List<Object[]> rows = Db.list(c, "SELECT id, name, version, member_count" + incrementalSession() + " FROM segment WHERE tenant_id = ? AND "
+                        + segmentIds.sql() + " ORDER BY id" + lockMode, lockArgs,
                         rs -> new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getLong(4)});
                 Map<UUID, Target> locked = new HashMap<>();
                 Map<UUID, Condition> conditions = new HashMap<>();
@@ -414,6 +448,8 @@ public final class SegmentStore {
                         conditions.put(t.id(), k.condition());
                     }
                 }
+                mark[0] = lap(mark[0], x -> timings.lock += x);
+                timings.segments += rows.size();
                 if (locked.isEmpty()) {
                     return false;
                 }
@@ -434,6 +470,7 @@ public final class SegmentStore {
                     for (int i = 0; i < ids.size(); i++) {
                         column[i] = columns.computeIfAbsent(conditions.get(ids.get(i)), x -> columns.size());
                     }
+                    timings.queries++;
                     SegmentSql.Query q = SegmentSql.matches(List.copyOf(columns.keySet()), db.dialect(), tenantId, now, g.getValue());
                     Db.list(c, q.sql(), q.args(), rs -> {
                         UUID u = rs.getObject(1, UUID.class);
@@ -445,11 +482,13 @@ public final class SegmentStore {
                         return null;
                     });
                 }
+                mark[0] = lap(mark[0], x -> timings.match += x);
                 // the customers' memberships, an index-only scan of segment_member_by_customer (customer_id, segment_id);
                 // a customer is one tenant's, and only pairs of the segments locked are compared below
                 Db.OneOf customerIds = db.oneOf("customer_id", chunk);
                 Set<Pair> held = new HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE " + customerIds.sql(),
                         customerIds.args(), rs -> new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
+                mark[0] = lap(mark[0], x -> timings.held += x);
                 Map<UUID, Diff> diffs = new LinkedHashMap<>();
                 for (Object[] r : rows) {
                     Target t = locked.get((UUID) r[0]);
@@ -485,6 +524,7 @@ public final class SegmentStore {
                     }
                     if (diff.entered + diff.exited > 0) {
                         counts.add(new Object[] {diff.entered - diff.exited, diff.s.id()});
+                        timings.moves += (int) (diff.entered + diff.exited);
                     }
                     Rebuild before = out.get(diff.s.id());
                     long entered = diff.entered + (before == null ? 0 : before.entered());
@@ -493,8 +533,10 @@ public final class SegmentStore {
                 }
                 all.flush();
                 Db.batch(c, "UPDATE segment SET member_count = member_count + ? WHERE id = ?", counts);
+                mark[0] = lap(mark[0], x -> timings.write += x);
                 return !counts.isEmpty();
             });
+            lap(mark[0], x -> timings.commit += x);
             if (moved) {
                 events.committed();
             }
@@ -502,8 +544,17 @@ public final class SegmentStore {
         return out;
     }
 
+    /** Adds the time since {@code from} to a phase; @return now */
+    private static long lap(long from, java.util.function.LongConsumer phase) {
+        long now = System.nanoTime();
+        phase.accept(now - from);
+        return now;
+    }
+
     /**
-     * Sets up an incremental evaluation's transaction on PostgreSQL.
+     * Sets up an incremental evaluation's transaction on PostgreSQL, in the statement that locks its segments (one round
+     * trip less a batch): {@code set_config(…, true)} in its select list is {@code SET LOCAL}, in force from that
+     * statement to the end of the transaction. Without a segment to lock nothing else runs, and nothing needs it.
      * <ul>
      * <li>JIT compilation off: the conditions query of a batch has a subquery per condition and customer, so its
      * estimated cost passes {@code jit_above_cost} although it reads a few hundred index entries; compiling it took
@@ -515,13 +566,11 @@ public final class SegmentStore {
      * loses already: the changes queued in memory for evaluation. Both are made good at the customer's next change
      * and by the rebuilds. The next synchronous commit of anything else (an ingest) flushes them too.</li>
      * </ul>
+     *
+     * @return columns to add to the select list of the lock ({@code ""} on H2)
      */
-    private void incrementalSession(Connection c) throws SQLException {
-        if (db.dialect() == Db.Dialect.POSTGRESQL) {
-            try (java.sql.Statement st = c.createStatement()) {
-                st.execute("SET LOCAL jit = off; SET LOCAL synchronous_commit = off");
-            }
-        }
+    private String incrementalSession() {
+        return db.dialect() == Db.Dialect.POSTGRESQL ? ", set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)" : "";
     }
 
     /** A segment and a customer. */

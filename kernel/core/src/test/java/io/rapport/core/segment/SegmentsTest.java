@@ -213,6 +213,33 @@ class SegmentsTest {
     }
 
     @Test
+    void aBatchOfManyCustomersIsEvaluatedInLanesAndKeepsCountsARebuildAgreesWith() {
+        // one append, one relay batch: on PostgreSQL its customers are split over lanes evaluated at once
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        SegmentStore.Segment buyers = segments.create(tenant, "Buyers " + run, null,
+                definition("{\"all\":[{\"event\":\"order.completed\",\"count\":{\"op\":\"gte\",\"value\":1}},"
+                        + "{\"profile\":\"email\",\"op\":\"startsWith\",\"value\":\"lane-" + run + "\"}]}"));
+        SegmentStore.Segment big = segments.create(tenant, "Big buyers " + run, null,
+                definition("{\"all\":[{\"event\":\"order.completed\",\"sum\":{\"property\":\"total\",\"op\":\"gte\",\"value\":100}},"
+                        + "{\"profile\":\"email\",\"op\":\"startsWith\",\"value\":\"lane-" + run + "\"}]}"));
+        int customers = 4 * SegmentEvaluator.SPLIT_FROM;
+        List<NewEvent> orders = new java.util.ArrayList<>();
+        for (int i = 0; i < customers; i++) {
+            orders.add(new NewEvent(EventTypes.ORDER_COMPLETED, List.of(Identifier.email("lane-" + run + "-" + i + "@example.com")), true,
+                    OffsetDateTime.now(ZoneOffset.UTC), Map.of(EventTypes.PROPERTY_TOTAL, new BigDecimal(i % 2 == 0 ? "150" : "50")), Map.of(),
+                    "lane-" + run + "-" + i));
+        }
+        kernel.events().append(tenant, "test", orders);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, buyers.id(), null, 100).size() == customers
+                && segments.members(tenant, big.id(), null, 100).size() == customers / 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.segmentEvaluator().idle());
+        assertThat(segments.find(tenant, buyers.id()).orElseThrow().members()).isEqualTo(customers);
+        assertThat(segments.find(tenant, big.id()).orElseThrow().members()).isEqualTo(customers / 2);
+        assertThat(segments.rebuild(tenant, buyers.id())).isEqualTo(new SegmentStore.Rebuild(customers, 0, 0));
+        assertThat(segments.rebuild(tenant, big.id())).isEqualTo(new SegmentStore.Rebuild(customers / 2, 0, 0));
+    }
+
+    @Test
     void aSegmentEditedBetweenBatchesIsEvaluatedWithItsNewVersion() throws SQLException {
         String run = UUID.randomUUID().toString().substring(0, 8);
         Customer eve = customer("eve-" + run + "@example.com", "Eve", Map.of(), Set.of(), List.of());
