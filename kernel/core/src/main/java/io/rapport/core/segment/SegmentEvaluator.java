@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.rapport.api.event.Event;
 import io.rapport.api.event.EventTypes;
 import io.rapport.core.db.Db;
-import io.rapport.spi.event.EventListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * re-evaluated every {@code recheck} for the customers whose events or dates left a window since the last check (the
  * moment their membership can change), and rebuilt at start and once a day.
  */
-public final class SegmentEvaluator implements EventListener, AutoCloseable {
+public final class SegmentEvaluator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentEvaluator.class);
     /** The most changes evaluated together. */
@@ -38,9 +37,6 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
 
     /** A customer changed: by an event of this type, or (type null) by a change of the profile itself. */
     record Change(UUID tenantId, UUID customerId, String type, long at) {
-        Change(UUID tenantId, UUID customerId, String type) {
-            this(tenantId, customerId, type, System.nanoTime());
-        }
     }
 
     private final Db db;
@@ -51,7 +47,9 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     private final BlockingQueue<List<Change>> queue = new LinkedBlockingQueue<>();
     private final AtomicLong evaluated = new AtomicLong();
     private final AtomicLong moves = new AtomicLong();
-    private final Latencies latencies = new Latencies(1 << 16);
+    /** How many of the last changes the latency percentiles cover. */
+    static final int LATENCY_RING = 1 << 16;
+    private final Latencies latencies = new Latencies(LATENCY_RING);
     /** Changes handed over and not evaluated yet. */
     private final AtomicLong pending = new AtomicLong();
     /** Wakes the thread to stop (no interrupt: H2 closes its file channel when a thread is interrupted inside I/O). */
@@ -124,11 +122,6 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 LOG.error(onFailure, e);
             }
         }
-    }
-
-    @Override
-    public void onEvent(Event event) {
-        onEvents(List.of(event));
     }
 
     /**
@@ -225,12 +218,32 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
 
     /**
      * Re-evaluates, per tenant, the segments each change can affect for the customers concerned: one transaction per
-     * tenant and chunk. The segments' parsed conditions come from {@link SegmentStore#active}, which reads only their
-     * versions unless one changed.
+     * tenant, chunk and lane. The segments' parsed conditions come from {@link SegmentStore#active}, which reads only
+     * their versions unless one changed.
      */
     void evaluate(List<Change> batch) throws InterruptedException {
+        // per tenant, the customers each segment must be evaluated for; a customer's changes of one type count once
+        Map<UUID, Set<Change>> byTenant = new LinkedHashMap<>();
+        batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new LinkedHashSet<>()).add(new Change(c.tenantId(), c.customerId(), c.type(), 0)));
+        Map<UUID, Map<UUID, List<UUID>>> concerned = new LinkedHashMap<>();
+        for (Map.Entry<UUID, Set<Change>> e : byTenant.entrySet()) {
+            Map<UUID, List<UUID>> bySegment = new LinkedHashMap<>();
+            for (SegmentStore.Compiled s : segments.active(e.getKey())) {
+                References refs = s.references();
+                Set<UUID> mine = new LinkedHashSet<>();
+                for (Change c : e.getValue()) {
+                    if (refs.affectedBy(c.type())) {
+                        mine.add(c.customerId());
+                    }
+                }
+                if (!mine.isEmpty()) {
+                    bySegment.put(s.id(), List.copyOf(mine));
+                }
+            }
+            concerned.put(e.getKey(), bySegment);
+        }
         if (lanes == 1 || batch.size() < SPLIT_FROM) {
-            evaluateLane(batch, false);
+            evaluateLane(batch, concerned, false);
             return;
         }
         // by customer, so that no two lanes evaluate one customer
@@ -238,30 +251,59 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         for (int i = 0; i < lanes; i++) {
             parts.add(new ArrayList<>());
         }
-        batch.forEach(c -> parts.get(Math.floorMod(c.customerId().hashCode(), lanes)).add(c));
-        parts.removeIf(List::isEmpty);
+        batch.forEach(c -> parts.get(lane(c.customerId())).add(c));
         List<java.util.concurrent.Future<?>> others = new ArrayList<>();
-        for (List<Change> part : parts.subList(1, parts.size())) {
-            others.add(laneThreads.submit(() -> evaluateLane(part, true)));
-        }
         RuntimeException failed = null;
         try {
-            evaluateLane(parts.get(0), parts.size() > 1);
+            for (int i = 1; i < lanes; i++) {
+                int lane = i;
+                if (!parts.get(lane).isEmpty()) {
+                    others.add(laneThreads.submit(() -> evaluateLane(parts.get(lane), only(concerned, lane), true)));
+                }
+            }
+            if (!parts.get(0).isEmpty()) {
+                evaluateLane(parts.get(0), only(concerned, 0), true);
+            }
         } catch (RuntimeException e) {
             failed = e;
-        }
-        for (java.util.concurrent.Future<?> f : others) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (failed == null) {
-                    failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            // every lane ends before the next batch starts, failed or not
+            for (java.util.concurrent.Future<?> f : others) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    if (failed == null) {
+                        failed = cause;
+                    } else {
+                        failed.addSuppressed(cause);
+                    }
                 }
             }
         }
         if (failed != null) {
             throw failed;
         }
+    }
+
+    private int lane(UUID customer) {
+        return Math.floorMod(customer.hashCode(), lanes);
+    }
+
+    /** @return the customers of {@code concerned} that are the lane's */
+    private Map<UUID, Map<UUID, List<UUID>>> only(Map<UUID, Map<UUID, List<UUID>>> concerned, int lane) {
+        Map<UUID, Map<UUID, List<UUID>>> out = new LinkedHashMap<>();
+        concerned.forEach((tenant, bySegment) -> {
+            Map<UUID, List<UUID>> mine = new LinkedHashMap<>();
+            bySegment.forEach((segment, customers) -> {
+                List<UUID> theirs = customers.stream().filter(u -> lane(u) == lane).toList();
+                if (!theirs.isEmpty()) {
+                    mine.put(segment, theirs);
+                }
+            });
+            out.put(tenant, mine);
+        });
+        return out;
     }
 
     /**
@@ -277,40 +319,24 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
     private final java.util.concurrent.ExecutorService laneThreads;
 
     /** Evaluates a lane's changes; {@code shared}: beside other lanes, as {@link SegmentStore} describes it. */
-    private void evaluateLane(List<Change> batch, boolean shared) {
+    private void evaluateLane(List<Change> changes, Map<UUID, Map<UUID, List<UUID>>> concerned, boolean shared) {
         long start = System.nanoTime();
         SegmentStore.Timings timings = new SegmentStore.Timings();
-        Map<UUID, Set<Change>> byTenant = new LinkedHashMap<>();
-        // a customer's changes of one type count once
-        batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new LinkedHashSet<>()).add(new Change(c.tenantId(), c.customerId(), c.type(), 0)));
-        for (Map.Entry<UUID, Set<Change>> e : byTenant.entrySet()) {
-            Map<UUID, List<UUID>> concerned = new LinkedHashMap<>();
-            for (SegmentStore.Compiled s : segments.active(e.getKey())) {
-                References refs = s.references();
-                Set<UUID> mine = new LinkedHashSet<>();
-                for (Change c : e.getValue()) {
-                    if (refs.affectedBy(c.type())) {
-                        mine.add(c.customerId());
-                    }
-                }
-                if (!mine.isEmpty()) {
-                    concerned.put(s.id(), List.copyOf(mine));
-                }
-            }
-            for (SegmentStore.Rebuild r : segments.evaluateMany(e.getKey(), concerned, timings, shared).values()) {
+        for (Map.Entry<UUID, Map<UUID, List<UUID>>> e : concerned.entrySet()) {
+            for (SegmentStore.Rebuild r : segments.evaluateMany(e.getKey(), e.getValue(), timings, shared).values()) {
                 evaluated.incrementAndGet();
                 moves.addAndGet(r.entered() + r.exited());
             }
         }
         long done = System.nanoTime();
         long oldest = 0;
-        for (Change c : batch) {
+        for (Change c : changes) {
             latencies.record((done - c.at()) / 1_000);
             oldest = Math.max(oldest, done - c.at());
         }
         if (done - start >= SLOW_BATCH_NANOS) {
-            LOG.info("Slow segment evaluation: {} changes in {} ms ({} ms since the oldest was heard): {}", batch.size(), (done - start) / 1_000_000,
-                    oldest / 1_000_000, timings);
+            LOG.info("Slow segment evaluation{}: {} changes in {} ms ({} ms since the oldest was heard): {}", shared ? " (one lane of a batch)" : "",
+                    changes.size(), (done - start) / 1_000_000, oldest / 1_000_000, timings);
         }
     }
 
@@ -494,9 +520,6 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
         running = false;
         queue.add(STOP);
         stopped.countDown();
-        if (laneThreads != null) {
-            laneThreads.shutdown();
-        }
         for (Thread t : new Thread[] {thread, maintenance}) {
             if (t != null) {
                 try {
@@ -504,6 +527,15 @@ public final class SegmentEvaluator implements EventListener, AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+        }
+        // after the evaluator's thread, which waits for its lanes: none is left running against a closing database
+        if (laneThreads != null) {
+            laneThreads.shutdown();
+            try {
+                laneThreads.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

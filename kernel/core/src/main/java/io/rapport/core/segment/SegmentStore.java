@@ -410,8 +410,9 @@ public final class SegmentStore {
      * @param shared on PostgreSQL, lock the segments' rows {@code FOR KEY SHARE} instead of {@code FOR UPDATE}: several
      *               evaluations may then run at once, each for customers none of the others has (the caller's promise),
      *               while a rebuild, an edit or a deletion ({@code FOR UPDATE}) still excludes them all. Each adds to
-     *               the member counts in segment id order, so that two never wait for each other. The members figure
-     *               returned is then only approximate.
+     *               the member counts in segment id order: a lane whose segment another lane has just counted waits
+     *               for that lane's commit there, never in a cycle. The members figure returned is then only
+     *               approximate.
      */
     Map<UUID, Rebuild> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment, Timings timings, boolean shared) {
         String lockMode = shared && db.dialect() == Db.Dialect.POSTGRESQL ? " FOR KEY SHARE" : " FOR UPDATE";
