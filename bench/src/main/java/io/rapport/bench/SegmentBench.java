@@ -284,7 +284,6 @@ public final class SegmentBench {
      * Order and page-view events about random seeded customers, {@code rate} per second on a fixed schedule, in
      * requests of {@link #PER_REQUEST}.
      */
-
     static void load(Http http, String key, int customers, boolean sessions, double rate, double seconds, AtomicLong sent, AtomicLong errors,
                      AtomicLong skipped, long seed)
             throws InterruptedException {

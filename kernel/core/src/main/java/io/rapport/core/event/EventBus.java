@@ -6,6 +6,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import io.rapport.api.event.Event;
 import io.rapport.spi.event.EventListener;
@@ -47,7 +48,7 @@ public final class EventBus implements AutoCloseable {
     private final CamelContext camel;
     private final int partitions;
     private final List<Registration> listeners = new CopyOnWriteArrayList<>();
-    private final List<java.util.function.Consumer<List<Event>>> batchTakers = new CopyOnWriteArrayList<>();
+    private final List<Consumer<List<Event>>> batchTakers = new CopyOnWriteArrayList<>();
     private Endpoint[] endpoints;
     private ProducerTemplate producer;
 
@@ -100,7 +101,7 @@ public final class EventBus implements AutoCloseable {
      * get its events: what batches work of its own (the segment evaluator) then sees the relay's batch as one, instead
      * of events trickling in from the partitions one at a time. {@code taker} must only hand the batch over.
      */
-    public Runnable subscribeBatches(java.util.function.Consumer<List<Event>> taker) {
+    public Runnable subscribeBatches(Consumer<List<Event>> taker) {
         batchTakers.add(taker);
         return () -> batchTakers.remove(taker);
     }
@@ -120,7 +121,7 @@ public final class EventBus implements AutoCloseable {
         if (events.isEmpty()) {
             return true;
         }
-        for (java.util.function.Consumer<List<Event>> taker : batchTakers) {
+        for (Consumer<List<Event>> taker : batchTakers) {
             try {
                 taker.accept(events);
             } catch (RuntimeException ex) {

@@ -146,7 +146,7 @@ public final class SegmentEvaluator implements AutoCloseable {
     }
 
     private void hand(List<Change> changes) {
-        for (List<Change> chunk : io.rapport.core.db.Db.chunks(changes, BATCH)) {
+        for (List<Change> chunk : Db.chunks(changes, BATCH)) {
             pending.addAndGet(chunk.size());
             queue.add(chunk);
         }
