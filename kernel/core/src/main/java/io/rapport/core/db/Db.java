@@ -180,6 +180,92 @@ public final class Db {
         }
     }
 
+    /** Reads the rows of one statement of a {@link #pipeline}, one call a row. */
+    @FunctionalInterface
+    public interface Rows {
+        void row(ResultSet rs) throws SQLException;
+    }
+
+    /** One statement of a {@link #pipeline}: its SQL, its arguments in order, and what reads its rows (null: it returns none). */
+    public record Step(String sql, List<?> args, Rows rows) {
+    }
+
+    /**
+     * Runs statements one after the other in the caller's transaction, as {@code steps} orders them. On PostgreSQL they
+     * go as one multi-statement query, which the driver sends in one round trip and whose results it reads in turn:
+     * each statement sees what the ones before it did, and one round trip replaces as many as there are statements.
+     * Elsewhere, one statement at a time. A failing statement fails the call; the caller's transaction is then lost.
+     * (The driver still waits for the results so far before a query whose rows have no fixed size, such as one with a
+     * text column, so as not to fill the socket's buffers: such a query starts a round trip of its own.)
+     *
+     * @param steps none of whose SQL contains a {@code ;}
+     */
+    public static void pipeline(Connection c, Dialect dialect, List<Step> steps) throws SQLException {
+        for (Step step : steps) {
+            if (step.sql().indexOf(';') >= 0) {
+                throw new IllegalArgumentException("a step of a pipeline is one statement, without ';': " + step.sql());
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        if (dialect != Dialect.POSTGRESQL || steps.size() == 1) {
+            for (Step step : steps) {
+                run(c, step.sql(), step.args(), step.rows());
+            }
+            return;
+        }
+        StringBuilder sql = new StringBuilder();
+        for (Step step : steps) {
+            sql.append(sql.length() == 0 ? "" : ";\n").append(step.sql());
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int at = 1;
+            for (Step step : steps) {
+                for (Object arg : step.args()) {
+                    ps.setObject(at++, arg);
+                }
+            }
+            boolean rows = ps.execute();
+            for (Step step : steps) {
+                if (rows) {
+                    read(ps.getResultSet(), step.rows());
+                } else if (ps.getUpdateCount() < 0) {
+                    throw new SQLException("a pipeline of " + steps.size() + " statements gave fewer results");
+                } else if (step.rows() != null) {
+                    throw new SQLException("a step with a reader returned no rows but a count: " + step.sql());
+                }
+                rows = ps.getMoreResults();
+            }
+            if (rows || ps.getUpdateCount() >= 0) {
+                throw new SQLException("a pipeline of " + steps.size() + " statements gave more results");
+            }
+        }
+    }
+
+    private static void run(Connection c, String sql, List<?> args, Rows sink) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            if (ps.execute()) {
+                read(ps.getResultSet(), sink);
+            } else if (sink != null) {
+                throw new SQLException("a step with a reader returned no rows but a count: " + sql);
+            }
+        }
+    }
+
+    private static void read(ResultSet rs, Rows sink) throws SQLException {
+        try (rs) {
+            while (rs.next()) {
+                if (sink != null) {
+                    sink.row(rs);
+                }
+            }
+        }
+    }
+
     /** Runs {@code sql} once per row of arguments, as one JDBC batch; nothing if there are none. */
     public static void batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
         if (rows.isEmpty()) {

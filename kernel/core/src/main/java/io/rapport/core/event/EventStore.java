@@ -335,6 +335,42 @@ public final class EventStore {
         }
     }
 
+    /**
+     * On PostgreSQL, {@link #appendKernelEvents} as one statement, for a caller that sends it with others in one round
+     * trip ({@link Db#pipeline}): the events and their outbox rows, the latter in the list's order (the relay's). The caller must
+     * run the {@code afterCommit} hook once it commits.
+     *
+     * @param list at least one event
+     */
+    public Db.Step kernelEventsStep(Connection c, List<KernelEvent> list) throws SQLException {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        int n = list.size();
+        UUID[] ids = new UUID[n];
+        UUID[] tenants = new UUID[n];
+        UUID[] customers = new UUID[n];
+        String[] types = new String[n];
+        String[] sources = new String[n];
+        String[] properties = new String[n];
+        for (int i = 0; i < n; i++) {
+            KernelEvent e = list.get(i);
+            ids[i] = Ids.timeOrdered();
+            tenants[i] = e.tenantId();
+            customers[i] = e.customerId();
+            types[i] = e.type();
+            sources[i] = e.source();
+            properties[i] = Json.writeMap(e.properties());
+        }
+        return new Db.Step(INSERT_KERNEL_EVENTS, List.of(c.createArrayOf("uuid", ids), c.createArrayOf("uuid", tenants),
+                c.createArrayOf("uuid", customers), c.createArrayOf("text", types), c.createArrayOf("text", sources),
+                c.createArrayOf("text", properties), now, now, now), null);
+    }
+
+    private static final String INSERT_KERNEL_EVENTS = "WITH x AS (SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], "
+            + "?::text[]) WITH ORDINALITY AS x(id, tenant_id, customer_id, type, source, properties, n)), e AS (INSERT INTO event (id, tenant_id, "
+            + "customer_id, type, occurred_at, received_at, source, properties) SELECT id, tenant_id, customer_id, type, ?::timestamptz, "
+            + "?::timestamptz, source, properties FROM x) "
+            + "INSERT INTO outbox (tenant_id, event_id, state, created_at) SELECT tenant_id, id, 0, ?::timestamptz FROM x ORDER BY n";
+
     private record OwnerKey(UUID tenantId, String type, String namespace, String value) {
     }
 

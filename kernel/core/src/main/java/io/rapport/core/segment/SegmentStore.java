@@ -386,7 +386,10 @@ public final class SegmentStore {
         return evaluateMany(tenantId, customersBySegment, new Timings(), false);
     }
 
-    /** Where incremental evaluations spent their time, in nanoseconds, for the evaluator's slow-batch log. */
+    /**
+     * Where incremental evaluations spent their time, in nanoseconds, for the evaluator's slow-batch log. On PostgreSQL
+     * the lock, the conditions and the memberships are read together and counted under the conditions ({@code match}).
+     */
     static final class Timings {
         long connect;
         long lock;
@@ -436,11 +439,38 @@ public final class SegmentStore {
                 List<Object> lockArgs = new ArrayList<>();
                 lockArgs.add(tenantId);
                 lockArgs.addAll(segmentIds.args());
-                List<Object[]> rows = Db.list(c, "SELECT id, name, version, member_count" + incrementalSession() + " FROM segment WHERE tenant_id = ? AND "
+                List<Object[]> rows = new ArrayList<>();
+                Db.Step lock = new Db.Step("SELECT id, name, version, member_count" + incrementalSession() + " FROM segment WHERE tenant_id = ? AND "
                         + segmentIds.sql() + " ORDER BY id" + lockMode, lockArgs,
-                        rs -> new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getLong(4)});
+                        rs -> rows.add(new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getLong(4)}));
+                // the customers' memberships, an index-only scan of segment_member_by_customer (customer_id, segment_id);
+                // a customer is one tenant's, and only pairs of the segments locked are compared below
+                Db.OneOf customerIds = db.oneOf("customer_id", chunk);
+                Set<Pair> held = new HashSet<>();
+                Db.Step memberships = new Db.Step("SELECT segment_id, customer_id FROM segment_member WHERE " + customerIds.sql(), customerIds.args(),
+                        rs -> held.add(new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
+                Set<Pair> match = new HashSet<>();
+                // on PostgreSQL, the conditions of the versions parsed already go with the lock and the memberships: one
+                // round trip, right unless an edit or a deletion came in between
+                Map<UUID, Compiled> guess = db.dialect() == Db.Dialect.POSTGRESQL ? parsed(wanted) : null;
+                Map<List<UUID>, List<UUID>> groups = null;
+                if (guess != null) {
+                    Map<UUID, Condition> guessed = new HashMap<>();
+                    guess.forEach((id, k) -> guessed.put(id, k.condition()));
+                    groups = groups(chunk, segmentsByCustomer, guessed.keySet());
+                    List<Db.Step> steps = new ArrayList<>();
+                    steps.add(lock);
+                    steps.addAll(conditions(groups, guessed, tenantId, now, match, timings));
+                    steps.add(memberships);
+                    Db.pipeline(c, db.dialect(), steps);
+                    mark[0] = lap(mark[0], x -> timings.match += x);
+                } else {
+                    Db.pipeline(c, db.dialect(), List.of(lock));
+                    mark[0] = lap(mark[0], x -> timings.lock += x);
+                }
                 Map<UUID, Target> locked = new HashMap<>();
                 Map<UUID, Condition> conditions = new HashMap<>();
+                boolean guessedRight = guess != null && rows.size() == guess.size();
                 for (Object[] r : rows) {
                     Target t = new Target((UUID) r[0], tenantId, (String) r[1], (Integer) r[2]);
                     Compiled k = compiled(c, tenantId, t.id(), t.version());
@@ -448,48 +478,24 @@ public final class SegmentStore {
                         locked.put(t.id(), t);
                         conditions.put(t.id(), k.condition());
                     }
+                    guessedRight = guessedRight && k != null && guess.containsKey(t.id()) && guess.get(t.id()).version() == t.version();
                 }
-                mark[0] = lap(mark[0], x -> timings.lock += x);
                 timings.segments += rows.size();
                 if (locked.isEmpty()) {
                     return false;
                 }
-                // customers concerned by the same segments: one query each group (an event type's customers, in practice)
-                Map<List<UUID>, List<UUID>> groups = new LinkedHashMap<>();
-                for (UUID u : chunk) {
-                    List<UUID> mine = segmentsByCustomer.get(u).stream().filter(locked::containsKey).toList();
-                    if (!mine.isEmpty()) {
-                        groups.computeIfAbsent(mine, x -> new ArrayList<>()).add(u);
+                if (!guessedRight) {
+                    // what is locked, at the versions locked; customers concerned by the same segments: one query each
+                    // group (an event type's customers, in practice); memberships read after the lock are good as read
+                    match.clear();
+                    groups = groups(chunk, segmentsByCustomer, locked.keySet());
+                    List<Db.Step> steps = new ArrayList<>(conditions(groups, conditions, tenantId, now, match, timings));
+                    if (guess == null) {
+                        steps.add(memberships);
                     }
+                    Db.pipeline(c, db.dialect(), steps);
+                    mark[0] = lap(mark[0], x -> timings.match += x);
                 }
-                Set<Pair> match = new HashSet<>();
-                for (Map.Entry<List<UUID>, List<UUID>> g : groups.entrySet()) {
-                    List<UUID> ids = g.getKey();
-                    // segments with the same condition (records compare by value) share its column
-                    Map<Condition, Integer> columns = new LinkedHashMap<>();
-                    int[] column = new int[ids.size()];
-                    for (int i = 0; i < ids.size(); i++) {
-                        column[i] = columns.computeIfAbsent(conditions.get(ids.get(i)), x -> columns.size());
-                    }
-                    timings.queries++;
-                    SegmentSql.Query q = SegmentSql.matches(List.copyOf(columns.keySet()), db.dialect(), tenantId, now, g.getValue());
-                    Db.list(c, q.sql(), q.args(), rs -> {
-                        UUID u = rs.getObject(1, UUID.class);
-                        for (int i = 0; i < ids.size(); i++) {
-                            if (rs.getInt(column[i] + 2) == 1) {
-                                match.add(new Pair(ids.get(i), u));
-                            }
-                        }
-                        return null;
-                    });
-                }
-                mark[0] = lap(mark[0], x -> timings.match += x);
-                // the customers' memberships, an index-only scan of segment_member_by_customer (customer_id, segment_id);
-                // a customer is one tenant's, and only pairs of the segments locked are compared below
-                Db.OneOf customerIds = db.oneOf("customer_id", chunk);
-                Set<Pair> held = new HashSet<>(Db.list(c, "SELECT segment_id, customer_id FROM segment_member WHERE " + customerIds.sql(),
-                        customerIds.args(), rs -> new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))));
-                mark[0] = lap(mark[0], x -> timings.held += x);
                 Map<UUID, Diff> diffs = new LinkedHashMap<>();
                 for (Object[] r : rows) {
                     Target t = locked.get((UUID) r[0]);
@@ -511,7 +517,7 @@ public final class SegmentStore {
                         }
                     }
                 }
-                List<Object[]> counts = new ArrayList<>();
+                List<Db.Step> writes = new ArrayList<>();
                 Diff all = null;
                 for (Object[] r : rows) {
                     Diff diff = diffs.get((UUID) r[0]);
@@ -524,7 +530,9 @@ public final class SegmentStore {
                         all.absorb(diff);
                     }
                     if (diff.entered + diff.exited > 0) {
-                        counts.add(new Object[] {diff.entered - diff.exited, diff.s.id()});
+                        // in segment id order, as the rows are: lanes that count the same segments queue, never in a cycle
+                        writes.add(new Db.Step("UPDATE segment SET member_count = member_count + ? WHERE id = ?",
+                                List.of(diff.entered - diff.exited, diff.s.id()), null));
                         timings.moves += (int) (diff.entered + diff.exited);
                     }
                     Rebuild before = out.get(diff.s.id());
@@ -532,10 +540,16 @@ public final class SegmentStore {
                     long exited = diff.exited + (before == null ? 0 : before.exited());
                     out.put(diff.s.id(), new Rebuild((Long) r[3] + diff.entered - diff.exited, entered, exited));
                 }
-                all.flush();
-                Db.batch(c, "UPDATE segment SET member_count = member_count + ? WHERE id = ?", counts);
+                // the memberships and their events before the counts, in one round trip on PostgreSQL
+                int rowsWritten = all.in.size() + all.out.size();
+                List<Db.Step> steps = new ArrayList<>(all.steps());
+                steps.addAll(writes);
+                Db.pipeline(c, db.dialect(), steps);
+                if (db.dialect() == Db.Dialect.POSTGRESQL) {
+                    memberRowsWritten.addAndGet(rowsWritten);
+                }
                 mark[0] = lap(mark[0], x -> timings.write += x);
-                return !counts.isEmpty();
+                return !writes.isEmpty();
             });
             lap(mark[0], x -> timings.commit += x);
             if (moved) {
@@ -543,6 +557,57 @@ public final class SegmentStore {
             }
         }
         return out;
+    }
+
+    /** @return the parsed conditions of {@code ids}, whatever their versions, or null if one is not parsed yet */
+    private Map<UUID, Compiled> parsed(Set<UUID> ids) {
+        Map<UUID, Compiled> out = new HashMap<>();
+        for (UUID id : ids) {
+            Compiled k = compiled.get(id);
+            if (k == null) {
+                return null;
+            }
+            out.put(id, k);
+        }
+        return out;
+    }
+
+    /** @return the customers of {@code chunk} grouped by the segments of {@code usable} that their changes concern */
+    private static Map<List<UUID>, List<UUID>> groups(List<UUID> chunk, Map<UUID, Set<UUID>> segmentsByCustomer, Set<UUID> usable) {
+        Map<List<UUID>, List<UUID>> groups = new LinkedHashMap<>();
+        for (UUID u : chunk) {
+            List<UUID> mine = segmentsByCustomer.get(u).stream().filter(usable::contains).toList();
+            if (!mine.isEmpty()) {
+                groups.computeIfAbsent(mine, x -> new ArrayList<>()).add(u);
+            }
+        }
+        return groups;
+    }
+
+    /** @return per group, the query of its segments' conditions for its customers, adding the pairs that match to {@code match} */
+    private List<Db.Step> conditions(Map<List<UUID>, List<UUID>> groups, Map<UUID, Condition> conditions, UUID tenantId, OffsetDateTime now,
+                                     Set<Pair> match, Timings timings) {
+        List<Db.Step> steps = new ArrayList<>(groups.size());
+        for (Map.Entry<List<UUID>, List<UUID>> g : groups.entrySet()) {
+            List<UUID> ids = g.getKey();
+            // segments with the same condition (records compare by value) share its column
+            Map<Condition, Integer> columns = new LinkedHashMap<>();
+            int[] column = new int[ids.size()];
+            for (int i = 0; i < ids.size(); i++) {
+                column[i] = columns.computeIfAbsent(conditions.get(ids.get(i)), x -> columns.size());
+            }
+            timings.queries++;
+            SegmentSql.Query q = SegmentSql.matches(List.copyOf(columns.keySet()), db.dialect(), tenantId, now, g.getValue());
+            steps.add(new Db.Step(q.sql(), q.args(), rs -> {
+                UUID u = rs.getObject(1, UUID.class);
+                for (int i = 0; i < ids.size(); i++) {
+                    if (rs.getInt(column[i] + 2) == 1) {
+                        match.add(new Pair(ids.get(i), u));
+                    }
+                }
+            }));
+        }
+        return steps;
     }
 
     /** Adds the time since {@code from} to a phase; @return now */
@@ -587,10 +652,13 @@ public final class SegmentStore {
 
     /**
      * UUIDs in the order both databases sort them: by their bytes as unsigned numbers, most significant first (not
-     * {@link UUID#compareTo}, which compares signed longs).
+     * {@link UUID#compareTo}, which compares signed longs). Written out rather than composed with
+     * {@code Comparator.comparing}, which boxes both halves at every comparison: the evaluator compares at every change.
      */
-    static final Comparator<UUID> ORDER = Comparator.comparing((UUID u) -> u.getMostSignificantBits(), Long::compareUnsigned)
-            .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
+    static final Comparator<UUID> ORDER = (a, b) -> {
+        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+    };
 
     /** Refuses a list that is not in {@link #ORDER}: the merge would write a wrong difference. */
     private static final class Ascending {
@@ -665,6 +733,41 @@ public final class SegmentStore {
             if (in.size() + out.size() >= WRITE_BATCH) {
                 flush();
             }
+        }
+
+        /**
+         * On PostgreSQL, the pending writes as statements for one round trip with the caller's ({@link Db#pipeline}),
+         * which counts their rows once they ran; elsewhere, written now ({@link #flush}) and none returned.
+         */
+        List<Db.Step> steps() throws SQLException {
+            if (db.dialect() != Db.Dialect.POSTGRESQL) {
+                flush();
+                return List.of();
+            }
+            List<Db.Step> steps = new ArrayList<>(3);
+            if (!in.isEmpty()) {
+                steps.add(new Db.Step("INSERT INTO segment_member (segment_id, customer_id, tenant_id, since) SELECT x.s, x.u, ?::uuid, ?::timestamptz "
+                        + "FROM unnest(?::uuid[], ?::uuid[]) AS x(s, u)", List.of(s.tenantId(), now, column(in, 0), column(in, 1)), null));
+            }
+            if (!out.isEmpty()) {
+                steps.add(new Db.Step("DELETE FROM segment_member WHERE (segment_id, customer_id) IN (SELECT x.s, x.u FROM unnest(?::uuid[], ?::uuid[]) "
+                        + "AS x(s, u))", List.of(column(out, 0), column(out, 1)), null));
+            }
+            if (!happened.isEmpty()) {
+                steps.add(events.kernelEventsStep(c, happened));
+            }
+            in.clear();
+            out.clear();
+            happened.clear();
+            return steps;
+        }
+
+        private java.sql.Array column(List<Object[]> rows, int at) throws SQLException {
+            UUID[] values = new UUID[rows.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (UUID) rows.get(i)[at];
+            }
+            return c.createArrayOf("uuid", values);
         }
 
         void flush() throws SQLException {
