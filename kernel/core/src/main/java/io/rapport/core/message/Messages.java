@@ -443,7 +443,8 @@ public final class Messages implements AutoCloseable, MessageService {
         return r;
     }
 
-    static final int PROVIDER_ID_RETRIES = 5;
+    /** Up to half a second (only while outcomes are being stored): a loaded database can take that long to store one. */
+    static final int PROVIDER_ID_RETRIES = 50;
     static final Duration PROVIDER_ID_PAUSE = Duration.ofMillis(10);
 
     /** @return why the kernel will not send, or null if it may: consent and suppression */
@@ -605,8 +606,12 @@ public final class Messages implements AutoCloseable, MessageService {
         outcomes.started();
         try {
             return dispatch(channel.get(), out).thenCompose(a -> {
-                outcomes.ended();
-                return a.made() ? finish(tenantId, m, a.result()) : putBack(tenantId, m, a.result());
+                try {
+                    return a.made() ? finish(tenantId, m, a.result()) : putBack(tenantId, m, a.result());
+                } finally {
+                    // once its outcome is queued: a receipt that comes meanwhile never finds the outcomes idle and gives up
+                    outcomes.ended();
+                }
             });
         } catch (RuntimeException e) {
             outcomes.ended();

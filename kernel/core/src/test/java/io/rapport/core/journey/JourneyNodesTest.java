@@ -126,7 +126,9 @@ class JourneyNodesTest {
     private int[] race() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            List<Callable<Integer>> workers = List.of(() -> drain(one), () -> drain(two));
+            // both start together: on a slow machine one node could otherwise drain everything before the other began
+            java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(2);
+            List<Callable<Integer>> workers = List.of(() -> drain(one, ready), () -> drain(two, ready));
             List<Future<Integer>> done = pool.invokeAll(workers);
             return new int[] {done.get(0).get(), done.get(1).get()};
         } finally {
@@ -134,7 +136,9 @@ class JourneyNodesTest {
         }
     }
 
-    private static int drain(Kernel k) {
+    private static int drain(Kernel k, java.util.concurrent.CountDownLatch ready) throws InterruptedException {
+        ready.countDown();
+        ready.await();
         int total = 0;
         for (int n = k.journeyEngine().runDue(); n > 0; n = k.journeyEngine().runDue()) {
             total += n;

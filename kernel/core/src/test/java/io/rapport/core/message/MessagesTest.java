@@ -56,8 +56,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MessagesTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final Duration TIMEOUT = Duration.ofMillis(300);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final int MAX_ATTEMPTS = 3;
     private static final String ACTOR = "tester";
     private static final String TRANSACTIONAL = Consent.PURPOSE_TRANSACTIONAL;

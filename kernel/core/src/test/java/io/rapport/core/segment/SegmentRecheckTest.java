@@ -71,6 +71,8 @@ class SegmentRecheckTest {
                 "{\"attributes\": {\"renewal\": {\"type\": \"date\", \"value\": \"2026-10-25\"}}}"), null, kernel.customers().stages(), clock), "tester");
         await().atMost(Duration.ofSeconds(10)).until(() -> kernel.customers().find(tenant, bob.id()).orElseThrow().orderCount() == 1
                 && kernel.customers().find(tenant, ann.id()).orElseThrow().orderCount() == 1);
+        // every change delivered and evaluated: none is left to move a customer after the clock moves
+        await().atMost(Duration.ofSeconds(30)).until(() -> kernel.events().outboxDepth() == 0 && kernel.segmentEvaluator().idle());
         UUID lapsed = kernel.segments().create(tenant, "lapsed", null, Json.readObject("{\"condition\": {\"all\": [{\"event\": \"order.completed\"}, "
                 + "{\"event\": \"order.completed\", \"count\": {\"op\": \"eq\", \"value\": 0}, \"withinDays\": 30}]}}")).id();
         UUID renewalDue = kernel.segments().create(tenant, "renewal a month ago", null, Json.readObject("{\"condition\": {\"attribute\": \"renewal\", "
