@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -78,7 +79,7 @@ public final class SegmentBench {
         for (int i = 0; i < segmentCount; i++) {
             String condition = i == 0 ? String.format(MEASURED, 2) : condition(i);
             long s0 = System.nanoTime();
-            Http.Response r = http.post("/api/v1/segments", admin, "{\"name\": \"bench " + i + "\", \"condition\": " + condition + "}");
+            Http.Response r = http.post("/api/v1/segments", admin, "{\"name\": \"bench " + i + "\", \"condition\": " + condition + "}", BUILD_TIMEOUT);
             double took = (System.nanoTime() - s0) / 1e9;
             Http.expect(r, 201);
             Matcher im = ID.matcher(r.body());
@@ -175,6 +176,9 @@ public final class SegmentBench {
         Report.write(o.str("out", null), out);
         System.exit(errors.get() == 0 && skipped.get() == 0 ? 0 : 1);
     }
+
+    /** How long a first build may take before the run gives up: well past the target, so that a slow build is reported, not a crash. */
+    static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
 
     /** The ten kinds of segment, varied by {@code i}. */
     static String condition(int i) {

@@ -283,12 +283,15 @@ class HubSpotSyncTest {
         hubspot.rateLimitEvery(2, "50"); // the second request waits 50 s
         HubSpotSync sync = sync(client(FakeHubSpot.TOKEN, HubSpotClient.SEARCH_RESULT_CAP, HubSpotClient.Waiter.SLEEP), T0, Duration.ZERO);
         Thread t = new Thread(sync::run, "sync");
+        t.setDaemon(true); // should an await below fail, its 50 s wait does not hold the test JVM
         t.start();
-        await().atMost(Duration.ofSeconds(5)).until(() -> hubspot.rateLimited() == 1);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> hubspot.rateLimited() == 1);
+        } finally {
+            sync.stop();
+        }
 
-        sync.stop();
-
-        await().atMost(Duration.ofSeconds(5)).until(() -> !t.isAlive());
+        await().atMost(Duration.ofSeconds(30)).until(() -> !t.isAlive());
         Job job = imports.jobs().get(0);
         assertThat(job.state()).isEqualTo(ImportService.State.FAILED);
         assertThat(job.failure()).isEqualTo(HubSpotSync.STOPPED);
