@@ -387,14 +387,14 @@ public final class SegmentStore {
     }
 
     /**
-     * Where incremental evaluations spent their time, in nanoseconds, for the evaluator's slow-batch log. On PostgreSQL
-     * the lock, the conditions and the memberships are read together and counted under the conditions ({@code match}).
+     * Where incremental evaluations spent their time, in nanoseconds, for the evaluator's slow-batch log. The conditions
+     * and the memberships are read together ({@code match}); on PostgreSQL, once the conditions are parsed, the lock
+     * goes with them and counts there too.
      */
     static final class Timings {
         long connect;
         long lock;
         long match;
-        long held;
         long write;
         long commit;
         int customers;
@@ -404,8 +404,8 @@ public final class SegmentStore {
 
         @Override
         public String toString() {
-            return String.format("%d customers, %d segments, %d condition queries, %d moves; connection %.1f ms, lock %.1f, match %.1f, memberships %.1f, "
-                    + "write %.1f, commit %.1f", customers, segments, queries, moves, connect / 1e6, lock / 1e6, match / 1e6, held / 1e6, write / 1e6, commit / 1e6);
+            return String.format("%d customers, %d segments, %d condition queries, %d moves; connection %.1f ms, lock %.1f, conditions and memberships "
+                    + "%.1f, write %.1f, commit %.1f", customers, segments, queries, moves, connect / 1e6, lock / 1e6, match / 1e6, write / 1e6, commit / 1e6);
         }
     }
 
