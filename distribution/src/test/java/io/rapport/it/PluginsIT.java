@@ -157,7 +157,8 @@ class PluginsIT {
 
         // a password left out keeps its value; a changed URL applies live
         op().put(CONFIG, "{\"url\": \"" + receiver.url() + "?v=2\"}").expect(200);
-        assertThat(send("transactional", null).expect(201).json().getString("state")).isEqualTo("SENT");
+        JsonObject live = send("transactional", null).expect(201).json();
+        assertThat(live.getString("state")).as(live.toString()).isEqualTo("SENT");
 
         // disable: delete the configuration, and sends are rejected with the reason
         op().delete(CONFIG).expect(204);

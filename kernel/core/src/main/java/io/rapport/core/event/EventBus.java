@@ -90,10 +90,37 @@ public final class EventBus implements AutoCloseable {
     }
 
     /** Adds a listener for {@code types} ({@link EventListener#ALL_TYPES} for every type). */
-    public Runnable subscribe(EventListener listener, Set<String> types) {
-        Registration r = new Registration(listener, Set.copyOf(types));
-        listeners.add(r);
-        return () -> listeners.remove(r);
+    public Subscription subscribe(EventListener listener, Set<String> types) {
+        Subscription s = new Subscription(new Registration(listener, Set.copyOf(types)));
+        listeners.add(s.registration);
+        return s;
+    }
+
+    /** A listener's place on the bus: {@link #run()} removes it. */
+    public final class Subscription implements Runnable {
+        private volatile Registration registration;
+
+        private Subscription(Registration registration) {
+            this.registration = registration;
+        }
+
+        /** Changes the types the listener gets, in one step: each dispatch sees the old types or the new ones. */
+        public void retype(Set<String> types) {
+            synchronized (this) {
+                Registration old = registration;
+                Registration now = new Registration(old.listener(), Set.copyOf(types));
+                listeners.replaceAll(r -> r == old ? now : r);
+                registration = now;
+            }
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                Registration r = registration;
+                listeners.removeIf(x -> x == r);
+            }
+        }
     }
 
     /**

@@ -182,9 +182,29 @@ public final class PluginHost implements AutoCloseable {
 
     /**
      * Tracks plugin services of {@code type}: {@code added} runs for each one that appears and returns a handle
-     * (or null to ignore it), {@code removed} runs with that handle when it goes.
+     * (or null to ignore it), {@code removed} runs with that handle when it goes. When a service's properties change,
+     * it is removed and added again; what must not be missing meanwhile tracks with a {@link Retake} instead.
      */
     public <S, H> void track(Class<S> type, BiFunction<ServiceReference<S>, S, H> added, BiConsumer<ServiceReference<S>, H> removed) {
+        track(type, added, (ref, service, old) -> {
+            removed.accept(ref, old);
+            return added.apply(ref, service);
+        }, removed);
+    }
+
+    /** What to do when a tracked service's properties change: swap the old handle for a new one (or null to drop it). */
+    @FunctionalInterface
+    public interface Retake<S, H> {
+        /** @return the handle under the new properties, or null if the service is no longer taken (after releasing {@code old}) */
+        H retake(ServiceReference<S> ref, S service, H old);
+    }
+
+    /**
+     * Like {@link #track(Class, BiFunction, BiConsumer)}, but a service whose properties change goes through
+     * {@code retake}, which can swap it in place: a channel whose configuration changes stays available throughout.
+     */
+    public <S, H> void track(Class<S> type, BiFunction<ServiceReference<S>, S, H> added, Retake<S, H> retake,
+                             BiConsumer<ServiceReference<S>, H> removed) {
         ServiceTracker<S, AtomicReference<H>> tracker = new ServiceTracker<>(context, type, new ServiceTrackerCustomizer<>() {
             @Override
             public AtomicReference<H> addingService(ServiceReference<S> ref) {
@@ -201,15 +221,31 @@ public final class PluginHost implements AutoCloseable {
 
             @Override
             public void modifiedService(ServiceReference<S> ref, AtomicReference<H> handle) {
-                // the service's properties changed (its event types, its channel type): take it again with the new ones
-                H old = handle.getAndSet(null);
-                if (old != null) {
-                    removed.accept(ref, old);
-                }
+                // the service's properties changed (its event types, its channel type, its configuration)
                 S service = context.getService(ref);
-                if (service != null) {
-                    handle.set(take(ref, service));
-                    context.ungetService(ref);
+                try {
+                    H old = handle.get();
+                    H now;
+                    if (service == null) {
+                        now = null;
+                        if (old != null) {
+                            removed.accept(ref, old);
+                        }
+                    } else if (old == null) {
+                        now = take(ref, service);
+                    } else {
+                        try {
+                            now = retake.retake(ref, service, old);
+                        } catch (RuntimeException e) {
+                            LOG.warn("Cannot take {} from bundle {} again: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(), e);
+                            now = null;
+                        }
+                    }
+                    handle.set(now);
+                } finally {
+                    if (service != null) {
+                        context.ungetService(ref);
+                    }
                 }
             }
 

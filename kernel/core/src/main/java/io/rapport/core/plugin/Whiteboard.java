@@ -51,43 +51,27 @@ public final class Whiteboard {
 
     public Whiteboard(PluginHost host, EventBus bus) {
         this.camel = bus.camel();
-        host.track(Channel.class, (ref, channel) -> {
-            String type = stringProperty(ref, Channel.TYPE);
-            if (type == null) {
-                LOG.warn("Bundle {} registered a Channel without the {} property; ignored", ref.getBundle().getSymbolicName(), Channel.TYPE);
-                return null;
+        host.track(Channel.class, this::offer, (ref, channel, old) -> {
+            // a new configuration changes the service's properties: the channel is swapped in place, never missing
+            String type = offer(ref, channel);
+            if (!old.equals(type)) {
+                withdraw(ref, old);
             }
-            UUID tenant = null;
-            String owner = stringProperty(ref, Channel.TENANT);
-            if (owner != null) {
-                try {
-                    tenant = UUID.fromString(owner);
-                } catch (IllegalArgumentException e) {
-                    // sending another tenant's mail with it, or everyone's, would be worse than not using it
-                    LOG.warn("Bundle {} registered a '{}' channel whose {} is not a tenant id: {}; ignored", ref.getBundle().getSymbolicName(), type,
-                            Channel.TENANT, owner);
-                    return null;
-                }
-            }
-            channels.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).put(serviceId(ref), new Offer(ref, channel, tenant));
-            LOG.info("Channel '{}' available from {}{}", type, ref.getBundle().getSymbolicName(), tenant == null ? "" : " for tenant " + tenant);
             return type;
-        }, (ref, type) -> {
-            Map<Long, Offer> of = channels.get(type);
-            if (of != null) {
-                of.remove(serviceId(ref));
-            }
-            LOG.info("Channel '{}' from {} gone", type, ref.getBundle().getSymbolicName());
-        });
+        }, this::withdraw);
         host.track(EventListener.class, (ref, listener) -> {
-            Set<String> types = stringsProperty(ref, EventListener.EVENT_TYPES);
+            Set<String> types = listenedTypes(ref);
+            return types.isEmpty() ? null : bus.subscribe(listener, types);
+        }, (ref, listener, subscription) -> {
+            Set<String> types = listenedTypes(ref);
             if (types.isEmpty()) {
-                LOG.warn("Bundle {} registered an EventListener without the {} property; ignored", ref.getBundle().getSymbolicName(),
-                        EventListener.EVENT_TYPES);
+                subscription.run();
                 return null;
             }
-            return bus.subscribe(listener, types);
-        }, (ref, unsubscribe) -> unsubscribe.run());
+            // the listener keeps its place: no event dispatched meanwhile misses it or reaches it twice
+            subscription.retype(types);
+            return subscription;
+        }, (ref, subscription) -> subscription.run());
         host.track(RoutesBuilder.class, (ref, builder) -> addRoutes(ref, builder), (ref, ids) -> removeRoutes(ref, ids));
         host.track(ImportFormat.class, (ref, format) -> {
             String name = stringProperty(ref, ImportFormat.FORMAT);
@@ -105,6 +89,49 @@ public final class Whiteboard {
             }
             formats.remove(serviceId(ref));
         });
+    }
+
+    /** Takes a channel service under its type, or returns null if it has none or names no valid tenant. */
+    private String offer(ServiceReference<Channel> ref, Channel channel) {
+        String type = stringProperty(ref, Channel.TYPE);
+        if (type == null) {
+            LOG.warn("Bundle {} registered a Channel without the {} property; ignored", ref.getBundle().getSymbolicName(), Channel.TYPE);
+            return null;
+        }
+        UUID tenant = null;
+        String owner = stringProperty(ref, Channel.TENANT);
+        if (owner != null) {
+            try {
+                tenant = UUID.fromString(owner);
+            } catch (IllegalArgumentException e) {
+                // sending another tenant's mail with it, or everyone's, would be worse than not using it
+                LOG.warn("Bundle {} registered a '{}' channel whose {} is not a tenant id: {}; ignored", ref.getBundle().getSymbolicName(), type,
+                        Channel.TENANT, owner);
+                return null;
+            }
+        }
+        Offer before = channels.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).put(serviceId(ref), new Offer(ref, channel, tenant));
+        if (before == null) {
+            LOG.info("Channel '{}' available from {}{}", type, ref.getBundle().getSymbolicName(), tenant == null ? "" : " for tenant " + tenant);
+        }
+        return type;
+    }
+
+    private void withdraw(ServiceReference<Channel> ref, String type) {
+        Map<Long, Offer> of = channels.get(type);
+        if (of != null) {
+            of.remove(serviceId(ref));
+        }
+        LOG.info("Channel '{}' from {} gone", type, ref.getBundle().getSymbolicName());
+    }
+
+    private static Set<String> listenedTypes(ServiceReference<EventListener> ref) {
+        Set<String> types = stringsProperty(ref, EventListener.EVENT_TYPES);
+        if (types.isEmpty()) {
+            LOG.warn("Bundle {} registered an EventListener without the {} property; ignored", ref.getBundle().getSymbolicName(),
+                    EventListener.EVENT_TYPES);
+        }
+        return types;
     }
 
     /** @return the preview of the import format, from the connector that reads it, if one is active */

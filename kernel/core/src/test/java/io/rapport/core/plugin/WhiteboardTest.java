@@ -113,6 +113,46 @@ class WhiteboardTest {
     }
 
     @Test
+    void aChannelWhoseConfigurationChangesIsNeverMissingMeanwhile() throws InterruptedException {
+        // SCR puts a component's configuration in its service properties: each change to it modifies the service
+        Channel webhook = m -> SendResult.sent(null);
+        ServiceRegistration<Channel> r = host.context().registerService(Channel.class, webhook, props(Channel.TYPE, "webhook", "url", "http://a/"));
+        java.util.concurrent.atomic.AtomicInteger missing = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread sender = new Thread(() -> {
+            while (!done.get()) {
+                if (whiteboard.channel("webhook").isEmpty()) {
+                    missing.incrementAndGet();
+                }
+            }
+        });
+        sender.start();
+        try {
+            for (int i = 0; i < 2_000; i++) {
+                r.setProperties(props(Channel.TYPE, "webhook", "url", "http://a/?v=" + i));
+            }
+        } finally {
+            done.set(true);
+            sender.join();
+        }
+        assertThat(missing).hasValue(0);
+        assertThat(whiteboard.channel("webhook")).containsSame(webhook);
+        assertThat(whiteboard.channelTypes()).containsExactly("webhook");
+    }
+
+    @Test
+    void aListenerWhoseTypesChangeGetsTheNewOnesOnly() throws InterruptedException {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        ServiceRegistration<EventListener> r = host.context().registerService(EventListener.class, (EventListener) e -> seen.add(e.type()),
+                props(EventListener.EVENT_TYPES, new String[] {"order.completed"}));
+        r.setProperties(props(EventListener.EVENT_TYPES, new String[] {"cart.updated"}));
+        assertThat(bus.dispatch(List.of(event("order.completed"), event("cart.updated")), 5, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactly("cart.updated");
+        r.setProperties(props());
+        assertThat(bus.hasListeners()).isFalse();
+    }
+
+    @Test
     void listenersGetTheTypesTheyAskForUntilTheyLeave() throws InterruptedException {
         List<String> seen = new CopyOnWriteArrayList<>();
         EventListener l = e -> seen.add(e.type());
