@@ -226,6 +226,10 @@ public final class SegmentStore {
             Condition condition = condition(s.definition());
             OffsetDateTime now = OffsetDateTime.now(clock);
             SegmentSql.Query q = SegmentSql.members(condition, db.dialect(), tenantId, now);
+            if (s.rebuiltAt() == null && Db.list(c, "SELECT 1 FROM segment_member WHERE segment_id = ? FETCH FIRST 1 ROWS ONLY", List.of(id),
+                    rs -> 1).isEmpty()) {
+                return firstBuild(c, s, q, now);
+            }
             // a segment's first members are where it starts, not moves: no event for each (journeys start from segments that exist)
             Diff diff = new Diff(c, Target.of(s), now, s.rebuiltAt() == null);
             try (PreparedStatement want = c.prepareStatement(q.sql() + " ORDER BY c.id");
@@ -264,6 +268,22 @@ public final class SegmentStore {
         });
         events.committed();
         return r;
+    }
+
+    /**
+     * A new segment's first members, with nothing to compare them with: selected and inserted by the database in one
+     * statement, none of them read into the server. Where they start is not a move: no event for each (journeys start
+     * from segments that exist). Used only while the segment has no member row (the evaluator may add some between its
+     * creation and this build; the merge then takes them into account).
+     */
+    private Rebuild firstBuild(Connection c, Segment s, SegmentSql.Query q, OffsetDateTime now) throws SQLException {
+        List<Object> args = new ArrayList<>(List.of(s.id(), s.tenantId(), now));
+        args.addAll(q.args());
+        long members = Db.update(c, "INSERT INTO segment_member (segment_id, customer_id, tenant_id, since) SELECT ?, m.id, ?, ? FROM (" + q.sql()
+                + ") m", args.toArray());
+        memberRowsWritten.addAndGet(members);
+        Db.update(c, "UPDATE segment SET member_count = ?, rebuilt_at = ? WHERE id = ?", members, now, s.id());
+        return new Rebuild(members, members, 0);
     }
 
     /** Customers re-evaluated per transaction. */

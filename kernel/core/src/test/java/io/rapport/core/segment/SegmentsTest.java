@@ -272,6 +272,33 @@ class SegmentsTest {
                 .satisfies(e -> assertThat(String.valueOf(e.properties().get("version"))).isEqualTo("3"));
     }
 
+    @Test
+    void aFirstBuildThatFindsMembersTheEvaluatorAddedMeanwhileKeepsThemAndDropsTheOthers() throws SQLException {
+        // the evaluator may add members between a segment's creation and its first build: that build then merges
+        SegmentStore.Segment s = segments.create(tenant, "First " + UUID.randomUUID(), null, definition("{\"tag\":\"vip\"}"));
+        assertThat(segments.members(tenant, s.id(), null, 10)).containsExactly(ann.id());
+        try (java.sql.Connection c = db.dataSource().getConnection()) {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE segment SET rebuilt_at = NULL WHERE id = ?")) {
+                ps.setObject(1, s.id());
+                ps.executeUpdate();
+            }
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO segment_member (segment_id, customer_id, tenant_id, since) VALUES (?,?,?,?)")) {
+                ps.setObject(1, s.id());
+                ps.setObject(2, bob.id());
+                ps.setObject(3, tenant);
+                ps.setObject(4, OffsetDateTime.now(ZoneOffset.UTC));
+                ps.executeUpdate();
+            }
+        }
+        assertThat(segments.rebuild(tenant, s.id())).isEqualTo(new SegmentStore.Rebuild(1, 0, 1));
+        assertThat(segments.members(tenant, s.id(), null, 10)).containsExactly(ann.id());
+        assertThat(segments.find(tenant, s.id()).orElseThrow().members()).isEqualTo(1);
+        // a first build inserts in one statement and reports its members as entries
+        SegmentStore.Segment t = segments.create(tenant, "First again " + UUID.randomUUID(), null, definition("{\"event\":\"order.completed\"}"));
+        assertThat(t.members()).isEqualTo(2);
+        assertThat(segments.members(tenant, t.id(), null, 10)).containsExactlyInAnyOrder(ann.id(), bob.id());
+    }
+
     private void tags(Customer c, String... tags) {
         kernel.customers().update(tenant, c.id(), new CustomerChanges(Map.of(), Map.of(), Map.of(), Set.of(tags), List.of()), "test");
     }
