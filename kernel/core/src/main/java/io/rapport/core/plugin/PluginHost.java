@@ -239,6 +239,7 @@ public final class PluginHost implements AutoCloseable {
                         } catch (RuntimeException e) {
                             LOG.warn("Cannot take {} from bundle {} again: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(), e);
                             now = null;
+                            removed.accept(ref, old);
                         }
                     }
                     handle.set(now);
