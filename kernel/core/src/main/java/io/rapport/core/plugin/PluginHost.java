@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
@@ -188,26 +187,46 @@ public final class PluginHost implements AutoCloseable {
     public <S, H> void track(Class<S> type, BiFunction<ServiceReference<S>, S, H> added, BiConsumer<ServiceReference<S>, H> removed) {
         track(type, added, (ref, service, old) -> {
             removed.accept(ref, old);
-            return added.apply(ref, service);
+            try {
+                return added.apply(ref, service);
+            } catch (RuntimeException e) {
+                // old is released already: the service is simply no longer taken
+                LOG.warn("Cannot take {} from bundle {} again: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(), e);
+                return null;
+            }
         }, removed);
     }
 
     /** What to do when a tracked service's properties change: swap the old handle for a new one (or null to drop it). */
     @FunctionalInterface
     public interface Retake<S, H> {
-        /** @return the handle under the new properties, or null if the service is no longer taken (after releasing {@code old}) */
+        /**
+         * @return the handle under the new properties, or null if the service is no longer taken (after releasing
+         *         {@code old}). If it throws, {@code old} must still be held: the host then releases it.
+         */
         H retake(ServiceReference<S> ref, S service, H old);
+    }
+
+    /** A tracked service's handle; {@code gone} once the service is removed, after which nothing takes it again. */
+    private static final class Held<H> {
+        H handle;
+        boolean gone;
+
+        Held(H handle) {
+            this.handle = handle;
+        }
     }
 
     /**
      * Like {@link #track(Class, BiFunction, BiConsumer)}, but a service whose properties change goes through
      * {@code retake}, which can swap it in place: a channel whose configuration changes stays available throughout.
+     * A service's changes and its removal are handled one at a time.
      */
     public <S, H> void track(Class<S> type, BiFunction<ServiceReference<S>, S, H> added, Retake<S, H> retake,
                              BiConsumer<ServiceReference<S>, H> removed) {
-        ServiceTracker<S, AtomicReference<H>> tracker = new ServiceTracker<>(context, type, new ServiceTrackerCustomizer<>() {
+        ServiceTracker<S, Held<H>> tracker = new ServiceTracker<>(context, type, new ServiceTrackerCustomizer<>() {
             @Override
-            public AtomicReference<H> addingService(ServiceReference<S> ref) {
+            public Held<H> addingService(ServiceReference<S> ref) {
                 S service = context.getService(ref);
                 H handle = service == null ? null : take(ref, service);
                 if (handle == null) {
@@ -216,46 +235,56 @@ public final class PluginHost implements AutoCloseable {
                     }
                     return null;
                 }
-                return new AtomicReference<>(handle);
+                return new Held<>(handle);
             }
 
             @Override
-            public void modifiedService(ServiceReference<S> ref, AtomicReference<H> handle) {
+            public void modifiedService(ServiceReference<S> ref, Held<H> held) {
                 // the service's properties changed (its event types, its channel type, its configuration)
-                S service = context.getService(ref);
-                try {
-                    H old = handle.get();
-                    H now;
-                    if (service == null) {
-                        now = null;
-                        if (old != null) {
-                            removed.accept(ref, old);
-                        }
-                    } else if (old == null) {
-                        now = take(ref, service);
-                    } else {
-                        try {
-                            now = retake.retake(ref, service, old);
-                        } catch (RuntimeException e) {
-                            LOG.warn("Cannot take {} from bundle {} again: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(), e);
-                            now = null;
-                            removed.accept(ref, old);
-                        }
+                synchronized (held) {
+                    if (held.gone) {
+                        return;
                     }
-                    handle.set(now);
-                } finally {
-                    if (service != null) {
-                        context.ungetService(ref);
+                    S service = context.getService(ref);
+                    try {
+                        H old = held.handle;
+                        H now;
+                        if (service == null) {
+                            now = null;
+                            if (old != null) {
+                                removed.accept(ref, old);
+                            }
+                        } else if (old == null) {
+                            now = take(ref, service);
+                        } else {
+                            try {
+                                now = retake.retake(ref, service, old);
+                            } catch (RuntimeException e) {
+                                LOG.warn("Cannot take {} from bundle {} again: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(),
+                                        e);
+                                now = null;
+                                removed.accept(ref, old);
+                            }
+                        }
+                        held.handle = now;
+                    } finally {
+                        if (service != null) {
+                            context.ungetService(ref);
+                        }
                     }
                 }
             }
 
             @Override
-            public void removedService(ServiceReference<S> ref, AtomicReference<H> handle) {
+            public void removedService(ServiceReference<S> ref, Held<H> held) {
                 try {
-                    H h = handle.getAndSet(null);
-                    if (h != null) {
-                        removed.accept(ref, h);
+                    synchronized (held) {
+                        H h = held.handle;
+                        held.handle = null;
+                        held.gone = true;
+                        if (h != null) {
+                            removed.accept(ref, h);
+                        }
                     }
                 } finally {
                     context.ungetService(ref);

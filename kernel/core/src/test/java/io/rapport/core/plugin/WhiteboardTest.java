@@ -141,6 +141,23 @@ class WhiteboardTest {
     }
 
     @Test
+    void aServiceThatCannotBeTakenAgainAfterAChangeIsReleasedOnce() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger takes = new java.util.concurrent.atomic.AtomicInteger();
+        host.track(Runnable.class, (ref, service) -> {
+            if (takes.incrementAndGet() > 1) {
+                throw new IllegalStateException("refused the second time");
+            }
+            seen.add("added");
+            return "handle";
+        }, (ref, handle) -> seen.add("removed " + handle));
+        ServiceRegistration<Runnable> r = host.context().registerService(Runnable.class, () -> { }, props("v", 1));
+        r.setProperties(props("v", 2));
+        r.unregister();
+        assertThat(seen).containsExactly("added", "removed handle");
+    }
+
+    @Test
     void aListenerWhoseTypesChangeGetsTheNewOnesOnly() throws InterruptedException {
         List<String> seen = new CopyOnWriteArrayList<>();
         ServiceRegistration<EventListener> r = host.context().registerService(EventListener.class, (EventListener) e -> seen.add(e.type()),
