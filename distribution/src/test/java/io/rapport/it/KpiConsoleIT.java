@@ -31,12 +31,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The console's KPI dashboard in a real browser, on CDNOW's published one-in-ten sample (6,919 orders of 2,357
- * customers, 1997-01 to 1998-06; the full history's import is ImportsIT's) imported into a shop of its own with the two KPI plugins: a viewer changes the dates to 1997-1998
- * by month and reads the retention rate's chart and values, the cohort heatmap (January 1997's cohort: every customer
- * in month 0, a share in month 1) and the customers of highest predicted lifetime value, opens one, and comes back to
- * the default dates: the last 12 months of orders, since none is recent. Skipped when the data set is not beside the
- * repository (../shared/data/cdnow). The full history (23,570 customers) took 2 minutes here, most of it the
- * import, its projection and the KPIs on H2, for the same page. Screenshot 60 lands in target/console-screenshots.
+ * customers, 1997-01 to 1998-06; the full history's import is ImportsIT's) imported into a shop of its own with the
+ * two KPI plugins: a viewer changes the dates to 1997-1998 by month and reads the retention rate's chart and values,
+ * the cohort heatmap (January 1997's cohort: every customer in month 0, a share in month 1) and the customers of
+ * highest predicted lifetime value, opens one, and comes back to the default dates: the last 12 months of orders,
+ * since none is recent. Skipped when the data set is not beside the repository (../shared/data/cdnow). The full
+ * history (23,570 customers) took 2 minutes here, most of it the import, its projection and the KPIs on H2, for the
+ * same page. Screenshot 60 lands in target/console-screenshots.
  */
 @Order(7)
 class KpiConsoleIT {

@@ -91,14 +91,15 @@ public final class EventBus implements AutoCloseable {
 
     /** Adds a listener for {@code types} ({@link EventListener#ALL_TYPES} for every type). */
     public Subscription subscribe(EventListener listener, Set<String> types) {
-        Subscription s = new Subscription(new Registration(listener, Set.copyOf(types)));
-        listeners.add(s.registration);
-        return s;
+        Registration r = new Registration(listener, Set.copyOf(types));
+        listeners.add(r);
+        return new Subscription(r);
     }
 
     /** A listener's place on the bus: {@link #run()} removes it. */
     public final class Subscription implements Runnable {
-        private volatile Registration registration;
+        /** Guarded by this subscription. */
+        private Registration registration;
 
         private Subscription(Registration registration) {
             this.registration = registration;

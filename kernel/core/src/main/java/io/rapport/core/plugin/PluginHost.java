@@ -187,14 +187,19 @@ public final class PluginHost implements AutoCloseable {
     public <S, H> void track(Class<S> type, BiFunction<ServiceReference<S>, S, H> added, BiConsumer<ServiceReference<S>, H> removed) {
         track(type, added, (ref, service, old) -> {
             removed.accept(ref, old);
-            try {
-                return added.apply(ref, service);
-            } catch (RuntimeException e) {
-                // old is released already: the service is simply no longer taken
-                LOG.warn("Cannot take {} from bundle {} again: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(), e);
-                return null;
-            }
+            // old is released already: if taking it fails, the service is simply no longer taken
+            return take(type, added, ref, service);
         }, removed);
+    }
+
+    /** @return {@code added}'s handle for the service, or null if it refused it (logged) */
+    private static <S, H> H take(Class<S> type, BiFunction<ServiceReference<S>, S, H> added, ServiceReference<S> ref, S service) {
+        try {
+            return added.apply(ref, service);
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot take {} from bundle {}: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(), e);
+            return null;
+        }
     }
 
     /** What to do when a tracked service's properties change: swap the old handle for a new one (or null to drop it). */
@@ -228,7 +233,7 @@ public final class PluginHost implements AutoCloseable {
             @Override
             public Held<H> addingService(ServiceReference<S> ref) {
                 S service = context.getService(ref);
-                H handle = service == null ? null : take(ref, service);
+                H handle = service == null ? null : take(type, added, ref, service);
                 if (handle == null) {
                     if (service != null) {
                         context.ungetService(ref);
@@ -255,7 +260,7 @@ public final class PluginHost implements AutoCloseable {
                                 removed.accept(ref, old);
                             }
                         } else if (old == null) {
-                            now = take(ref, service);
+                            now = take(type, added, ref, service);
                         } else {
                             try {
                                 now = retake.retake(ref, service, old);
@@ -291,14 +296,6 @@ public final class PluginHost implements AutoCloseable {
                 }
             }
 
-            private H take(ServiceReference<S> ref, S service) {
-                try {
-                    return added.apply(ref, service);
-                } catch (RuntimeException e) {
-                    LOG.warn("Cannot take {} from bundle {}: {}", type.getSimpleName(), ref.getBundle().getSymbolicName(), e.getMessage(), e);
-                    return null;
-                }
-            }
         });
         tracker.open();
         trackers.add(tracker);
