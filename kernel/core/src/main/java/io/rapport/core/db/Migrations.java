@@ -29,6 +29,8 @@ public final class Migrations {
     static final String TEXT_PATTERN_OPS = "textPatternOps";
     /** A placeholder in the migrations: the outbox identity's sequence cache (large on H2, 1 on PostgreSQL; see V3). */
     static final String OUTBOX_ID_CACHE = "outboxIdCache";
+    /** A placeholder in the migrations: what follows a generated column's expression ({@code STORED} on PostgreSQL, empty on H2). */
+    static final String STORED_GENERATED = "storedGenerated";
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
@@ -49,7 +51,8 @@ public final class Migrations {
 
     /** The values of the migrations' placeholders for this database. */
     public static Map<String, String> placeholders(boolean postgres) {
-        return Map.of(TEXT_PATTERN_OPS, postgres ? "text_pattern_ops" : "", OUTBOX_ID_CACHE, postgres ? "1" : "10000");
+        return Map.of(TEXT_PATTERN_OPS, postgres ? "text_pattern_ops" : "", OUTBOX_ID_CACHE, postgres ? "1" : "10000", STORED_GENERATED,
+                postgres ? "STORED" : "");
     }
 
     private static Map<String, String> placeholders(DataSource dataSource) {

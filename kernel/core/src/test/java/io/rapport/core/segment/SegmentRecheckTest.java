@@ -24,8 +24,11 @@ import io.rapport.core.customer.CustomerJson;
 import io.rapport.core.json.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * turns 31 days old, without a rebuild.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // one clock: each test starts where the one before left it
 class SegmentRecheckTest {
 
     @TempDir
@@ -61,6 +65,7 @@ class SegmentRecheckTest {
     }
 
     @Test
+    @Order(1)
     void aCustomerEntersTheDayTheirLastOrderLeavesTheWindow() {
         Customer ann = customer("ann@example.com");
         Customer bob = customer("bob@example.com");
@@ -93,6 +98,40 @@ class SegmentRecheckTest {
         assertThat(kernel.segmentEvaluator().recheckCrossing(t, OffsetDateTime.now(clock))).isZero();
         // a rebuild agrees
         assertThat(kernel.segments().rebuild(tenant, lapsed).members()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void visitorsLeaveASeenWithinSegmentTheMinuteTheirLastVisitLeavesTheWindowAcrossMidnight() {
+        // the recheck finds them through the UTC day of their last visit (V16): a window over midnight spans two days
+        OffsetDateTime midnight = OffsetDateTime.now(clock).withOffsetSameInstant(java.time.ZoneOffset.UTC).toLocalDate().plusDays(1)
+                .atStartOfDay().atOffset(java.time.ZoneOffset.UTC);
+        clock.advance(Duration.between(OffsetDateTime.now(clock), midnight.minusMinutes(5)));
+        OffsetDateTime weekAgo = midnight.minusDays(7);
+        Customer dan = customer("dan@example.com");
+        Customer eve = customer("eve@example.com");
+        Customer fay = customer("fay@example.com");
+        visit(dan, weekAgo.minusMinutes(2), "d");
+        visit(eve, weekAgo.plusMinutes(2), "e");
+        visit(fay, weekAgo.plusMinutes(10), "f");
+        await().atMost(Duration.ofSeconds(30)).until(() -> kernel.customers().find(tenant, fay.id()).orElseThrow().lastSeenAt() != null
+                && kernel.events().outboxDepth() == 0 && kernel.segmentEvaluator().idle());
+        UUID recent = kernel.segments().create(tenant, "seen this week", null, Json.readObject("{\"condition\": {\"profile\": \"lastSeenAt\", "
+                + "\"op\": \"withinLastDays\", \"value\": 7}}")).id();
+        assertThat(kernel.segments().members(tenant, recent, null, 10)).containsExactlyInAnyOrder(dan.id(), eve.id(), fay.id());
+
+        OffsetDateTime before = OffsetDateTime.now(clock);
+        clock.advance(Duration.ofMinutes(10));
+        long moved = kernel.segmentEvaluator().recheckCrossing(before, OffsetDateTime.now(clock));
+
+        assertThat(kernel.segments().members(tenant, recent, null, 10)).containsExactly(fay.id());
+        assertThat(moved).isEqualTo(2);
+        assertThat(kernel.segments().rebuild(tenant, recent).members()).isEqualTo(1);
+    }
+
+    private void visit(Customer c, OffsetDateTime at, String id) {
+        kernel.events().append(tenant, "test", List.of(new NewEvent("page.viewed", List.of(Identifier.email(c.email())), true, at, Map.of(), Map.of(),
+                "visit-" + id)));
     }
 
     private Customer customer(String email) {
