@@ -415,7 +415,9 @@ public final class SegmentEvaluator implements AutoCloseable {
                     LOG.warn("Rechecking time-dependent segment {} failed; it is rechecked next time", d[1], e);
                 }
             }
-            LOG.info("Rebuilt the {} time-dependent segments in {} ms", due.size(), (System.nanoTime() - start) / 1_000_000);
+            if (!due.isEmpty()) {
+                LOG.info("Rebuilt the {} time-dependent segments in {} ms", due.size(), (System.nanoTime() - start) / 1_000_000);
+            }
             lastFullRecheck = now;
         } else {
             recheckCrossing(lastCrossingCheck, now);
@@ -434,7 +436,7 @@ public final class SegmentEvaluator implements AutoCloseable {
         long moved = 0;
         long start = System.nanoTime();
         long finding = 0;
-        int customers = 0;
+        int pairs = 0;
         Set<UUID> tenants = new LinkedHashSet<>(db.read(c -> Db.list(c, "SELECT DISTINCT tenant_id FROM segment WHERE time_dependent = ?", List.of(true),
                 rs -> rs.getObject(1, UUID.class))));
         for (UUID tenant : tenants) {
@@ -445,7 +447,7 @@ public final class SegmentEvaluator implements AutoCloseable {
                     Set<UUID> who = segments.crossing(tenant, s.condition(), from, to);
                     if (!who.isEmpty()) {
                         concerned.put(s.id(), List.copyOf(who));
-                        customers += who.size();
+                        pairs += who.size();
                     }
                 }
             }
@@ -461,7 +463,7 @@ public final class SegmentEvaluator implements AutoCloseable {
         long took = System.nanoTime() - start;
         if (took >= SLOW_BATCH_NANOS) {
             LOG.info("Slow recheck of time-dependent segments: {} ms, of which {} ms finding the {} (segment, customer) pairs that crossed a window, "
-                    + "{} moves", took / 1_000_000, finding / 1_000_000, customers, moved);
+                    + "{} moves", took / 1_000_000, finding / 1_000_000, pairs, moved);
         }
         return moved;
     }

@@ -335,14 +335,16 @@ public final class SegmentStore {
             String col = p.field().column;
             OffsetDateTime since = from.minusDays(p.value().days());
             OffsetDateTime until = to.minusDays(p.value().days());
+            List<Object> args = new ArrayList<>(List.of(tenantId));
+            String days = "";
             if (p.field() == Condition.ProfileField.LAST_SEEN_AT) {
                 // through the days' index (V16): last_seen_at has none, and scanning every customer each minute held up every evaluation meanwhile
-                out.addAll(Db.list(c, "SELECT id FROM customer WHERE tenant_id = ? AND " + LAST_SEEN_DAY + " >= ? AND " + LAST_SEEN_DAY + " <= ? AND "
-                        + col + " >= ? AND " + col + " < ?", List.of(tenantId, utcDay(since), utcDay(until), since, until), rs -> rs.getObject(1, UUID.class)));
-            } else {
-                out.addAll(Db.list(c, "SELECT id FROM customer WHERE tenant_id = ? AND " + col + " >= ? AND " + col + " < ?", List.of(tenantId, since, until),
-                        rs -> rs.getObject(1, UUID.class)));
+                days = LAST_SEEN_DAY + " >= ? AND " + LAST_SEEN_DAY + " <= ? AND ";
+                args.addAll(List.of(utcDay(since), utcDay(until)));
             }
+            args.addAll(List.of(since, until));
+            out.addAll(Db.list(c, "SELECT id FROM customer WHERE tenant_id = ? AND " + days + col + " >= ? AND " + col + " < ?", args,
+                    rs -> rs.getObject(1, UUID.class)));
         } else if (condition instanceof Condition.Attribute a && a.op().relative()) {
             // dates are stored as ISO text, which sorts as the dates do
             out.addAll(Db.list(c, "SELECT customer_id FROM customer_attribute WHERE tenant_id = ? AND name = ? AND type = 'DATE' AND attr_value >= ? "
