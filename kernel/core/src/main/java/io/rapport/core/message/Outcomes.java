@@ -56,7 +56,12 @@ final class Outcomes implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger underway = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread writer;
     private volatile boolean closed;
-    private volatile boolean storing;
+    /**
+     * Outcomes recorded and not yet stored (queued, or taken by the writer and being written). One count from
+     * {@link #record} to the end of the write: a flag set after the writer takes them off the queue left a moment in
+     * which neither the queue nor the flag showed them, and a receipt then stopped looking for its message.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger unstored = new java.util.concurrent.atomic.AtomicInteger();
 
     /** @param reread reads a message as stored (tenant, id), for an outcome that lost its lease */
     Outcomes(Db db, EventStore events, java.util.function.BiFunction<UUID, UUID, Message> reread) {
@@ -76,6 +81,7 @@ final class Outcomes implements AutoCloseable {
                 f.completeExceptionally(new IllegalStateException("the kernel has stopped"));
                 return f;
             }
+            unstored.incrementAndGet();
             queue.add(new Pending(d, f));
         }
         return f;
@@ -92,7 +98,6 @@ final class Outcomes implements AutoCloseable {
                 group.add(first);
                 queue.drainTo(group, MAX_GROUP - 1);
                 linger(group);
-                storing = true;
                 write(group);
             } catch (InterruptedException e) {
                 closed = true;
@@ -100,7 +105,7 @@ final class Outcomes implements AutoCloseable {
                 LOG.error("Recording send outcomes failed", e);
                 group.forEach(p -> p.result().completeExceptionally(e));
             } finally {
-                storing = false;
+                unstored.addAndGet(-group.size());
                 group.clear();
             }
         }
@@ -129,7 +134,7 @@ final class Outcomes implements AutoCloseable {
 
     /** @return whether outcomes are on their way: attempts under way, or outcomes not yet stored */
     boolean busy() {
-        return underway.get() > 0 || !queue.isEmpty() || storing;
+        return underway.get() > 0 || unstored.get() > 0;
     }
 
     /** An attempt started: its outcome is coming (the writer may wait a little for it). */
@@ -247,6 +252,7 @@ final class Outcomes implements AutoCloseable {
         }
         Pending p;
         while ((p = queue.poll()) != null) {
+            unstored.decrementAndGet();
             p.result().completeExceptionally(new IllegalStateException("the kernel stopped before this outcome was stored"));
         }
     }
