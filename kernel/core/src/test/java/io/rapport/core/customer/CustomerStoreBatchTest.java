@@ -2,10 +2,12 @@ package io.rapport.core.customer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -29,7 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link CustomerStore#updateAllIn}: many profiles changed with a fixed number of statements, as one-by-one changes would. */
+/**
+ * {@link CustomerStore#updateAllIn}: many profiles changed with a fixed number of statements, as one-by-one changes would;
+ * and {@link CustomerStore#count}, whose reuse of a count scales with what the count costs.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CustomerStoreBatchTest {
 
@@ -141,5 +146,14 @@ class CustomerStoreBatchTest {
         assertThat(customers.find(tenant, bob.id()).orElseThrow().firstName()).isEqualTo("Bob");
         assertThat(customers.find(tenant, ann.id()).orElseThrow().email()).isEqualTo("ann-" + tag + "@example.com");
         assertThat(customers.findByIdentifier(tenant, Identifier.email(shared))).isEmpty();
+    }
+
+    @Test
+    void aSmallShopsCountShowsItsNewProfilesWithinASecondOrTwo() {
+        UUID shop = kernel.access().createTenant("count-" + UUID.randomUUID().toString().substring(0, 8), "Count shop", "FR").id();
+        assertThat(customers.count(shop)).isZero();
+        customers.create(shop, changes(Map.of(CustomerJson.EMAIL, Optional.of("one@example.com")), Map.of(), Map.of(), List.of()), "test");
+        // counting a handful of rows takes well under 10 ms, so the count is reused for the floor of a second, not 30 s
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> customers.count(shop) == 1);
     }
 }
