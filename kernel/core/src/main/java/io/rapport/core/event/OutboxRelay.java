@@ -4,10 +4,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 import io.rapport.api.event.Event;
 import io.rapport.core.db.DataAccessException;
 import io.rapport.core.db.Db;
+import io.rapport.core.db.Vacuum;
 import io.rapport.core.json.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,14 @@ public final class OutboxRelay implements AutoCloseable {
     static final long FULL_SCAN_NANOS = TimeUnit.SECONDS.toNanos(60);
     static final long RESCAN_WINDOW = 10_000;
     static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * On PostgreSQL the relay vacuums the outbox after this many rows done, at most every {@link #VACUUM_EVERY}: each
+     * event leaves two dead rows there (its update to projected, its deletion), and with autovacuum off or behind, the
+     * table was 44 MB of dead rows for 674 live ones after a few minutes at 1,000 events/s, its statistics still said
+     * empty, and each poll read it whole (2.8 ms a poll, the database's costliest statement under that load).
+     */
+    static final long VACUUM_AFTER_ROWS = 10_000;
+    static final Duration VACUUM_EVERY = Duration.ofSeconds(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     /**
@@ -57,6 +69,11 @@ public final class OutboxRelay implements AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
     private final AtomicLong projected = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** Rows deleted from the outbox since the start. */
+    private final AtomicLong done = new AtomicLong();
+    private final Vacuum vacuum;
+    /** Vacuums on its own thread, so that projection does not wait for it; null off PostgreSQL. */
+    private final ExecutorService vacuumThread;
     private volatile boolean running;
     private volatile Thread thread;
     private volatile OffsetDateTime lastRun;
@@ -73,6 +90,12 @@ public final class OutboxRelay implements AutoCloseable {
         this.projector = projector;
         this.bus = bus;
         this.batchSize = batchSize;
+        this.vacuum = new Vacuum(db, "outbox", VACUUM_AFTER_ROWS, VACUUM_EVERY);
+        this.vacuumThread = db.dialect() == Db.Dialect.POSTGRESQL ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rapport-outbox-vacuum");
+            t.setDaemon(true);
+            return t;
+        }) : null;
     }
 
     public void start() {
@@ -173,6 +196,9 @@ public final class OutboxRelay implements AutoCloseable {
                 return out;
             });
             projector.committed();
+            if (!deliver) {
+                deleted(ids.size());
+            }
         } catch (DataAccessException | IllegalStateException e) {
             projector.discarded();
             if (ids.size() <= 1) {
@@ -267,6 +293,14 @@ public final class OutboxRelay implements AutoCloseable {
                 delete(c, ids);
                 return null;
             });
+            deleted(ids.size());
+        }
+    }
+
+    private void deleted(int rows) {
+        long total = done.addAndGet(rows);
+        if (vacuumThread != null && vacuum.due(total)) {
+            vacuumThread.execute(() -> vacuum.run(total));
         }
     }
 
@@ -348,6 +382,15 @@ public final class OutboxRelay implements AutoCloseable {
             wake.release();
             try {
                 t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (vacuumThread != null) {
+            // a vacuum under way ends before the database may close
+            vacuumThread.shutdown();
+            try {
+                vacuumThread.awaitTermination(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

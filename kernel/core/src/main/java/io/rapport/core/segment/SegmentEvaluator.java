@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.rapport.api.event.Event;
 import io.rapport.api.event.EventTypes;
 import io.rapport.core.db.Db;
+import io.rapport.core.db.Vacuum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,7 @@ public final class SegmentEvaluator implements AutoCloseable {
         this.clock = clock;
         this.segments = segments;
         this.recheck = recheck;
+        this.vacuum = new Vacuum(db, "segment_member", VACUUM_AFTER_ROWS, VACUUM_EVERY);
         this.lanes = db.dialect() == Db.Dialect.POSTGRESQL ? Math.max(1, Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors())) : 1;
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger(1);
         this.laneThreads = lanes == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(lanes - 1, r -> {
@@ -92,7 +94,7 @@ public final class SegmentEvaluator implements AutoCloseable {
     private void maintain() {
         repeat(() -> {
             if (!stopped.await(1, TimeUnit.SECONDS)) {
-                vacuumIfGrown();
+                vacuum.run(segments.memberRowsWritten());
                 if (running && clock.millis() - lastRecheck >= recheck.toMillis()) {
                     lastRecheck = clock.millis();
                     recheckTimeDependent();
@@ -347,45 +349,16 @@ public final class SegmentEvaluator implements AutoCloseable {
     /** Membership rows written since the last vacuum that call for the next one. */
     static final long VACUUM_AFTER_ROWS = 100_000;
     /** The least time between two vacuums. */
-    static final long VACUUM_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    static final Duration VACUUM_EVERY = Duration.ofMinutes(1);
     /**
-     * In one process: by default PostgreSQL vacuums the table's two indexes with a parallel worker each, which took both
-     * cores of a small machine from the evaluations for the seconds a vacuum lasts (3.6 s at 200,000 profiles).
-     */
-    static final String VACUUM = "VACUUM (ANALYZE, PARALLEL 0) segment_member";
-    private long vacuumedAtRows;
-    private long vacuumedAtNanos = System.nanoTime() - VACUUM_EVERY_NANOS;
-
-    /**
-     * On PostgreSQL, vacuums {@code segment_member} in the background once builds or moves have written
+     * On PostgreSQL, {@code segment_member} is vacuumed in the background once builds or moves have written
      * {@link #VACUUM_AFTER_ROWS} rows since the last time, at most once a minute. Evaluating a customer reads their
      * memberships by an index-only scan of {@code (customer_id, segment_id)}, and only a vacuum marks the pages it may
      * trust without visiting the heap: until then, a customer's rows, scattered by the segment-by-segment builds,
-     * cost a page read each (measured: 92 ms instead of 13 ms for 300 customers among 3.2 million rows). Autovacuum
-     * does it too, but after the table has grown by a fifth, and never where it is off.
+     * cost a page read each (measured: 92 ms instead of 13 ms for 300 customers among 3.2 million rows). It runs on the
+     * recheck thread, off the evaluator's: a vacuum delays the minute's recheck by its second or so, never a change.
      */
-    private void vacuumIfGrown() {
-        long written = segments.memberRowsWritten();
-        if (db.dialect() != Db.Dialect.POSTGRESQL || written - vacuumedAtRows < VACUUM_AFTER_ROWS
-                || System.nanoTime() - vacuumedAtNanos < VACUUM_EVERY_NANOS) {
-            return;
-        }
-        vacuumedAtRows = written;
-        vacuumedAtNanos = System.nanoTime();
-        // on the recheck thread, off the evaluator's: a vacuum delays the minute's recheck by its second or so, never a change
-        try {
-            db.read(c -> {
-                c.setAutoCommit(true); // VACUUM cannot run inside a transaction
-                try (java.sql.Statement st = c.createStatement()) {
-                    st.execute(VACUUM);
-                }
-                return null;
-            });
-            LOG.info("Vacuumed segment_member after {} membership rows written, in {} ms", written, (System.nanoTime() - vacuumedAtNanos) / 1_000_000);
-        } catch (RuntimeException e) {
-            LOG.warn("Vacuuming segment_member failed; it is tried again after more rows", e);
-        }
-    }
+    private final Vacuum vacuum;
 
     /** RFM scores are recomputed once a day; the segments that read them are rebuilt with them. */
     static final Duration RFM_EVERY = Duration.ofDays(1);

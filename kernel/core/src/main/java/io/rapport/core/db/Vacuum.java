@@ -1,0 +1,75 @@
+package io.rapport.core.db;
+
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's own upkeep of a PostgreSQL table that it churns: {@code VACUUM (ANALYZE, PARALLEL 0)} once the rows
+ * written or deleted since the last one reach a threshold, at most once per interval. Autovacuum does it too, but after
+ * a fifth of the table has changed and never where it is off; a queue table (the outbox) is then mostly dead rows
+ * within seconds, and its statistics still describe it as it was (empty: the planner reads it whole at every poll).
+ * In one process, without parallel workers: they would take the cores of a small machine from the work for the
+ * seconds a vacuum lasts. Elsewhere than on PostgreSQL, nothing.
+ */
+public final class Vacuum {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Vacuum.class);
+
+    private final Db db;
+    private final String table;
+    private final long afterRows;
+    private final long everyNanos;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile long vacuumedAtRows;
+    private volatile long vacuumedAtNanos;
+
+    /** @param table a kernel table's name, a constant: it goes into the statement as it is */
+    public Vacuum(Db db, String table, long afterRows, Duration every) {
+        this.db = db;
+        this.table = table;
+        this.afterRows = afterRows;
+        this.everyNanos = every.toNanos();
+        this.vacuumedAtNanos = System.nanoTime() - everyNanos;
+    }
+
+    /** @return whether {@link #run} would vacuum now, after {@code written} rows in all */
+    public boolean due(long written) {
+        return db.dialect() == Db.Dialect.POSTGRESQL && written - vacuumedAtRows >= afterRows && System.nanoTime() - vacuumedAtNanos >= everyNanos
+                && !running.get();
+    }
+
+    /**
+     * Vacuums the table on the calling thread if it is {@link #due}, and if no other thread is vacuuming it.
+     *
+     * @param written the rows written and deleted in the table since the server started
+     * @return whether it vacuumed
+     */
+    public boolean run(long written) {
+        if (!due(written) || !running.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            vacuumedAtRows = written;
+            long start = System.nanoTime();
+            vacuumedAtNanos = start;
+            db.read(c -> {
+                c.setAutoCommit(true); // VACUUM cannot run inside a transaction
+                try (Statement st = c.createStatement()) {
+                    st.execute("VACUUM (ANALYZE, PARALLEL 0) " + table);
+                }
+                return null;
+            });
+            LOG.info("Vacuumed {} after {} rows written, in {} ms", table, written, (System.nanoTime() - start) / 1_000_000);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("Vacuuming {} failed; it is tried again after more rows", table, e);
+            return false;
+        } finally {
+            running.set(false);
+        }
+    }
+}
