@@ -74,6 +74,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final Vacuum vacuum;
     /** Vacuums on its own thread, so that projection does not wait for it; null off PostgreSQL. */
     private final ExecutorService vacuumThread;
+    private final java.util.concurrent.atomic.AtomicBoolean vacuumQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean running;
     private volatile Thread thread;
     private volatile OffsetDateTime lastRun;
@@ -299,8 +300,14 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void deleted(int rows) {
         long total = done.addAndGet(rows);
-        if (vacuumThread != null && vacuum.due(total)) {
-            vacuumThread.execute(() -> vacuum.run(total));
+        if (vacuumThread != null && vacuum.due(total) && vacuumQueued.compareAndSet(false, true)) {
+            vacuumThread.execute(() -> {
+                try {
+                    vacuum.run(total);
+                } finally {
+                    vacuumQueued.set(false);
+                }
+            });
         }
     }
 
