@@ -1,5 +1,6 @@
 package io.rapport.core.db;
 
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,16 +24,23 @@ public final class Vacuum {
     private final String table;
     private final long afterRows;
     private final long everyNanos;
+    private final boolean truncate;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile long vacuumedAtRows;
     private volatile long vacuumedAtNanos;
 
-    /** @param table a kernel table's name, a constant: it goes into the statement as it is */
-    public Vacuum(Db db, String table, long afterRows, Duration every) {
+    /**
+     * @param table    a kernel table's name, a constant: it goes into the statement as it is
+     * @param truncate whether the vacuum may give the empty pages at the table's end back to the system: it then locks
+     *                 the table against writes for a moment, which a queue written at every event (the outbox) should
+     *                 not pay every few seconds; its freed pages are reused either way
+     */
+    public Vacuum(Db db, String table, long afterRows, Duration every, boolean truncate) {
         this.db = db;
         this.table = table;
         this.afterRows = afterRows;
         this.everyNanos = every.toNanos();
+        this.truncate = truncate;
         this.vacuumedAtNanos = System.nanoTime() - everyNanos;
     }
 
@@ -53,16 +61,26 @@ public final class Vacuum {
             return false;
         }
         try {
+            // again, holding the flag: another thread may have vacuumed between the first look and the flag
+            if (written - vacuumedAtRows < afterRows || System.nanoTime() - vacuumedAtNanos < everyNanos) {
+                return false;
+            }
             vacuumedAtRows = written;
             long start = System.nanoTime();
             vacuumedAtNanos = start;
-            db.read(c -> {
+            String skipped = db.read(c -> {
                 c.setAutoCommit(true); // VACUUM cannot run inside a transaction
                 try (Statement st = c.createStatement()) {
-                    st.execute("VACUUM (ANALYZE, PARALLEL 0) " + table);
+                    st.execute("VACUUM (ANALYZE, PARALLEL 0" + (truncate ? "" : ", TRUNCATE false") + ") " + table);
+                    // a role that does not own the table gets a warning ("skipping ..."), not an error
+                    SQLWarning w = st.getWarnings();
+                    return w == null ? null : w.getMessage();
                 }
-                return null;
             });
+            if (skipped != null) {
+                LOG.warn("Vacuuming {}: {}", table, skipped);
+                return false;
+            }
             LOG.info("Vacuumed {} after {} rows written, in {} ms", table, written, (System.nanoTime() - start) / 1_000_000);
             return true;
         } catch (RuntimeException e) {

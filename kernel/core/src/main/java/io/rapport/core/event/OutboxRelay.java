@@ -91,7 +91,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.projector = projector;
         this.bus = bus;
         this.batchSize = batchSize;
-        this.vacuum = new Vacuum(db, "outbox", VACUUM_AFTER_ROWS, VACUUM_EVERY);
+        this.vacuum = new Vacuum(db, "outbox", VACUUM_AFTER_ROWS, VACUUM_EVERY, false);
         this.vacuumThread = db.dialect() == Db.Dialect.POSTGRESQL ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "rapport-outbox-vacuum");
             t.setDaemon(true);
@@ -300,14 +300,20 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void deleted(int rows) {
         long total = done.addAndGet(rows);
-        if (vacuumThread != null && vacuum.due(total) && vacuumQueued.compareAndSet(false, true)) {
-            vacuumThread.execute(() -> {
-                try {
-                    vacuum.run(total);
-                } finally {
-                    vacuumQueued.set(false);
-                }
-            });
+        if (vacuumThread != null && running && vacuum.due(total) && vacuumQueued.compareAndSet(false, true)) {
+            try {
+                vacuumThread.execute(() -> {
+                    try {
+                        if (running) { // not once the relay is closing: the database may close next
+                            vacuum.run(total);
+                        }
+                    } finally {
+                        vacuumQueued.set(false);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                vacuumQueued.set(false); // closed meanwhile
+            }
         }
     }
 

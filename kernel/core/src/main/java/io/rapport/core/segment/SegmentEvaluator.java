@@ -66,7 +66,7 @@ public final class SegmentEvaluator implements AutoCloseable {
         this.clock = clock;
         this.segments = segments;
         this.recheck = recheck;
-        this.vacuum = new Vacuum(db, "segment_member", VACUUM_AFTER_ROWS, VACUUM_EVERY);
+        this.vacuum = new Vacuum(db, "segment_member", VACUUM_AFTER_ROWS, VACUUM_EVERY, true);
         this.lanes = db.dialect() == Db.Dialect.POSTGRESQL ? Math.max(1, Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors())) : 1;
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger(1);
         this.laneThreads = lanes == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(lanes - 1, r -> {

@@ -154,6 +154,7 @@ class CustomerStoreBatchTest {
         assertThat(customers.count(shop)).isZero();
         customers.create(shop, changes(Map.of(CustomerJson.EMAIL, Optional.of("one@example.com")), Map.of(), Map.of(), List.of()), "test");
         // counting a handful of rows takes well under 10 ms, so the count is reused for the floor of a second, not 30 s
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> customers.count(shop) == 1);
+        // (10 s allows a first count stalled for 100 ms; the old reuse of 30 s would not pass)
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> customers.count(shop) == 1);
     }
 }

@@ -36,7 +36,7 @@ class VacuumTest {
 
     @Test
     void aTableIsVacuumedAndAnalyzedOnceEnoughRowsWereWrittenAndNotAgainUntilAsManyMore() {
-        Vacuum vacuum = new Vacuum(db, "vacuum_item", 50, Duration.ZERO);
+        Vacuum vacuum = new Vacuum(db, "vacuum_item", 50, Duration.ZERO, true);
         boolean pg = db.dialect() == Db.Dialect.POSTGRESQL;
 
         assertThat(vacuum.due(49)).isFalse();
@@ -54,7 +54,7 @@ class VacuumTest {
 
     @Test
     void notTwiceWithinTheInterval() {
-        Vacuum vacuum = new Vacuum(db, "vacuum_item", 1, Duration.ofHours(1));
+        Vacuum vacuum = new Vacuum(db, "vacuum_item", 1, Duration.ofHours(1), false);
         boolean pg = db.dialect() == Db.Dialect.POSTGRESQL;
 
         assertThat(vacuum.run(10)).isEqualTo(pg);
