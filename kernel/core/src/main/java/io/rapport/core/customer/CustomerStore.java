@@ -807,10 +807,9 @@ public final class CustomerStore implements CustomerService {
         if (hit != null && now - hit.at() < hit.reuseNanos()) {
             return hit.n();
         }
-        long[] took = new long[1];
-        long n = countNow(tenantId, took);
-        counts.put(tenantId, new Count(n, now, Math.min(COUNT_REUSE_MAX_NANOS, Math.max(COUNT_REUSE_MIN_NANOS, took[0] * COUNT_REUSE))));
-        return n;
+        Count fresh = countNow(tenantId);
+        counts.put(tenantId, fresh);
+        return fresh.n();
     }
 
     static final int COUNT_REUSE = 100;
@@ -822,18 +821,17 @@ public final class CustomerStore implements CustomerService {
 
     private final java.util.concurrent.ConcurrentHashMap<UUID, Count> counts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** @param took set to the query's time alone, without the wait for a connection */
-    private long countNow(UUID tenantId, long[] took) {
+    /** The count, reused as long as its query alone took (without the wait for a connection) allows. */
+    private Count countNow(UUID tenantId) {
         return db.read(c -> {
             long start = System.nanoTime();
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM customer WHERE tenant_id = ? AND merged_into IS NULL")) {
                 ps.setObject(1, tenantId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return rs.getLong(1);
+                    long took = System.nanoTime() - start;
+                    return new Count(rs.getLong(1), start, Math.min(COUNT_REUSE_MAX_NANOS, Math.max(COUNT_REUSE_MIN_NANOS, took * COUNT_REUSE)));
                 }
-            } finally {
-                took[0] = System.nanoTime() - start;
             }
         });
     }

@@ -46,8 +46,11 @@ public final class Vacuum {
 
     /** @return whether {@link #run} would vacuum now, after {@code written} rows in all */
     public boolean due(long written) {
-        return db.dialect() == Db.Dialect.POSTGRESQL && written - vacuumedAtRows >= afterRows && System.nanoTime() - vacuumedAtNanos >= everyNanos
-                && !running.get();
+        return db.dialect() == Db.Dialect.POSTGRESQL && grown(written) && !running.get();
+    }
+
+    private boolean grown(long written) {
+        return written - vacuumedAtRows >= afterRows && System.nanoTime() - vacuumedAtNanos >= everyNanos;
     }
 
     /**
@@ -57,12 +60,12 @@ public final class Vacuum {
      * @return whether it vacuumed
      */
     public boolean run(long written) {
-        if (!due(written) || !running.compareAndSet(false, true)) {
+        if (db.dialect() != Db.Dialect.POSTGRESQL || !running.compareAndSet(false, true)) {
             return false;
         }
         try {
-            // again, holding the flag: another thread may have vacuumed between the first look and the flag
-            if (written - vacuumedAtRows < afterRows || System.nanoTime() - vacuumedAtNanos < everyNanos) {
+            // looked at holding the flag: no other thread can vacuum between the look and the vacuum
+            if (!grown(written)) {
                 return false;
             }
             vacuumedAtRows = written;

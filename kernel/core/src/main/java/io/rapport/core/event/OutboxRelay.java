@@ -9,9 +9,10 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -74,7 +75,6 @@ public final class OutboxRelay implements AutoCloseable {
     private final Vacuum vacuum;
     /** Vacuums on its own thread, so that projection does not wait for it; null off PostgreSQL. */
     private final ExecutorService vacuumThread;
-    private final java.util.concurrent.atomic.AtomicBoolean vacuumQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean running;
     private volatile Thread thread;
     private volatile OffsetDateTime lastRun;
@@ -92,11 +92,12 @@ public final class OutboxRelay implements AutoCloseable {
         this.bus = bus;
         this.batchSize = batchSize;
         this.vacuum = new Vacuum(db, "outbox", VACUUM_AFTER_ROWS, VACUUM_EVERY, false);
-        this.vacuumThread = db.dialect() == Db.Dialect.POSTGRESQL ? Executors.newSingleThreadExecutor(r -> {
+        // one vacuum waiting at most (it looks again whether it is due when it runs); the others, and any after close, dropped
+        this.vacuumThread = db.dialect() == Db.Dialect.POSTGRESQL ? new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1), r -> {
             Thread t = new Thread(r, "rapport-outbox-vacuum");
             t.setDaemon(true);
             return t;
-        }) : null;
+        }, new ThreadPoolExecutor.DiscardPolicy()) : null;
     }
 
     public void start() {
@@ -300,20 +301,12 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void deleted(int rows) {
         long total = done.addAndGet(rows);
-        if (vacuumThread != null && running && vacuum.due(total) && vacuumQueued.compareAndSet(false, true)) {
-            try {
-                vacuumThread.execute(() -> {
-                    try {
-                        if (running) { // not once the relay is closing: the database may close next
-                            vacuum.run(total);
-                        }
-                    } finally {
-                        vacuumQueued.set(false);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                vacuumQueued.set(false); // closed meanwhile
-            }
+        if (vacuumThread != null && running && vacuum.due(total)) {
+            vacuumThread.execute(() -> {
+                if (running) { // not once the relay is closing: the database may close next
+                    vacuum.run(total);
+                }
+            });
         }
     }
 
