@@ -245,7 +245,7 @@ public final class SegmentEvaluator implements AutoCloseable {
             concerned.put(e.getKey(), bySegment);
         }
         if (lanes == 1 || batch.size() < SPLIT_FROM) {
-            evaluateLane(batch, concerned, false);
+            evaluateLane(batch, concerned, false, 0);
             return;
         }
         // by customer, so that no two lanes evaluate one customer
@@ -260,11 +260,11 @@ public final class SegmentEvaluator implements AutoCloseable {
             for (int i = 1; i < lanes; i++) {
                 int lane = i;
                 if (!parts.get(lane).isEmpty()) {
-                    others.add(laneThreads.submit(() -> evaluateLane(parts.get(lane), only(concerned, lane), true)));
+                    others.add(laneThreads.submit(() -> evaluateLane(parts.get(lane), only(concerned, lane), true, lane)));
                 }
             }
             if (!parts.get(0).isEmpty()) {
-                evaluateLane(parts.get(0), only(concerned, 0), true);
+                evaluateLane(parts.get(0), only(concerned, 0), true, 0);
             }
         } catch (RuntimeException e) {
             failed = e;
@@ -321,11 +321,11 @@ public final class SegmentEvaluator implements AutoCloseable {
     private final java.util.concurrent.ExecutorService laneThreads;
 
     /** Evaluates a lane's changes; {@code shared}: beside other lanes, as {@link SegmentStore} describes it. */
-    private void evaluateLane(List<Change> changes, Map<UUID, Map<UUID, List<UUID>>> concerned, boolean shared) {
+    private void evaluateLane(List<Change> changes, Map<UUID, Map<UUID, List<UUID>>> concerned, boolean shared, int lane) {
         long start = System.nanoTime();
         SegmentStore.Timings timings = new SegmentStore.Timings();
         for (Map.Entry<UUID, Map<UUID, List<UUID>>> e : concerned.entrySet()) {
-            for (SegmentStore.Rebuild r : segments.evaluateMany(e.getKey(), e.getValue(), timings, shared).values()) {
+            for (SegmentStore.Moves r : segments.evaluateMany(e.getKey(), e.getValue(), timings, shared, lane).values()) {
                 evaluated.incrementAndGet();
                 moves.addAndGet(r.entered() + r.exited());
             }
@@ -426,7 +426,7 @@ public final class SegmentEvaluator implements AutoCloseable {
             }
             finding += System.nanoTime() - f0;
             if (!concerned.isEmpty()) {
-                for (SegmentStore.Rebuild r : segments.evaluateMany(tenant, concerned).values()) {
+                for (SegmentStore.Moves r : segments.evaluateMany(tenant, concerned).values()) {
                     evaluated.incrementAndGet();
                     moves.addAndGet(r.entered() + r.exited());
                     moved += r.entered() + r.exited();

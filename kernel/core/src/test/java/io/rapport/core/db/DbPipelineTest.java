@@ -107,6 +107,31 @@ class DbPipelineTest {
     }
 
     @Test
+    void oneOfSelectsItsIdsAndOnPostgresqlTheirListIsAConstantNotAConversionPerRow() {
+        db.tx(c -> Db.update(c, "CREATE TABLE IF NOT EXISTS pipeline_uuid (id UUID, n INT)"));
+        java.util.List<java.util.UUID> ids = new ArrayList<>();
+        db.tx(c -> {
+            Db.update(c, "DELETE FROM pipeline_uuid");
+            for (int i = 0; i < 20; i++) {
+                java.util.UUID id = java.util.UUID.randomUUID();
+                ids.add(id);
+                Db.update(c, "INSERT INTO pipeline_uuid (id, n) VALUES (?, ?)", id, i);
+            }
+            return null;
+        });
+        Db.OneOf some = db.oneOf("id", ids.subList(5, 12));
+        List<Object> args = new ArrayList<>(some.args());
+        args.add(-1);
+        List<Integer> found = db.read(c -> Db.list(c, "SELECT n FROM pipeline_uuid WHERE " + some.sql() + " AND n > ? ORDER BY n", args, rs -> rs.getInt(1)));
+        assertThat(found).containsExactly(5, 6, 7, 8, 9, 10, 11);
+        if (db.dialect() == Db.Dialect.POSTGRESQL) {
+            // as a filter (the table has no index), the list must be a uuid[] constant: a text argument cast in the statement is not folded
+            List<String> plan = db.read(c -> Db.list(c, "EXPLAIN (VERBOSE) SELECT n FROM pipeline_uuid WHERE " + some.sql(), some.args(), rs -> rs.getString(1)));
+            assertThat(String.join("\n", plan)).contains("Filter:").contains("::uuid[]").doesNotContain("cstring");
+        }
+    }
+
+    @Test
     void aReaderOnAStatementWithoutRowsOrAStepOfTwoStatementsIsAMistakeReported() {
         assertThatThrownBy(() -> db.tx(c -> {
             Db.pipeline(c, db.dialect(), List.of(

@@ -3,6 +3,7 @@ package io.rapport.core.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -230,7 +231,7 @@ class SegmentsTest {
                     "lane-" + run + "-" + i));
         }
         kernel.events().append(tenant, "test", orders);
-        // rebuilds meanwhile lock the segment FOR UPDATE, which excludes the lanes: whichever goes first, the end is the same
+        // rebuilds meanwhile take the segment's lock exclusive, which excludes the lanes: whichever goes first, the end is the same
         for (int i = 0; i < 3; i++) {
             segments.rebuild(tenant, buyers.id());
         }
@@ -270,6 +271,69 @@ class SegmentsTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(fay, s.id())).containsExactly(EventTypes.SEGMENT_ENTERED));
         assertThat(kernel.events().timeline(tenant, fay.id(), List.of(EventTypes.SEGMENT_ENTERED), null, 5).events()).singleElement()
                 .satisfies(e -> assertThat(String.valueOf(e.properties().get("version"))).isEqualTo("3"));
+    }
+
+    @Test
+    void anEditCommittedWhileAnEvaluationWaitsForTheSegmentsLockIsTheVersionEvaluated() throws Exception {
+        assumeTrue(TestDb.postgres(), "PostgreSQL's advisory locks");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Customer gil = customer("gil-" + run + "@example.com", "Gil", Map.of(), Set.of(), List.of());
+        Customer hal = customer("hal-" + run + "@example.com", "Hal", Map.of(), Set.of(), List.of());
+        SegmentStore.Segment s = segments.create(tenant, "Waited " + run, null, definition("{\"tag\":\"a-" + run + "\"}"));
+        tags(gil, "a-" + run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(gil.id()));
+
+        // another server edits the segment holding its lock: the evaluator reads the old version, then waits for the lock
+        try (java.sql.Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)");
+                 java.sql.PreparedStatement edit = c.prepareStatement("UPDATE segment SET definition = ?, version = version + 1 WHERE id = ?")) {
+                lock.setInt(1, SegmentStore.ADVISORY_CLASS);
+                lock.setInt(2, SegmentStore.advisoryKey(s.id()));
+                lock.execute();
+                edit.setString(1, "{\"condition\":{\"tag\":\"b-" + run + "\"}}");
+                edit.setObject(2, s.id());
+                assertThat(edit.executeUpdate()).isEqualTo(1);
+            }
+            tags(hal, "b-" + run);
+            await().atMost(Duration.ofSeconds(10)).until(() -> waitingForAdvisoryLock(SegmentStore.advisoryKey(s.id())));
+            c.commit();
+        }
+        // what it read first is stale: it reads again under the lock and evaluates the new condition
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(hal.id()));
+        assertThat(kernel.events().timeline(tenant, hal.id(), List.of(EventTypes.SEGMENT_ENTERED), null, 5).events()).singleElement()
+                .satisfies(e -> assertThat(String.valueOf(e.properties().get("version"))).isEqualTo("2"));
+    }
+
+    @Test
+    void aSegmentHasACountStripeForEveryLane() throws SQLException {
+        // V17 made 4 stripes for the segments it found; more lanes need a migration that adds stripes to them
+        assertThat(SegmentStore.STRIPES).isEqualTo(4);
+        SegmentStore.Segment s = segments.create(tenant, "Striped " + UUID.randomUUID(), null, definition("{\"tag\":\"vip\"}"));
+        try (java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT stripe FROM segment_count WHERE segment_id = ? ORDER BY stripe")) {
+            ps.setObject(1, s.id());
+            List<Integer> stripes = new ArrayList<>();
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    stripes.add(rs.getInt(1));
+                }
+            }
+            assertThat(stripes).containsExactly(0, 1, 2, 3);
+        }
+        segments.delete(tenant, s.id());
+    }
+
+    private boolean waitingForAdvisoryLock(int key) throws SQLException {
+        try (java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND objid = ? "
+                     + "AND NOT granted")) {
+            ps.setLong(1, SegmentStore.ADVISORY_CLASS);
+            ps.setLong(2, Integer.toUnsignedLong(key));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
+            }
+        }
     }
 
     @Test
