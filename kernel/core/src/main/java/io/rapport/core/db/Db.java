@@ -190,6 +190,14 @@ public final class Db {
     }
 
     /**
+     * The last step of a transaction's last {@link #pipeline} on PostgreSQL: it commits in the same round trip as the
+     * writes before it, and the driver, which then sees the connection idle, sends nothing more at {@link #tx}'s
+     * commit. Only as the very end of a transaction's work: what runs after it runs outside the transaction, and a
+     * failure after it no longer rolls anything back.
+     */
+    public static final Step COMMIT = new Step("COMMIT", List.of(), null);
+
+    /**
      * Runs statements one after the other in the caller's transaction, as {@code steps} orders them. On PostgreSQL they
      * go as one multi-statement query, which the driver sends in one round trip and whose results it reads in turn:
      * each statement sees what the ones before it did, and one round trip replaces as many as there are statements.

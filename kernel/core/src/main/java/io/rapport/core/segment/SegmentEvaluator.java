@@ -67,7 +67,8 @@ public final class SegmentEvaluator implements AutoCloseable {
         this.segments = segments;
         this.recheck = recheck;
         this.vacuum = new Vacuum(db, "segment_member", VACUUM_AFTER_ROWS, VACUUM_EVERY, true);
-        this.lanes = db.dialect() == Db.Dialect.POSTGRESQL ? Math.max(1, Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors())) : 1;
+        this.lanes = db.dialect() == Db.Dialect.POSTGRESQL
+                ? Math.max(1, Math.min(MAX_LANES, Integer.getInteger(LANES_PROPERTY, Runtime.getRuntime().availableProcessors()))) : 1;
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger(1);
         this.laneThreads = lanes == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(lanes - 1, r -> {
             Thread t = new Thread(r, "rapport-segments-lane-" + n.incrementAndGet());
@@ -315,6 +316,11 @@ public final class SegmentEvaluator implements AutoCloseable {
      */
     private final int lanes;
     static final int MAX_LANES = 4;
+    /**
+     * Lanes on PostgreSQL (system property, 1 to {@link #MAX_LANES}); by default one a core of this server, which
+     * suits a database on the same machine.
+     */
+    static final String LANES_PROPERTY = "rapport.segments.lanes";
     /** The fewest changes split: a smaller batch would cost more in transactions than it gains. */
     static final int SPLIT_FROM = 8;
     /** Runs the lanes after the first, which runs on the evaluator's own thread. */

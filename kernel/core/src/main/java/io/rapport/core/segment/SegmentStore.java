@@ -615,6 +615,9 @@ public final class SegmentStore {
                 int rowsWritten = all.in.size() + all.out.size();
                 List<Db.Step> steps = new ArrayList<>(all.steps());
                 steps.addAll(writes);
+                if (postgres && !steps.isEmpty()) {
+                    steps.add(Db.COMMIT); // nothing follows in this transaction: its commit goes with the writes
+                }
                 Db.pipeline(c, db.dialect(), steps);
                 if (db.dialect() == Db.Dialect.POSTGRESQL) {
                     memberRowsWritten.addAndGet(rowsWritten);

@@ -132,6 +132,26 @@ class DbPipelineTest {
     }
 
     @Test
+    void onPostgresqlACommitStepCommitsWithTheWritesAndTheTransactionsOwnCommitThenSendsNothing() {
+        if (db.dialect() != Db.Dialect.POSTGRESQL) {
+            return; // H2 runs statements one at a time: no round trip to save
+        }
+        db.tx(c -> Db.update(c, "DELETE FROM pipeline_item"));
+        List<Integer> seenOutside = new ArrayList<>();
+        db.tx(c -> {
+            Db.pipeline(c, db.dialect(), List.of(new Db.Step("INSERT INTO pipeline_item (id, name, n) VALUES (?, ?, ?)", List.of(9, "nine", 9), null),
+                    Db.COMMIT));
+            // committed already: another connection sees the row before this transaction's work returns
+            seenOutside.addAll(db.read(o -> Db.list(o, "SELECT n FROM pipeline_item WHERE id = ?", List.of(9), rs -> rs.getInt(1))));
+            return null;
+        });
+
+        assertThat(seenOutside).containsExactly(9);
+        List<Integer> after = db.read(c -> Db.list(c, "SELECT n FROM pipeline_item", List.of(), rs -> rs.getInt(1)));
+        assertThat(after).containsExactly(9);
+    }
+
+    @Test
     void aReaderOnAStatementWithoutRowsOrAStepOfTwoStatementsIsAMistakeReported() {
         assertThatThrownBy(() -> db.tx(c -> {
             Db.pipeline(c, db.dialect(), List.of(
