@@ -190,10 +190,11 @@ public final class Db {
     }
 
     /**
-     * The last step of a transaction's last {@link #pipeline} on PostgreSQL: it commits in the same round trip as the
-     * writes before it, and the driver, which then sees the connection idle, sends nothing more at {@link #tx}'s
-     * commit. Only as the very end of a transaction's work: what runs after it runs outside the transaction, and a
-     * failure after it no longer rolls anything back.
+     * The last step of a transaction's last {@link #pipeline}, on PostgreSQL only (refused elsewhere or before another
+     * step): it commits in the same round trip as the writes before it, and the driver, which then sees the connection
+     * idle, sends nothing at {@link #tx}'s commit. If a step before it fails, the server skips it and the transaction
+     * rolls back as usual. Only at the very end of a transaction's work: anything after it would run in a new
+     * transaction, which a failure would roll back alone, and which {@link #tx} could retry with the first one done.
      */
     public static final Step COMMIT = new Step("COMMIT", List.of(), null);
 
@@ -208,9 +209,13 @@ public final class Db {
      * @param steps none of whose SQL contains a {@code ;}
      */
     public static void pipeline(Connection c, Dialect dialect, List<Step> steps) throws SQLException {
-        for (Step step : steps) {
+        for (int i = 0; i < steps.size(); i++) {
+            Step step = steps.get(i);
             if (step.sql().indexOf(';') >= 0) {
                 throw new IllegalArgumentException("a step of a pipeline is one statement, without ';': " + step.sql());
+            }
+            if (step == COMMIT && (dialect != Dialect.POSTGRESQL || i != steps.size() - 1)) {
+                throw new IllegalArgumentException("COMMIT is a pipeline's last step, on PostgreSQL");
             }
         }
         if (steps.isEmpty()) {

@@ -165,6 +165,7 @@ public final class SegmentStore {
             return null;
         });
         compiled.remove(id);
+        names.remove(id);
         ensureRfm(tenantId, condition);
         rebuild(tenantId, id);
         return find(tenantId, id).orElseThrow();
@@ -189,6 +190,7 @@ public final class SegmentStore {
             return null;
         });
         compiled.remove(id);
+        names.remove(id);
         events.committed();
     }
 
@@ -273,7 +275,7 @@ public final class SegmentStore {
                 }
             }
             diff.flush();
-            count(c, id, diff.members, now);
+            rebuilt(c, id, diff.members, now);
             return new Rebuild(diff.members, diff.entered, diff.exited);
         });
         events.committed();
@@ -292,21 +294,21 @@ public final class SegmentStore {
         long members = Db.update(c, "INSERT INTO segment_member (segment_id, customer_id, tenant_id, since) SELECT ?, m.id, ?, ? FROM (" + q.sql()
                 + ") m", args.toArray());
         memberRowsWritten.addAndGet(members);
-        count(c, s.id(), members, now);
+        rebuilt(c, s.id(), members, now);
         return new Rebuild(members, members, 0);
     }
 
     /**
      * A segment's member count is its row's {@code member_count}, which a rebuild sets, plus its stripes in
-     * {@code segment_count}, to which incremental evaluations add: lane {@code i} to stripe {@code i}, so that lanes
-     * counting the same segment never wait for each other, and the segment's row, which every evaluation reads, is
-     * not rewritten at every batch (under 1,000 events/s, its dead versions made that read cost 0.8 ms instead of
-     * 0.06). One row a stripe, made with the segment.
+     * {@code segment_count}, to which incremental evaluations add: lane {@code i} to stripe {@code i}. The segment's
+     * row, which every evaluation reads, is then not rewritten at every batch, and a server's lanes do not queue at
+     * one row to count (lanes of other servers, and evaluations outside lanes, which use stripe 0, may: the row lock
+     * of the addition keeps it right). Made with the segment; on PostgreSQL an addition also makes a missing stripe.
      */
     static final int STRIPES = SegmentEvaluator.MAX_LANES;
 
     /** The count as a rebuild found it, under the segment's lock: the stripes start again from 0. */
-    private static void count(Connection c, UUID id, long members, OffsetDateTime now) throws SQLException {
+    private static void rebuilt(Connection c, UUID id, long members, OffsetDateTime now) throws SQLException {
         Db.update(c, "UPDATE segment SET member_count = ?, rebuilt_at = ? WHERE id = ?", members, now, id);
         Db.update(c, "UPDATE segment_count SET members = 0 WHERE segment_id = ?", id);
     }
@@ -410,6 +412,7 @@ public final class SegmentStore {
                 }
             }
             compiled.values().removeIf(k -> k.tenantId().equals(tenantId) && !ids.contains(k.id()));
+            names.keySet().removeIf(id -> !compiled.containsKey(id));
             return out;
         });
     }
@@ -436,8 +439,8 @@ public final class SegmentStore {
 
     /**
      * Re-evaluates several segments, each for some customers, in one transaction per chunk of customers. The
-     * segments' rows are locked in id order, as a rebuild locks one, and each is evaluated with the version of its
-     * condition found under the lock. Customers whose changes concern the same segments are evaluated together by one
+     * segments are locked exclusive, as a rebuild locks one (on PostgreSQL their advisory locks in key order, on H2
+     * their rows in id order), and each is evaluated with the version of its condition found under the lock. Customers whose changes concern the same segments are evaluated together by one
      * query that computes all those conditions for each of them ({@link SegmentSql#matches}); one more query reads
      * their memberships. The entries and exits of all segments are written together with their events. A segment
      * deleted meanwhile is skipped.
@@ -476,8 +479,7 @@ public final class SegmentStore {
      *               exclusive: several evaluations may then run at once, each for customers none of the others has (the
      *               caller's promise), while a rebuild, an edit, a deletion or an exclusive evaluation still excludes
      *               them all. (H2 locks the segments' rows {@code FOR UPDATE} either way.)
-     * @param stripe the member counts' stripe this evaluation adds to ({@link #STRIPES}): one that no other evaluation
-     *               of these segments uses meanwhile, a lane's own, or any if {@code shared} is false
+     * @param stripe the member counts' stripe this evaluation adds to, below {@link #STRIPES}: a lane's own, else 0
      */
     Map<UUID, Moves> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment, Timings timings, boolean shared, int stripe) {
         boolean postgres = db.dialect() == Db.Dialect.POSTGRESQL;
@@ -604,8 +606,11 @@ public final class SegmentStore {
                         all.absorb(diff);
                     }
                     if (diff.entered + diff.exited > 0) {
-                        writes.add(new Db.Step("UPDATE segment_count SET members = members + ? WHERE segment_id = ? AND stripe = ?",
-                                List.of(diff.entered - diff.exited, diff.s.id(), stripe), null));
+                        writes.add(postgres
+                                ? new Db.Step("INSERT INTO segment_count (segment_id, stripe, members) VALUES (?, ?, ?) ON CONFLICT (segment_id, stripe) "
+                                        + "DO UPDATE SET members = segment_count.members + EXCLUDED.members", List.of(diff.s.id(), stripe, diff.entered - diff.exited), null)
+                                : new Db.Step("UPDATE segment_count SET members = members + ? WHERE segment_id = ? AND stripe = ?",
+                                        List.of(diff.entered - diff.exited, diff.s.id(), stripe), null));
                         timings.moves += (int) (diff.entered + diff.exited);
                     }
                     Moves before = out.get(diff.s.id());
@@ -685,21 +690,24 @@ public final class SegmentStore {
     }
 
     /** A segment's name as of the last change of its row. */
-    private record Named(OffsetDateTime updatedAt, String name) {
+    private record Named(int version, OffsetDateTime updatedAt, String name) {
     }
 
-    /** Segment names by id, each good while the row's {@code updated_at} is the one it was read with. */
+    /**
+     * Segment names by id, each good while the row's version and {@code updated_at} are the ones it was read with (an
+     * edit changes both, a rename the second); a rename or deletion here drops its entry at once.
+     */
     private final Map<UUID, Named> names = new ConcurrentHashMap<>();
 
     /**
      * Fills in the names of {@code rows} ({id, null, version, updated_at}) from {@link #names}, reading those it lacks
-     * or that changed since: an edit or a rename changes {@code updated_at}.
+     * or that changed since.
      */
     private void names(Connection c, List<Object[]> rows) throws SQLException {
         List<UUID> missing = new ArrayList<>();
         for (Object[] r : rows) {
             Named n = names.get((UUID) r[0]);
-            if (n != null && n.updatedAt().isEqual((OffsetDateTime) r[3])) {
+            if (n != null && n.version() == (Integer) r[2] && n.updatedAt().isEqual((OffsetDateTime) r[3])) {
                 r[1] = n.name();
             } else {
                 missing.add((UUID) r[0]);
@@ -710,8 +718,8 @@ public final class SegmentStore {
         }
         Db.OneOf ids = db.oneOf("id", missing);
         Map<UUID, Named> read = new HashMap<>();
-        Db.pipeline(c, db.dialect(), List.of(new Db.Step("SELECT id, name, updated_at FROM segment WHERE " + ids.sql(), ids.args(),
-                rs -> read.put(rs.getObject(1, UUID.class), new Named(rs.getObject(3, OffsetDateTime.class), rs.getString(2))))));
+        Db.pipeline(c, db.dialect(), List.of(new Db.Step("SELECT id, name, version, updated_at FROM segment WHERE " + ids.sql(), ids.args(),
+                rs -> read.put(rs.getObject(1, UUID.class), new Named(rs.getInt(3), rs.getObject(4, OffsetDateTime.class), rs.getString(2))))));
         for (Object[] r : rows) {
             Named n = read.get((UUID) r[0]);
             if (n != null) {

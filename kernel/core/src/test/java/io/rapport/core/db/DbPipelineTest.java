@@ -127,7 +127,8 @@ class DbPipelineTest {
         if (db.dialect() == Db.Dialect.POSTGRESQL) {
             // as a filter (the table has no index), the list must be a uuid[] constant: a text argument cast in the statement is not folded
             List<String> plan = db.read(c -> Db.list(c, "EXPLAIN (VERBOSE) SELECT n FROM pipeline_uuid WHERE " + some.sql(), some.args(), rs -> rs.getString(1)));
-            assertThat(String.join("\n", plan)).contains("Filter:").contains("::uuid[]").doesNotContain("cstring");
+            assertThat(String.join("\n", plan)).contains("Filter:").containsPattern("ANY \\('\\{[^']*\\}'::uuid\\[\\]\\)")
+                    .doesNotContain("cstring").doesNotContain("character varying");
         }
     }
 
@@ -141,7 +142,8 @@ class DbPipelineTest {
         db.tx(c -> {
             Db.pipeline(c, db.dialect(), List.of(new Db.Step("INSERT INTO pipeline_item (id, name, n) VALUES (?, ?, ?)", List.of(9, "nine", 9), null),
                     Db.COMMIT));
-            // committed already: another connection sees the row before this transaction's work returns
+            // committed already: the driver sees no transaction, and another connection sees the row before the work returns
+            assertThat(c.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()).isEqualTo(org.postgresql.core.TransactionState.IDLE);
             seenOutside.addAll(db.read(o -> Db.list(o, "SELECT n FROM pipeline_item WHERE id = ?", List.of(9), rs -> rs.getInt(1))));
             return null;
         });
@@ -149,6 +151,20 @@ class DbPipelineTest {
         assertThat(seenOutside).containsExactly(9);
         List<Integer> after = db.read(c -> Db.list(c, "SELECT n FROM pipeline_item", List.of(), rs -> rs.getInt(1)));
         assertThat(after).containsExactly(9);
+
+        // a step that fails before it: the COMMIT is skipped and nothing of the transaction is kept
+        assertThatThrownBy(() -> db.tx(c -> {
+            Db.pipeline(c, db.dialect(), List.of(new Db.Step("INSERT INTO pipeline_item (id, name, n) VALUES (?, ?, ?)", List.of(10, "ten", 10), null),
+                    new Db.Step("INSERT INTO pipeline_item (id, name, n) VALUES (?, ?, ?)", List.of(9, "again", 9), null), Db.COMMIT));
+            return null;
+        })).isInstanceOf(RuntimeException.class);
+        List<Integer> kept = db.read(c -> Db.list(c, "SELECT n FROM pipeline_item ORDER BY id", List.of(), rs -> rs.getInt(1)));
+        assertThat(kept).containsExactly(9);
+        // anywhere but last, it is refused
+        assertThatThrownBy(() -> db.tx(c -> {
+            Db.pipeline(c, db.dialect(), List.of(Db.COMMIT, new Db.Step("DELETE FROM pipeline_item", List.of(), null)));
+            return null;
+        })).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
