@@ -440,9 +440,9 @@ public final class SegmentStore {
     /**
      * Re-evaluates several segments, each for some customers, in one transaction per chunk of customers. The
      * segments are locked exclusive, as a rebuild locks one (on PostgreSQL their advisory locks in key order, on H2
-     * their rows in id order), and each is evaluated with the version of its condition found under the lock. Customers whose changes concern the same segments are evaluated together by one
-     * query that computes all those conditions for each of them ({@link SegmentSql#matches}); one more query reads
-     * their memberships. The entries and exits of all segments are written together with their events. A segment
+     * their rows in id order), and each is evaluated with the version of its condition found under the lock. Customers
+     * whose changes concern the same segments are evaluated together by one query that computes all those conditions
+     * for each of them ({@link SegmentSql#matches}); one more query reads their memberships. The entries and exits of all segments are written together with their events. A segment
      * deleted meanwhile is skipped.
      *
      * @return entries and exits per segment evaluated
@@ -624,7 +624,7 @@ public final class SegmentStore {
                     steps.add(Db.COMMIT); // nothing follows in this transaction: its commit goes with the writes
                 }
                 Db.pipeline(c, db.dialect(), steps);
-                if (db.dialect() == Db.Dialect.POSTGRESQL) {
+                if (postgres) {
                     memberRowsWritten.addAndGet(rowsWritten);
                 }
                 mark[0] = lap(mark[0], x -> timings.write += x);

@@ -31,6 +31,7 @@ import io.rapport.core.Kernel;
 import io.rapport.core.TestDb;
 import io.rapport.core.customer.CustomerChanges;
 import io.rapport.core.customer.CustomerJson;
+import io.rapport.core.db.Db;
 import io.rapport.core.json.Json;
 import io.rapport.core.validation.ConflictException;
 import io.rapport.core.validation.FieldError;
@@ -286,15 +287,9 @@ class SegmentsTest {
         // another server edits the segment holding its lock: the evaluator reads the old version, then waits for the lock
         try (java.sql.Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
-            try (java.sql.PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)");
-                 java.sql.PreparedStatement edit = c.prepareStatement("UPDATE segment SET definition = ?, version = version + 1 WHERE id = ?")) {
-                lock.setInt(1, SegmentStore.ADVISORY_CLASS);
-                lock.setInt(2, SegmentStore.advisoryKey(s.id()));
-                lock.execute();
-                edit.setString(1, "{\"condition\":{\"tag\":\"b-" + run + "\"}}");
-                edit.setObject(2, s.id());
-                assertThat(edit.executeUpdate()).isEqualTo(1);
-            }
+            Db.list(c, "SELECT pg_advisory_xact_lock(?, ?)", List.of(SegmentStore.ADVISORY_CLASS, SegmentStore.advisoryKey(s.id())), rs -> 1);
+            assertThat(Db.update(c, "UPDATE segment SET definition = ?, version = version + 1 WHERE id = ?",
+                    "{\"condition\":{\"tag\":\"b-" + run + "\"}}", s.id())).isEqualTo(1);
             tags(hal, "b-" + run);
             await().atMost(Duration.ofSeconds(10)).until(() -> waitingForAdvisoryLock(SegmentStore.advisoryKey(s.id())));
             c.commit();
@@ -310,24 +305,15 @@ class SegmentsTest {
         assertThat(SegmentStore.STRIPES).isEqualTo(SegmentEvaluator.MAX_LANES);
         String run = UUID.randomUUID().toString().substring(0, 8);
         SegmentStore.Segment s = segments.create(tenant, "Striped " + run, null, definition("{\"tag\":\"striped-" + run + "\"}"));
-        try (java.sql.Connection c = db.dataSource().getConnection();
-             java.sql.PreparedStatement ps = c.prepareStatement("SELECT stripe FROM segment_count WHERE segment_id = ? ORDER BY stripe")) {
-            ps.setObject(1, s.id());
-            List<Integer> stripes = new ArrayList<>();
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    stripes.add(rs.getInt(1));
-                }
-            }
+        try (java.sql.Connection c = db.dataSource().getConnection()) {
+            List<Integer> stripes = Db.list(c, "SELECT stripe FROM segment_count WHERE segment_id = ? ORDER BY stripe", List.of(s.id()), rs -> rs.getInt(1));
             assertThat(stripes).containsExactlyElementsOf(java.util.stream.IntStream.range(0, SegmentStore.STRIPES).boxed().toList());
         }
         long before = segments.find(tenant, s.id()).orElseThrow().members();
         if (TestDb.postgres()) {
             // a stripe missing (a segment made by other code, more lanes than it has stripes) is made by the addition
-            try (java.sql.Connection c = db.dataSource().getConnection();
-                 java.sql.PreparedStatement ps = c.prepareStatement("DELETE FROM segment_count WHERE segment_id = ?")) {
-                ps.setObject(1, s.id());
-                ps.executeUpdate();
+            try (java.sql.Connection c = db.dataSource().getConnection()) {
+                Db.update(c, "DELETE FROM segment_count WHERE segment_id = ?", s.id());
             }
         }
         Customer ivy = customer("ivy-" + run + "@example.com", "Ivy", Map.of(), Set.of(), List.of());
@@ -340,14 +326,9 @@ class SegmentsTest {
     }
 
     private boolean waitingForAdvisoryLock(int key) throws SQLException {
-        try (java.sql.Connection c = db.dataSource().getConnection();
-             java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND objid = ? "
-                     + "AND NOT granted")) {
-            ps.setLong(1, SegmentStore.ADVISORY_CLASS);
-            ps.setLong(2, Integer.toUnsignedLong(key));
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getLong(1) > 0;
-            }
+        try (java.sql.Connection c = db.dataSource().getConnection()) {
+            return Db.list(c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND objid = ? AND NOT granted",
+                    List.of((long) SegmentStore.ADVISORY_CLASS, Integer.toUnsignedLong(key)), rs -> rs.getLong(1)).get(0) > 0;
         }
     }
 
