@@ -333,6 +333,10 @@ SERVER_JAVA="$(readlink -f "/proc/$PID/exe" 2>/dev/null || echo java)"
 SERVER_JVM="$("$SERVER_JAVA" -version 2>&1 | head -n 2 | tail -n 1) ($SERVER_JAVA)"
 SERVER_JVM_OPTIONS="$(grep -v '^[[:space:]]*#' "$SRV/jvm.options" 2>/dev/null | tr '\n' ' ' | sed 's/ *$//')"
 MACHINE="nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo), load average before the run $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr)"
+# PostgreSQL's memory, checkpoint and vacuum settings move the figures as much as the code does: the report names them
+if [ "$DB" = postgresql ] && [ -n "$SERVER_SCHEMA_URL" ]; then
+    MACHINE="$MACHINE; $(schema settings "$SERVER_SCHEMA_URL" 2>/dev/null || echo 'PostgreSQL settings unknown')"
+fi
 
 # --- the driver -----------------------------------------------------------------------------------------------------
 set +e

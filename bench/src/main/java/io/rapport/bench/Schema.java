@@ -29,12 +29,14 @@ public final class Schema {
     }
 
     public static void main(String[] args) throws SQLException {
-        if (args.length != 3 || !(args[0].equals("reset") || args[0].equals("drop"))) {
-            System.err.println("usage: Schema reset|drop JDBC_URL_WITH_currentSchema USER   (password from PGPASSWORD)");
+        if (args.length != 3 || !(args[0].equals("reset") || args[0].equals("drop") || args[0].equals("settings"))) {
+            System.err.println("usage: Schema reset|drop|settings JDBC_URL_WITH_currentSchema USER   (password from PGPASSWORD)");
             System.exit(2);
         }
         String password = System.getenv().getOrDefault("PGPASSWORD", "");
-        if (args[0].equals("reset")) {
+        if (args[0].equals("settings")) {
+            System.out.println(settings(args[1], args[2], password));
+        } else if (args[0].equals("reset")) {
             resetPostgres(args[1], args[2], password);
         } else {
             dropPostgres(args[1], args[2], password);
@@ -55,6 +57,24 @@ public final class Schema {
             s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             s.execute("CREATE SCHEMA " + schema);
         }
+    }
+
+    /** The server settings a run's figures depend on most, for its report: "PostgreSQL 15.4, shared_buffers 128MB, …". */
+    static String settings(String url, String user, String password) throws SQLException {
+        StringBuilder out = new StringBuilder("PostgreSQL ");
+        try (Connection c = DriverManager.getConnection(withoutSchema(url), user, password); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT current_setting('server_version'), name, current_setting(name) FROM unnest(ARRAY['shared_buffers', "
+                     + "'max_wal_size', 'checkpoint_timeout', 'synchronous_commit', 'autovacuum', 'shared_preload_libraries']) AS name")) {
+            boolean first = true;
+            while (rs.next()) {
+                if (first) {
+                    out.append(rs.getString(1).split(" ")[0]);
+                    first = false;
+                }
+                out.append(", ").append(rs.getString(2)).append(' ').append(rs.getString(3).isEmpty() ? "(none)" : rs.getString(3));
+            }
+        }
+        return out.toString();
     }
 
     static void dropPostgres(String url, String user, String password) throws SQLException {

@@ -25,6 +25,7 @@ public final class Vacuum {
     private final long afterRows;
     private final long everyNanos;
     private final boolean truncate;
+    private final int costDelayMillis;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile long vacuumedAtRows;
     private volatile long vacuumedAtNanos;
@@ -34,13 +35,21 @@ public final class Vacuum {
      * @param truncate whether the vacuum may give the empty pages at the table's end back to the system: it then locks
      *                 the table against writes for a moment, which a queue written at every event (the outbox) should
      *                 not pay every few seconds; its freed pages are reused either way
+     * @param costDelayMillis PostgreSQL's {@code vacuum_cost_delay} for this vacuum (0: none, as for any
+     *                 {@code VACUUM}): it then pauses that long after every {@code vacuum_cost_limit} of page costs, as
+     *                 autovacuum does (2 ms by default). A large table's vacuum, seconds of one core's work on a small
+     *                 machine, then takes longer but leaves the other work most of the core.
      */
-    public Vacuum(Db db, String table, long afterRows, Duration every, boolean truncate) {
+    public Vacuum(Db db, String table, long afterRows, Duration every, boolean truncate, int costDelayMillis) {
+        if (costDelayMillis < 0 || costDelayMillis > 100) {
+            throw new IllegalArgumentException("vacuum_cost_delay is 0 to 100 ms: " + costDelayMillis);
+        }
         this.db = db;
         this.table = table;
         this.afterRows = afterRows;
         this.everyNanos = every.toNanos();
         this.truncate = truncate;
+        this.costDelayMillis = costDelayMillis;
         this.vacuumedAtNanos = System.nanoTime() - everyNanos;
     }
 
@@ -74,10 +83,19 @@ public final class Vacuum {
             String skipped = db.read(c -> {
                 c.setAutoCommit(true); // VACUUM cannot run inside a transaction
                 try (Statement st = c.createStatement()) {
-                    st.execute("VACUUM (ANALYZE, PARALLEL 0" + (truncate ? "" : ", TRUNCATE false") + ") " + table);
-                    // a role that does not own the table gets a warning ("skipping ..."), not an error
-                    SQLWarning w = st.getWarnings();
-                    return w == null ? null : w.getMessage();
+                    if (costDelayMillis > 0) {
+                        st.execute("SET vacuum_cost_delay = " + costDelayMillis);
+                    }
+                    try {
+                        st.execute("VACUUM (ANALYZE, PARALLEL 0" + (truncate ? "" : ", TRUNCATE false") + ") " + table);
+                        // a role that does not own the table gets a warning ("skipping ..."), not an error
+                        SQLWarning w = st.getWarnings();
+                        return w == null ? null : w.getMessage();
+                    } finally {
+                        if (costDelayMillis > 0) {
+                            st.execute("RESET vacuum_cost_delay"); // the connection goes back to the pool
+                        }
+                    }
                 }
             });
             if (skipped != null) {

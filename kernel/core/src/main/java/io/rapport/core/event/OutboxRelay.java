@@ -91,7 +91,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.projector = projector;
         this.bus = bus;
         this.batchSize = batchSize;
-        this.vacuum = new Vacuum(db, "outbox", VACUUM_AFTER_ROWS, VACUUM_EVERY, false);
+        this.vacuum = new Vacuum(db, "outbox", VACUUM_AFTER_ROWS, VACUUM_EVERY, false, 0);
         // one vacuum waiting at most (it looks again whether it is due when it runs); the others, and any after close, dropped
         this.vacuumThread = db.dialect() == Db.Dialect.POSTGRESQL ? new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1), r -> {
             Thread t = new Thread(r, "rapport-outbox-vacuum");

@@ -594,6 +594,8 @@ public final class SegmentStore {
                     }
                 }
                 List<Db.Step> writes = new ArrayList<>();
+                List<UUID> counted = new ArrayList<>();
+                List<Long> added = new ArrayList<>();
                 Diff all = null;
                 for (Object[] r : rows) {
                     Diff diff = diffs.get((UUID) r[0]);
@@ -606,15 +608,22 @@ public final class SegmentStore {
                         all.absorb(diff);
                     }
                     if (diff.entered + diff.exited > 0) {
-                        writes.add(postgres
-                                ? new Db.Step("INSERT INTO segment_count (segment_id, stripe, members) VALUES (?, ?, ?) ON CONFLICT (segment_id, stripe) "
-                                        + "DO UPDATE SET members = segment_count.members + EXCLUDED.members", List.of(diff.s.id(), stripe, diff.entered - diff.exited), null)
-                                : new Db.Step("UPDATE segment_count SET members = members + ? WHERE segment_id = ? AND stripe = ?",
-                                        List.of(diff.entered - diff.exited, diff.s.id(), stripe), null));
+                        if (postgres) {
+                            counted.add(diff.s.id());
+                            added.add(diff.entered - diff.exited);
+                        } else {
+                            writes.add(new Db.Step("UPDATE segment_count SET members = members + ? WHERE segment_id = ? AND stripe = ?",
+                                    List.of(diff.entered - diff.exited, diff.s.id(), stripe), null));
+                        }
                         timings.moves += (int) (diff.entered + diff.exited);
                     }
                     Moves before = out.get(diff.s.id());
                     out.put(diff.s.id(), new Moves(diff.entered + (before == null ? 0 : before.entered()), diff.exited + (before == null ? 0 : before.exited())));
+                }
+                if (!counted.isEmpty()) {
+                    // one statement whatever the number of segments (in id order, as the rows were read): its text never
+                    // changes, so the server parses and plans it once per connection
+                    writes.add(new Db.Step(COUNT_STRIPES, List.of(stripe, counted.toArray(UUID[]::new), added.toArray(Long[]::new)), null));
                 }
                 // the memberships and their events before the counts, in one round trip on PostgreSQL
                 int rowsWritten = all.in.size() + all.out.size();
@@ -750,10 +759,22 @@ public final class SegmentStore {
      * {@code wal_writer_delay}, 600 ms by default), never half of one, which is less than what a crash of the server
      * loses already: the changes queued in memory for evaluation. Both are made good at the customer's next change
      * and by the rebuilds. The next synchronous commit of anything else (an ingest) flushes them too.</li>
+     * <li>Generic plans: the driver prepares each statement whose text repeats, but with parameters PostgreSQL plans
+     * it again for each set of values while it estimates the generic plan dearer, which it always did for the
+     * conditions query: 0.96 ms of planning for 0.36 ms of execution, every batch (measured on 200,000 profiles).
+     * Every query of a lane is a lookup by customer or segment id, which a custom plan does no better.</li>
      * </ul>
      */
     private static final Db.Step INCREMENTAL_SESSION = new Db.Step(
-            "SELECT length(set_config('jit', 'off', true) || set_config('synchronous_commit', 'off', true))", List.of(), null);
+            "SELECT length(set_config('jit', 'off', true) || set_config('synchronous_commit', 'off', true) "
+                    + "|| set_config('plan_cache_mode', 'force_generic_plan', true))", List.of(), null);
+
+    /**
+     * Adds to a lane's count stripes on PostgreSQL: the stripe, then the segments' ids and what to add to each (arrays
+     * of one length, no id twice). A missing stripe is made.
+     */
+    private static final String COUNT_STRIPES = "INSERT INTO segment_count (segment_id, stripe, members) SELECT x.s, ?, x.n FROM unnest(?::uuid[], ?::int8[]) "
+            + "AS x(s, n) ON CONFLICT (segment_id, stripe) DO UPDATE SET members = segment_count.members + EXCLUDED.members";
 
     /** A segment and a customer. */
     private record Pair(UUID segment, UUID customer) {

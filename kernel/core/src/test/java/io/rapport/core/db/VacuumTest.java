@@ -1,6 +1,7 @@
 package io.rapport.core.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -36,7 +37,7 @@ class VacuumTest {
 
     @Test
     void aTableIsVacuumedAndAnalyzedOnceEnoughRowsWereWrittenAndNotAgainUntilAsManyMore() {
-        Vacuum vacuum = new Vacuum(db, "vacuum_item", 50, Duration.ZERO, true);
+        Vacuum vacuum = new Vacuum(db, "vacuum_item", 50, Duration.ZERO, true, 0);
         boolean pg = db.dialect() == Db.Dialect.POSTGRESQL;
 
         assertThat(vacuum.due(49)).isFalse();
@@ -54,10 +55,43 @@ class VacuumTest {
 
     @Test
     void notTwiceWithinTheInterval() {
-        Vacuum vacuum = new Vacuum(db, "vacuum_item", 1, Duration.ofHours(1), false);
+        Vacuum vacuum = new Vacuum(db, "vacuum_item", 1, Duration.ofHours(1), false, 0);
         boolean pg = db.dialect() == Db.Dialect.POSTGRESQL;
 
         assertThat(vacuum.run(10)).isEqualTo(pg);
         assertThat(vacuum.due(1_000_000)).isFalse();
+    }
+
+    @Test
+    void aThrottledVacuumRunsAndLeavesItsConnectionsCostDelayAsItWas() {
+        Vacuum vacuum = new Vacuum(db, "vacuum_item", 1, Duration.ZERO, true, 2);
+        boolean pg = db.dialect() == Db.Dialect.POSTGRESQL;
+        db.tx(c -> Db.update(c, "INSERT INTO vacuum_item (id) VALUES (1000)"));
+        db.tx(c -> Db.update(c, "DELETE FROM vacuum_item WHERE id = 1000"));
+
+        assertThat(vacuum.run(1)).isEqualTo(pg);
+        if (!pg) {
+            return;
+        }
+        // every connection of the pool: none kept the vacuum's setting
+        List<java.sql.Connection> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                java.sql.Connection c = testDb.dataSource().getConnection();
+                held.add(c);
+                assertThat(Db.list(c, "SELECT current_setting('vacuum_cost_delay')", List.of(), rs -> rs.getString(1))).containsExactly("0");
+            }
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        } finally {
+            for (java.sql.Connection c : held) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // the pool's
+                }
+            }
+        }
+        assertThatThrownBy(() -> new Vacuum(db, "vacuum_item", 1, Duration.ZERO, true, -1)).isInstanceOf(IllegalArgumentException.class);
     }
 }
