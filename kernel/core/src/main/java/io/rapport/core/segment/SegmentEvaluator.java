@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * Keeps segments up to date as customers change, without rebuilding them: it takes each batch of events the relay
  * hands to the bus, whole ({@link #onEvents}), and the profile changes the kernel reports; what queued meanwhile joins
  * it; and it re-evaluates for those customers only the segments the change can affect, computing all of them for each
- * customer in one query ({@link SegmentStore#evaluateMany}). On PostgreSQL a batch is split by customer over lanes
- * evaluated at once (see {@code lanes}). Segments whose truth changes with time alone ("no order within 30 days") are
+ * customer in one query ({@link SegmentStore#evaluateMany}). On PostgreSQL changes are split by customer over lanes
+ * that evaluate at once, each on its own (see {@code lanes}). Segments whose truth changes with time alone ("no order within 30 days") are
  * re-evaluated every {@code recheck} for the customers whose events or dates left a window since the last check (the
  * moment their membership can change), and rebuilt at start and once a day.
  */
@@ -44,8 +44,11 @@ public final class SegmentEvaluator implements AutoCloseable {
     private final Clock clock;
     private final SegmentStore segments;
     private final Duration recheck;
-    /** Changes as they were handed over together (a relay batch, a profile update), each list at most {@link #BATCH}. */
-    private final BlockingQueue<List<Change>> queue = new LinkedBlockingQueue<>();
+    /**
+     * Per lane, its customers' changes as they were handed over together (a relay batch, a profile update), each list
+     * at most {@link #BATCH}.
+     */
+    private final List<BlockingQueue<List<Change>>> queues = new ArrayList<>();
     private final AtomicLong evaluated = new AtomicLong();
     private final AtomicLong moves = new AtomicLong();
     /** How many of the last changes the latency percentiles cover. */
@@ -53,10 +56,10 @@ public final class SegmentEvaluator implements AutoCloseable {
     private final Latencies latencies = new Latencies(LATENCY_RING);
     /** Changes handed over and not evaluated yet. */
     private final AtomicLong pending = new AtomicLong();
-    /** Wakes the thread to stop (no interrupt: H2 closes its file channel when a thread is interrupted inside I/O). */
+    /** Wakes a lane's thread to stop (no interrupt: H2 closes its file channel when a thread is interrupted inside I/O). */
     private static final List<Change> STOP = new ArrayList<>();
     private volatile boolean running;
-    private volatile Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
     private volatile Thread maintenance;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private long lastRecheck;
@@ -69,21 +72,21 @@ public final class SegmentEvaluator implements AutoCloseable {
         this.vacuum = new Vacuum(db, "segment_member", VACUUM_AFTER_ROWS, VACUUM_EVERY, true, VACUUM_COST_DELAY_MILLIS);
         this.lanes = db.dialect() == Db.Dialect.POSTGRESQL
                 ? Math.max(1, Math.min(MAX_LANES, Integer.getInteger(LANES_PROPERTY, Runtime.getRuntime().availableProcessors()))) : 1;
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger(1);
-        this.laneThreads = lanes == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(lanes - 1, r -> {
-            Thread t = new Thread(r, "rapport-segments-lane-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        for (int i = 0; i < lanes; i++) {
+            queues.add(new LinkedBlockingQueue<>());
+        }
     }
 
     public void start() {
         running = true;
         lastRecheck = clock.millis();
-        Thread t = new Thread(this::loop, "rapport-segments");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
+        for (int i = 0; i < lanes; i++) {
+            int lane = i;
+            Thread t = new Thread(() -> loop(lane), lane == 0 ? "rapport-segments" : "rapport-segments-lane-" + (lane + 1));
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
         // time-dependent rechecks and the vacuum on their own thread: a recheck takes a second or more on a large shop,
         // and the changes arriving meanwhile must not wait for it
         Thread m = new Thread(this::maintain, "rapport-segments-recheck");
@@ -151,7 +154,21 @@ public final class SegmentEvaluator implements AutoCloseable {
     private void hand(List<Change> changes) {
         for (List<Change> chunk : Db.chunks(changes, BATCH)) {
             pending.addAndGet(chunk.size());
-            queue.add(chunk);
+            if (lanes == 1) {
+                queues.get(0).add(chunk);
+                continue;
+            }
+            // by customer, so that no two lanes evaluate one customer, and a customer's changes keep their order
+            List<List<Change>> parts = new ArrayList<>(lanes);
+            for (int i = 0; i < lanes; i++) {
+                parts.add(new ArrayList<>());
+            }
+            chunk.forEach(c -> parts.get(lane(c.customerId())).add(c));
+            for (int i = 0; i < lanes; i++) {
+                if (!parts.get(i).isEmpty()) {
+                    queues.get(i).add(parts.get(i));
+                }
+            }
         }
     }
 
@@ -198,7 +215,9 @@ public final class SegmentEvaluator implements AutoCloseable {
         return pending.get();
     }
 
-    private void loop() {
+    /** A lane's thread: it evaluates its changes as they come, whatever the other lanes are doing. */
+    private void loop(int lane) {
+        BlockingQueue<List<Change>> queue = queues.get(lane);
         List<Change> batch = new ArrayList<>();
         repeat(() -> {
             List<Change> first = queue.poll(1, TimeUnit.SECONDS);
@@ -210,7 +229,7 @@ public final class SegmentEvaluator implements AutoCloseable {
                     batch.addAll(queue.poll());
                 }
                 try {
-                    evaluate(batch);
+                    evaluateLane(batch, lanes > 1, lane);
                 } finally {
                     pending.addAndGet(-batch.size());
                     batch.clear();
@@ -219,100 +238,15 @@ public final class SegmentEvaluator implements AutoCloseable {
         }, "Evaluating segments failed; the customers concerned are evaluated again at the next change or rebuild");
     }
 
-    /**
-     * Re-evaluates, per tenant, the segments each change can affect for the customers concerned: one transaction per
-     * tenant, chunk and lane. The segments' parsed conditions come from {@link SegmentStore#active}, which reads only
-     * their versions unless one changed.
-     */
-    void evaluate(List<Change> batch) throws InterruptedException {
-        // per tenant, the customers each segment must be evaluated for; a customer's changes of one type count once
-        Map<UUID, Set<Change>> byTenant = new LinkedHashMap<>();
-        batch.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new LinkedHashSet<>()).add(new Change(c.tenantId(), c.customerId(), c.type(), 0)));
-        Map<UUID, Map<UUID, List<UUID>>> concerned = new LinkedHashMap<>();
-        for (Map.Entry<UUID, Set<Change>> e : byTenant.entrySet()) {
-            Map<UUID, List<UUID>> bySegment = new LinkedHashMap<>();
-            for (SegmentStore.Compiled s : segments.active(e.getKey())) {
-                References refs = s.references();
-                Set<UUID> mine = new LinkedHashSet<>();
-                for (Change c : e.getValue()) {
-                    if (refs.affectedBy(c.type())) {
-                        mine.add(c.customerId());
-                    }
-                }
-                if (!mine.isEmpty()) {
-                    bySegment.put(s.id(), List.copyOf(mine));
-                }
-            }
-            concerned.put(e.getKey(), bySegment);
-        }
-        if (lanes == 1 || batch.size() < SPLIT_FROM) {
-            evaluateLane(batch, concerned, false, 0);
-            return;
-        }
-        // by customer, so that no two lanes evaluate one customer
-        List<List<Change>> parts = new ArrayList<>();
-        for (int i = 0; i < lanes; i++) {
-            parts.add(new ArrayList<>());
-        }
-        batch.forEach(c -> parts.get(lane(c.customerId())).add(c));
-        List<java.util.concurrent.Future<?>> others = new ArrayList<>();
-        RuntimeException failed = null;
-        try {
-            for (int i = 1; i < lanes; i++) {
-                int lane = i;
-                if (!parts.get(lane).isEmpty()) {
-                    others.add(laneThreads.submit(() -> evaluateLane(parts.get(lane), only(concerned, lane), true, lane)));
-                }
-            }
-            if (!parts.get(0).isEmpty()) {
-                evaluateLane(parts.get(0), only(concerned, 0), true, 0);
-            }
-        } catch (RuntimeException e) {
-            failed = e;
-        } finally {
-            // every lane ends before the next batch starts, failed or not
-            for (java.util.concurrent.Future<?> f : others) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                    if (failed == null) {
-                        failed = cause;
-                    } else {
-                        failed.addSuppressed(cause);
-                    }
-                }
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
-    }
-
     private int lane(UUID customer) {
         return Math.floorMod(customer.hashCode(), lanes);
     }
 
-    /** @return the customers of {@code concerned} that are the lane's */
-    private Map<UUID, Map<UUID, List<UUID>>> only(Map<UUID, Map<UUID, List<UUID>>> concerned, int lane) {
-        Map<UUID, Map<UUID, List<UUID>>> out = new LinkedHashMap<>();
-        concerned.forEach((tenant, bySegment) -> {
-            Map<UUID, List<UUID>> mine = new LinkedHashMap<>();
-            bySegment.forEach((segment, customers) -> {
-                List<UUID> theirs = customers.stream().filter(u -> lane(u) == lane).toList();
-                if (!theirs.isEmpty()) {
-                    mine.put(segment, theirs);
-                }
-            });
-            out.put(tenant, mine);
-        });
-        return out;
-    }
-
     /**
-     * On PostgreSQL, a batch is split by customer over this many transactions at once, one a core (at most
-     * {@link #MAX_LANES}): a batch is mostly round trips and work in the database, which then runs on every core; its
-     * changes wait for the slowest lane instead of the whole. On H2 (whose locks know no shared mode), one.
+     * On PostgreSQL, changes are split by customer over this many lanes, one a core (at most {@link #MAX_LANES}), each a
+     * thread with its own queue that evaluates its changes in transactions of its own: an evaluation is mostly round
+     * trips and work in the database, which then runs on every core, and a lane's changes wait for that lane only,
+     * not for the slowest of a batch. On H2 (whose locks know no shared mode), one.
      */
     private final int lanes;
     static final int MAX_LANES = 4;
@@ -321,19 +255,46 @@ public final class SegmentEvaluator implements AutoCloseable {
      * suits a database on the same machine.
      */
     static final String LANES_PROPERTY = "rapport.segments.lanes";
-    /** The fewest changes split: a smaller batch would cost more in transactions than it gains. */
-    static final int SPLIT_FROM = 8;
-    /** Runs the lanes after the first, which runs on the evaluator's own thread. */
-    private final java.util.concurrent.ExecutorService laneThreads;
 
-    /** Evaluates a lane's changes; {@code shared}: beside other lanes, as {@link SegmentStore} describes it. */
-    private void evaluateLane(List<Change> changes, Map<UUID, Map<UUID, List<UUID>>> concerned, boolean shared, int lane) {
+    /**
+     * Evaluates a lane's changes; {@code shared}: beside other lanes, as {@link SegmentStore} describes it. The segments
+     * a change concerns are worked out from the tenant's segments as last read here: {@link SegmentStore#evaluateMany}
+     * checks them under its locks, in its first round trip, and they are read again only when one changed since (or when
+     * none concerns the changes, lest a segment made on another server be missed).
+     */
+    private void evaluateLane(List<Change> changes, boolean shared, int lane) {
         long start = System.nanoTime();
         SegmentStore.Timings timings = new SegmentStore.Timings();
-        for (Map.Entry<UUID, Map<UUID, List<UUID>>> e : concerned.entrySet()) {
-            for (SegmentStore.Moves r : segments.evaluateMany(e.getKey(), e.getValue(), timings, shared, lane).values()) {
-                evaluated.incrementAndGet();
-                moves.addAndGet(r.entered() + r.exited());
+        // per tenant, its customers' changes; a customer's changes of one type count once
+        Map<UUID, Set<Change>> byTenant = new LinkedHashMap<>();
+        changes.forEach(c -> byTenant.computeIfAbsent(c.tenantId(), t -> new LinkedHashSet<>()).add(new Change(c.tenantId(), c.customerId(), c.type(), 0)));
+        for (Map.Entry<UUID, Set<Change>> e : byTenant.entrySet()) {
+            UUID tenant = e.getKey();
+            List<SegmentStore.Compiled> seen = segments.known(tenant);
+            boolean fresh = seen == null;
+            for (int attempt = 1; ; attempt++) {
+                if (seen == null) {
+                    seen = segments.active(tenant);
+                }
+                Map<UUID, List<UUID>> concerned = concerned(seen, e.getValue());
+                if (concerned.isEmpty() && !fresh) {
+                    seen = null;
+                    fresh = true;
+                    continue;
+                }
+                try {
+                    for (SegmentStore.Moves r : segments.evaluateMany(tenant, concerned, timings, shared, lane, seen).values()) {
+                        evaluated.incrementAndGet();
+                        moves.addAndGet(r.entered() + r.exited());
+                    }
+                    break;
+                } catch (SegmentStore.Stale stale) {
+                    if (attempt == STALE_ATTEMPTS) {
+                        throw new IllegalStateException("The segments of tenant " + tenant + " changed " + attempt + " times during one evaluation", stale);
+                    }
+                    seen = null;
+                    fresh = true;
+                }
             }
         }
         long done = System.nanoTime();
@@ -343,9 +304,29 @@ public final class SegmentEvaluator implements AutoCloseable {
             oldest = Math.max(oldest, done - c.at());
         }
         if (done - start >= SLOW_BATCH_NANOS) {
-            LOG.info("Slow segment evaluation{}: {} changes in {} ms ({} ms since the oldest was heard): {}", shared ? " (one lane of a batch)" : "",
-                    changes.size(), (done - start) / 1_000_000, oldest / 1_000_000, timings);
+            LOG.info("Slow segment evaluation (lane {}): {} changes in {} ms ({} ms since the oldest was heard): {}", lane + 1, changes.size(), (done - start) / 1_000_000, oldest / 1_000_000, timings);
         }
+    }
+
+    /** How many times a lane reads the segments again when they keep changing under it, before it gives up. */
+    static final int STALE_ATTEMPTS = 5;
+
+    /** @return per segment of {@code segments}, the customers whose changes can affect it */
+    private static Map<UUID, List<UUID>> concerned(List<SegmentStore.Compiled> segments, Set<Change> changes) {
+        Map<UUID, List<UUID>> bySegment = new LinkedHashMap<>();
+        for (SegmentStore.Compiled s : segments) {
+            References refs = s.references();
+            Set<UUID> mine = new LinkedHashSet<>();
+            for (Change c : changes) {
+                if (refs.affectedBy(c.type())) {
+                    mine.add(c.customerId());
+                }
+            }
+            if (!mine.isEmpty()) {
+                bySegment.put(s.id(), List.copyOf(mine));
+            }
+        }
+        return bySegment;
     }
 
     /** A batch that takes this long is logged with where its time went (system property {@value #SLOW_BATCH_PROPERTY}, ms). */
@@ -521,24 +502,17 @@ public final class SegmentEvaluator implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        queue.add(STOP);
+        queues.forEach(q -> q.add(STOP));
         stopped.countDown();
-        for (Thread t : new Thread[] {thread, maintenance}) {
+        List<Thread> all = new ArrayList<>(threads);
+        all.add(maintenance);
+        for (Thread t : all) {
             if (t != null) {
                 try {
                     t.join(TimeUnit.SECONDS.toMillis(10));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }
-        }
-        // after the evaluator's thread, which waits for its lanes: none is left running against a closing database
-        if (laneThreads != null) {
-            laneThreads.shutdown();
-            try {
-                laneThreads.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
     }

@@ -399,7 +399,7 @@ public final class SegmentStore {
      * here or on another server). Deleted segments leave the cache.
      */
     List<Compiled> active(UUID tenantId) {
-        return db.read(c -> {
+        List<Compiled> read = db.read(c -> {
             List<Object[]> rows = Db.list(c, "SELECT id, version FROM segment WHERE tenant_id = ?", List.of(tenantId),
                     rs -> new Object[] {rs.getObject(1, UUID.class), rs.getInt(2)});
             List<Compiled> out = new ArrayList<>(rows.size());
@@ -413,8 +413,31 @@ public final class SegmentStore {
             }
             compiled.values().removeIf(k -> k.tenantId().equals(tenantId) && !ids.contains(k.id()));
             names.keySet().removeIf(id -> !compiled.containsKey(id));
-            return out;
+            return List.copyOf(out);
         });
+        lastActive.put(tenantId, read);
+        return read;
+    }
+
+    /** Per tenant, its segments as {@link #active} last read them here. */
+    private final Map<UUID, List<Compiled>> lastActive = new ConcurrentHashMap<>();
+
+    /**
+     * @return the tenant's segments as {@link #active} last read them on this server, without reading them again, or
+     *         null if it has not yet; {@link #evaluateMany(UUID, Map, Timings, boolean, int, List)} tells when they changed since
+     */
+    List<Compiled> known(UUID tenantId) {
+        return lastActive.get(tenantId);
+    }
+
+    /**
+     * The tenant's segments were not, under the evaluation's locks, those it was given: one was made, edited or
+     * deleted since (here or on another server). Nothing was written; evaluate again with {@link #active}.
+     */
+    static final class Stale extends RuntimeException {
+        Stale() {
+            super("The tenant's segments changed since they were read", null, false, false);
+        }
     }
 
     /**
@@ -448,7 +471,7 @@ public final class SegmentStore {
      * @return entries and exits per segment evaluated
      */
     public Map<UUID, Moves> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment) {
-        return evaluateMany(tenantId, customersBySegment, new Timings(), false, 0);
+        return evaluateMany(tenantId, customersBySegment, new Timings(), false, 0, null);
     }
 
     /**
@@ -480,8 +503,16 @@ public final class SegmentStore {
      *               caller's promise), while a rebuild, an edit, a deletion or an exclusive evaluation still excludes
      *               them all. (H2 locks the segments' rows {@code FOR UPDATE} either way.)
      * @param stripe the member counts' stripe this evaluation adds to, below {@link #STRIPES}: a lane's own, else 0
+     * @param seen   the tenant's segments from which {@code customersBySegment} was worked out, or null: if given, the
+     *               tenant's segments are read again under the locks, in the same round trip, and if one was made,
+     *               edited or deleted since, the transaction is rolled back and {@link Stale} thrown. The caller then
+     *               need not read them before every evaluation (one round trip less a batch) to be sure that no segment
+     *               a change can affect, made meanwhile on another server, is left out
+     * @throws Stale if {@code seen} is not what the tenant's segments are
      */
-    Map<UUID, Moves> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment, Timings timings, boolean shared, int stripe) {
+    Map<UUID, Moves> evaluateMany(UUID tenantId, Map<UUID, List<UUID>> customersBySegment, Timings timings, boolean shared, int stripe,
+                                  List<Compiled> seen) {
+        Map<UUID, Integer> seenVersions = seen == null ? null : seen.stream().collect(java.util.stream.Collectors.toMap(Compiled::id, Compiled::version));
         boolean postgres = db.dialect() == Db.Dialect.POSTGRESQL;
         Map<UUID, Moves> out = new LinkedHashMap<>();
         if (customersBySegment.isEmpty()) {
@@ -504,18 +535,31 @@ public final class SegmentStore {
                 readArgs.add(tenantId);
                 readArgs.addAll(segmentIds.args());
                 List<Object[]> rows = new ArrayList<>();
+                // the tenant's segments and their versions, if the caller's are to be checked
+                Map<UUID, Integer> versions = new HashMap<>();
                 List<Db.Step> first = new ArrayList<>();
                 if (postgres) {
                     // the session, the locks, then what they guard: every column of a fixed size, so that the driver
                     // sends them with what follows (a text column makes it wait for the results so far: a round trip
-                    // more); the segments' names come from names(), by the time they last changed
+                    // more); the segments' names come from names(), by the time they last changed. To check the
+                    // caller's segments, all the tenant's are read, and those not wanted are dropped below
                     first.add(INCREMENTAL_SESSION);
                     first.add(advisoryLocks(c, wanted, shared));
-                    first.add(new Db.Step("SELECT id, version, updated_at FROM segment WHERE tenant_id = ? AND " + segmentIds.sql() + " ORDER BY id",
-                            readArgs, rs -> rows.add(new Object[] {rs.getObject(1, UUID.class), null, rs.getInt(2), rs.getObject(3, OffsetDateTime.class)})));
+                    first.add(new Db.Step("SELECT id, version, updated_at FROM segment WHERE tenant_id = ?" + (seen == null ? " AND " + segmentIds.sql() : "")
+                            + " ORDER BY id", seen == null ? readArgs : List.of(tenantId), rs -> {
+                                UUID id = rs.getObject(1, UUID.class);
+                                versions.put(id, rs.getInt(2));
+                                if (wanted.contains(id)) {
+                                    rows.add(new Object[] {id, null, rs.getInt(2), rs.getObject(3, OffsetDateTime.class)});
+                                }
+                            }));
                 } else {
                     first.add(new Db.Step("SELECT id, name, version FROM segment WHERE tenant_id = ? AND " + segmentIds.sql() + " ORDER BY id FOR UPDATE",
                             readArgs, rs -> rows.add(new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3)})));
+                    if (seen != null) {
+                        first.add(new Db.Step("SELECT id, version FROM segment WHERE tenant_id = ?", List.of(tenantId),
+                                rs -> versions.put(rs.getObject(1, UUID.class), rs.getInt(2))));
+                    }
                 }
                 // the customers' memberships, an index-only scan of segment_member_by_customer (customer_id, segment_id);
                 // a customer is one tenant's, and only pairs of the segments locked are compared below
@@ -540,6 +584,9 @@ public final class SegmentStore {
                 } else {
                     Db.pipeline(c, db.dialect(), first);
                     mark[0] = lap(mark[0], x -> timings.lock += x);
+                }
+                if (seenVersions != null && !versions.equals(seenVersions)) {
+                    throw new Stale();
                 }
                 if (postgres) {
                     names(c, rows);

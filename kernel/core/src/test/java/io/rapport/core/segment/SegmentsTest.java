@@ -216,7 +216,7 @@ class SegmentsTest {
 
     @Test
     void aBatchOfManyCustomersIsEvaluatedInLanesAndKeepsCountsARebuildAgreesWith() {
-        // one append, one relay batch: on PostgreSQL its customers are split over lanes evaluated at once
+        // one append, one relay batch: on PostgreSQL its customers are split over the lanes, which evaluate at once
         String run = UUID.randomUUID().toString().substring(0, 8);
         SegmentStore.Segment buyers = segments.create(tenant, "Buyers " + run, null,
                 definition("{\"all\":[{\"event\":\"order.completed\",\"count\":{\"op\":\"gte\",\"value\":1}},"
@@ -224,7 +224,7 @@ class SegmentsTest {
         SegmentStore.Segment big = segments.create(tenant, "Big buyers " + run, null,
                 definition("{\"all\":[{\"event\":\"order.completed\",\"sum\":{\"property\":\"total\",\"op\":\"gte\",\"value\":100}},"
                         + "{\"profile\":\"email\",\"op\":\"startsWith\",\"value\":\"lane-" + run + "\"}]}"));
-        int customers = 4 * SegmentEvaluator.SPLIT_FROM;
+        int customers = 32;
         List<NewEvent> orders = new java.util.ArrayList<>();
         for (int i = 0; i < customers; i++) {
             orders.add(new NewEvent(EventTypes.ORDER_COMPLETED, List.of(Identifier.email("lane-" + run + "-" + i + "@example.com")), true,
@@ -261,17 +261,54 @@ class SegmentsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(eve.id()));
 
         // edited behind the store's back (another server): the version tells the evaluator to read the condition again
-        try (java.sql.Connection c = db.dataSource().getConnection();
-             java.sql.PreparedStatement ps = c.prepareStatement("UPDATE segment SET definition = ?, version = version + 1 WHERE id = ?")) {
-            ps.setString(1, "{\"condition\":{\"tag\":\"c-" + run + "\"}}");
-            ps.setObject(2, s.id());
-            assertThat(ps.executeUpdate()).isEqualTo(1);
-        }
+        editElsewhere(s.id(), "{\"condition\":{\"tag\":\"c-" + run + "\"}}");
         tags(fay, "c-" + run);
         await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, s.id(), null, 10).contains(fay.id()));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(types(fay, s.id())).containsExactly(EventTypes.SEGMENT_ENTERED));
         assertThat(kernel.events().timeline(tenant, fay.id(), List.of(EventTypes.SEGMENT_ENTERED), null, 5).events()).singleElement()
                 .satisfies(e -> assertThat(String.valueOf(e.properties().get("version"))).isEqualTo("3"));
+    }
+
+    @Test
+    void aSegmentEditedOnAnotherServerToReadAnEventTypeIsEvaluatedAtThatTypesNextEvent() throws SQLException {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String one = "stale.one" + run;
+        String two = "stale.two" + run;
+        Customer ida = customer("ida-" + run + "@example.com", "Ida", Map.of(), Set.of(), List.of());
+        Customer jon = customer("jon-" + run + "@example.com", "Jon", Map.of(), Set.of(), List.of());
+        SegmentStore.Segment first = segments.create(tenant, "Reads one " + run, null, definition("{\"event\":\"" + one + "\"}"));
+        SegmentStore.Segment other = segments.create(tenant, "Edited elsewhere " + run, null, definition("{\"tag\":\"never-" + run + "\"}"));
+        event(ida, one);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, first.id(), null, 10).contains(ida.id()));
+
+        // the evaluator knows the other segment as a tag's: an event of type one concerns the first segment only, and
+        // the check under its lock finds the other's new version
+        editElsewhere(other.id(), "{\"condition\":{\"event\":\"" + one + "\"}}");
+        event(ida, one);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, other.id(), null, 10).contains(ida.id()));
+
+        // an event of type two concerns none of the segments it knows: it reads them again rather than evaluate nothing
+        editElsewhere(other.id(), "{\"condition\":{\"event\":\"" + two + "\"}}");
+        event(jon, two);
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments.members(tenant, other.id(), null, 10).contains(jon.id()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.segmentEvaluator().idle());
+        assertThat(types(jon, other.id())).containsExactly(EventTypes.SEGMENT_ENTERED);
+        assertThat(segments.members(tenant, first.id(), null, 10)).containsExactly(ida.id());
+    }
+
+    /** Edits a segment's definition as another server would: the row only, with its version. */
+    private void editElsewhere(UUID segment, String definition) throws SQLException {
+        try (java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("UPDATE segment SET definition = ?, version = version + 1 WHERE id = ?")) {
+            ps.setString(1, definition);
+            ps.setObject(2, segment);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    private void event(Customer c, String type) {
+        kernel.events().append(tenant, "test", List.of(new NewEvent(type, List.of(Identifier.email(c.email())), true, OffsetDateTime.now(ZoneOffset.UTC),
+                Map.of(), Map.of(), type + "-" + UUID.randomUUID())));
     }
 
     @Test
