@@ -393,7 +393,8 @@ public final class OutboxRelay implements AutoCloseable {
             }
         }
         if (vacuumThread != null) {
-            // a vacuum under way ends before the database may close
+            // a vacuum under way is cancelled, and its thread ends before the database may close
+            vacuum.cancel();
             vacuumThread.shutdown();
             try {
                 vacuumThread.awaitTermination(10, TimeUnit.SECONDS);

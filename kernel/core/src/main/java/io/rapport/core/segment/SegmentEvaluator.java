@@ -61,6 +61,9 @@ public final class SegmentEvaluator implements AutoCloseable {
     private volatile boolean running;
     private final List<Thread> threads = new ArrayList<>();
     private volatile Thread maintenance;
+    private volatile Thread vacuuming;
+    /** {@link SegmentStore#bulkRowsWritten} at the last vacuum it called for. */
+    private long bulkVacuumed;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private long lastRecheck;
 
@@ -87,24 +90,42 @@ public final class SegmentEvaluator implements AutoCloseable {
             threads.add(t);
             t.start();
         }
-        // time-dependent rechecks and the vacuum on their own thread: a recheck takes a second or more on a large shop,
-        // and the changes arriving meanwhile must not wait for it
-        Thread m = new Thread(this::maintain, "rapport-segments-recheck");
-        m.setDaemon(true);
-        maintenance = m;
-        m.start();
+        // time-dependent rechecks on their own thread: a recheck takes a second or more on a large shop, and the changes
+        // arriving meanwhile must not wait for it; the vacuum on another, so that the recheck does not wait for it either
+        maintenance = daemon(this::maintain, "rapport-segments-recheck");
+        if (db.dialect() == Db.Dialect.POSTGRESQL) {
+            vacuuming = daemon(this::tidy, "rapport-segments-vacuum");
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private void maintain() {
         repeat(() -> {
-            if (!stopped.await(1, TimeUnit.SECONDS)) {
-                vacuum.run(segments.memberRowsWritten());
-                if (running && clock.millis() - lastRecheck >= recheck.toMillis()) {
-                    lastRecheck = clock.millis();
-                    recheckTimeDependent();
-                }
+            if (!stopped.await(1, TimeUnit.SECONDS) && running && clock.millis() - lastRecheck >= recheck.toMillis()) {
+                lastRecheck = clock.millis();
+                recheckTimeDependent();
             }
         }, "Rechecking time-dependent segments failed; they are rechecked at the next minute");
+    }
+
+    private void tidy() {
+        repeat(() -> {
+            if (!stopped.await(1, TimeUnit.SECONDS)) {
+                long bulk = segments.bulkRowsWritten();
+                if (bulk - bulkVacuumed >= VACUUM_AFTER_BULK_ROWS) {
+                    bulkVacuumed = bulk;
+                    vacuum.runNow(segments.memberRowsWritten());
+                } else {
+                    vacuum.run(segments.memberRowsWritten());
+                }
+            }
+        }, "Vacuuming segment_member failed; it is tried again later");
     }
 
     /** One turn of a thread's loop. */
@@ -304,7 +325,8 @@ public final class SegmentEvaluator implements AutoCloseable {
             oldest = Math.max(oldest, done - c.at());
         }
         if (done - start >= SLOW_BATCH_NANOS) {
-            LOG.info("Slow segment evaluation (lane {}): {} changes in {} ms ({} ms since the oldest was heard): {}", lane + 1, changes.size(), (done - start) / 1_000_000, oldest / 1_000_000, timings);
+            LOG.info("Slow segment evaluation (lane {}): {} changes in {} ms ({} ms since the oldest was heard): {}", lane + 1, changes.size(),
+                    (done - start) / 1_000_000, oldest / 1_000_000, timings);
         }
     }
 
@@ -335,18 +357,27 @@ public final class SegmentEvaluator implements AutoCloseable {
 
     /** Membership rows written since the last vacuum that call for the next one. */
     static final long VACUUM_AFTER_ROWS = 100_000;
-    /** The least time between two vacuums. */
+    /** The least time between two vacuums, but for those after bulk writes. */
     static final Duration VACUUM_EVERY = Duration.ofMinutes(1);
+    /** Membership rows committed by builds, rebuilds and deletions of segments that call for a vacuum at once. */
+    static final long VACUUM_AFTER_BULK_ROWS = 10_000;
     /**
-     * On PostgreSQL, {@code segment_member} is vacuumed in the background once builds or moves have written
-     * {@link #VACUUM_AFTER_ROWS} rows since the last time, at most once a minute. Evaluating a customer reads their
-     * memberships by an index-only scan of {@code (customer_id, segment_id)}, and only a vacuum marks the pages it may
-     * trust without visiting the heap: until then, a customer's rows, scattered by the segment-by-segment builds,
-     * cost a page read each (measured: 92 ms instead of 13 ms for 300 customers among 3.2 million rows). It runs on the
-     * recheck thread, off the evaluator's: a vacuum delays the minute's recheck by its seconds, never a change. It is
-     * throttled as autovacuum is ({@link #VACUUM_COST_DELAY_MILLIS}): at 1,000,000 profiles an unthrottled one took a
-     * core for 3.9 s while 1,000 events/s were evaluated on a 2-core machine, and the changes of those seconds waited
-     * for the other core.
+     * On PostgreSQL, {@code segment_member} is vacuumed in the background, on a thread of its own. Evaluating a
+     * customer reads their memberships by an index-only scan of {@code (customer_id, segment_id)}, and only a vacuum
+     * marks the pages it may trust without visiting the heap: until then, a customer's rows, scattered by the
+     * segment-by-segment builds, cost a page read each (measured: 92 ms instead of 13 ms for 300 customers among
+     * 3.2 million rows).
+     * <ul>
+     * <li>Once builds, rebuilds and deletions of segments have committed {@link #VACUUM_AFTER_BULK_ROWS} rows since the
+     * last such vacuum, at once and without pauses ({@link Vacuum#runNow}): every evaluation of a customer with rows
+     * on the pages they wrote pays until it has passed, so the sooner it ends the better; and an edit's exits leave
+     * dead rows whose index entries only a vacuum removes, a pass over both indexes (seconds at a million profiles)
+     * that is better paid right after the edit than in a later minute of steady load.</li>
+     * <li>Otherwise once {@link #VACUUM_AFTER_ROWS} rows were written (the evaluator's moves, a trickle), at most once
+     * a minute, throttled as autovacuum is ({@link #VACUUM_COST_DELAY_MILLIS}): unthrottled at 1,000,000 profiles, one
+     * took a core for 3.9 s while 1,000 events/s were evaluated on a 2-core machine, and the changes of those seconds
+     * waited for the other core.</li>
+     * </ul>
      */
     private final Vacuum vacuum;
     /** {@code segment_member}'s vacuum pauses this long after every {@code vacuum_cost_limit} of page costs: autovacuum's default. */
@@ -504,8 +535,10 @@ public final class SegmentEvaluator implements AutoCloseable {
         running = false;
         queues.forEach(q -> q.add(STOP));
         stopped.countDown();
+        vacuum.cancel();
         List<Thread> all = new ArrayList<>(threads);
         all.add(maintenance);
+        all.add(vacuuming);
         for (Thread t : all) {
             if (t != null) {
                 try {

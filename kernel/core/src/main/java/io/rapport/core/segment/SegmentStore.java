@@ -64,6 +64,8 @@ public final class SegmentStore {
     private final Rfm rfm;
     /** Membership rows inserted or deleted since start (rolled-back ones included): when to tidy the table up. */
     private final java.util.concurrent.atomic.AtomicLong memberRowsWritten = new java.util.concurrent.atomic.AtomicLong();
+    /** Of those, the rows that builds, rebuilds and deletions of segments committed: when to tidy it up at once. */
+    private final java.util.concurrent.atomic.AtomicLong bulkRowsWritten = new java.util.concurrent.atomic.AtomicLong();
 
     public SegmentStore(Db db, Clock clock, EventStore events) {
         this.db = db;
@@ -173,7 +175,7 @@ public final class SegmentStore {
 
     /** Deletes a segment; its members exit it (with their events). */
     public void delete(UUID tenantId, UUID id) {
-        db.tx(c -> {
+        int removed = db.tx(c -> {
             Segment s = lock(c, tenantId, id);
             List<EventStore.KernelEvent> exits = new ArrayList<>();
             List<UUID> members = Db.list(c, "SELECT customer_id FROM segment_member WHERE segment_id = ? ORDER BY customer_id", List.of(id),
@@ -184,11 +186,13 @@ public final class SegmentStore {
             for (List<EventStore.KernelEvent> chunk : Db.chunks(exits, WRITE_BATCH)) {
                 events.appendKernelEvents(c, chunk);
             }
-            memberRowsWritten.addAndGet(Db.update(c, "DELETE FROM segment_member WHERE segment_id = ?", id));
+            int deleted = Db.update(c, "DELETE FROM segment_member WHERE segment_id = ?", id);
+            memberRowsWritten.addAndGet(deleted);
             Db.update(c, "DELETE FROM segment_count WHERE segment_id = ?", id);
             Db.update(c, "DELETE FROM segment WHERE id = ?", id);
-            return null;
+            return deleted;
         });
+        bulkRowsWritten.addAndGet(removed);
         compiled.remove(id);
         names.remove(id);
         events.committed();
@@ -278,6 +282,7 @@ public final class SegmentStore {
             rebuilt(c, id, diff.members, now);
             return new Rebuild(diff.members, diff.entered, diff.exited);
         });
+        bulkRowsWritten.addAndGet(r.entered() + r.exited());
         events.committed();
         return r;
     }
@@ -326,6 +331,11 @@ public final class SegmentStore {
     /** @return how many membership rows were inserted or deleted since start */
     long memberRowsWritten() {
         return memberRowsWritten.get();
+    }
+
+    /** @return how many of those builds, rebuilds and deletions of segments committed */
+    long bulkRowsWritten() {
+        return bulkRowsWritten.get();
     }
 
     /**

@@ -63,6 +63,30 @@ class VacuumTest {
     }
 
     @Test
+    void atOnceWhateverWasWrittenAndWhenAndTheNextCountsFromThere() {
+        Vacuum vacuum = new Vacuum(db, "vacuum_item", 50, Duration.ofHours(1), false, 2);
+        boolean pg = db.dialect() == Db.Dialect.POSTGRESQL;
+
+        assertThat(vacuum.runNow(1)).isEqualTo(pg);
+        assertThat(vacuum.runNow(2)).isEqualTo(pg);
+        // within the hour, and 50 rows counted from the last vacuum
+        assertThat(vacuum.due(100)).isFalse();
+        if (pg) {
+            List<String> delay = db.read(c -> Db.list(c, "SELECT current_setting('vacuum_cost_delay')", List.of(), rs -> rs.getString(1)));
+            assertThat(delay).containsExactly("0");
+        }
+    }
+
+    @Test
+    void noneOnceCancelledForAServerThatStops() {
+        Vacuum vacuum = new Vacuum(db, "vacuum_item", 1, Duration.ZERO, false, 2);
+
+        vacuum.cancel();
+        assertThat(vacuum.run(10)).isFalse();
+        assertThat(vacuum.runNow(20)).isFalse();
+    }
+
+    @Test
     void aThrottledVacuumRunsAndLeavesItsConnectionsCostDelayAsItWas() {
         Vacuum vacuum = new Vacuum(db, "vacuum_item", 1, Duration.ZERO, true, 2);
         boolean pg = db.dialect() == Db.Dialect.POSTGRESQL;
