@@ -57,6 +57,7 @@ usage: bench/run-ingest.sh [options]
                          bench/target/segment-results.md.
                          --segment-load sessions (default: each customer sends a visit of 5 events, customers last seen
                          over the past 400 days) or random (every event from another random customer)
+                         --segment-windows N: N steady-state windows one after the other (default 1), each reported
   --journeys             run the journey benchmark instead (PostgreSQL only): seeds --journey-customers N profiles
                          (default 100000), enrols them in a journey, wakes them all at the same minute and times them to
                          the end beside the hand-written SQL that writes the same rows; writes bench/target/journey-results.md
@@ -116,6 +117,7 @@ while [ $# -gt 0 ]; do
         --segments) SEGMENTS=1; shift ;;
         --journeys) JOURNEYS=1; shift ;;
         --segment-load) SEGMENT_LOAD="$2"; shift 2 ;;
+        --segment-windows) SEGMENT_WINDOWS="$2"; shift 2 ;;
         --journey-customers) JOURNEY_CUSTOMERS="$2"; shift 2 ;;
         --kpis) KPIS=1; shift ;;
         --kpi-customers) KPI_CUSTOMERS="$2"; shift 2 ;;
@@ -371,7 +373,7 @@ fi
 if [ "${SEGMENTS:-0}" = 1 ]; then
     BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$CP" io.rapport.bench.SegmentBench \
         --url "http://127.0.0.1:$PORT" --db "$DB_LABEL" --jdbc-url "$SERVER_SCHEMA_URL" --jdbc-user "$PG_USER" \
-        --customers "${CONSOLE_CUSTOMERS:-1000000}" --load "${SEGMENT_LOAD:-sessions}" --machine "$MACHINE" --command "$COMMAND" \
+        --customers "${CONSOLE_CUSTOMERS:-1000000}" --load "${SEGMENT_LOAD:-sessions}" --windows "${SEGMENT_WINDOWS:-1}" --machine "$MACHINE" --command "$COMMAND" \
         --out "$ROOT/bench/target/segment-results.md"
     exit $?
 fi
