@@ -34,7 +34,7 @@ import org.postgresql.copy.CopyManager;
  */
 public final class SegmentBench {
 
-    static final Set<String> OPTIONS = Set.of("load", "url", "jdbc-url", "jdbc-user", "customers", "segments", "rate", "duration", "out", "machine", "command", "db");
+    static final Set<String> OPTIONS = Set.of("load", "windows", "url", "jdbc-url", "jdbc-user", "customers", "segments", "rate", "duration", "out", "machine", "command", "db");
     static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
     static final Pattern SECRET = Pattern.compile("\"secret\"\\s*:\\s*\"([^\"]+)\"");
     /** The segment whose rebuild is measured: plan, consent and two orders in a year. */

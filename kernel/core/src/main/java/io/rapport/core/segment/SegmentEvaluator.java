@@ -370,9 +370,9 @@ public final class SegmentEvaluator implements AutoCloseable {
      * <ul>
      * <li>Once builds, rebuilds and deletions of segments have committed {@link #VACUUM_AFTER_BULK_ROWS} rows since the
      * last such vacuum, at once and without pauses ({@link Vacuum#runNow}): every evaluation of a customer with rows
-     * on the pages they wrote pays until it has passed, so the sooner it ends the better; and an edit's exits leave
-     * dead rows whose index entries only a vacuum removes, a pass over both indexes (seconds at a million profiles)
-     * that is better paid right after the edit than in a later minute of steady load.</li>
+     * on the pages they wrote pays until it has passed, so the sooner it ends the better; and where an edit's exits
+     * leave enough dead rows for PostgreSQL to pass over both indexes (seconds at a million profiles), that is better
+     * paid right after the edit than in a later minute of steady load.</li>
      * <li>Otherwise once {@link #VACUUM_AFTER_ROWS} rows were written (the evaluator's moves, a trickle), at most once
      * a minute, throttled as autovacuum is ({@link #VACUUM_COST_DELAY_MILLIS}): unthrottled at 1,000,000 profiles, one
      * took a core for 3.9 s while 1,000 events/s were evaluated on a 2-core machine, and the changes of those seconds
